@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CommonModule, type Runtime } from '@app/common';
+import { ContractsModule } from '@app/contracts';
+import { EventBusModule } from '@app/event-bus';
+import { SignatureProvidersModule } from '@app/signature-providers';
+import { WebhookIngestionModule } from '@app/webhook-ingestion';
+
+/** Every module; which of them do work here (HTTP, workers, sweeper) follows from the configured roles. */
+@Module({})
+export class AppModule {
+  static register(runtime: Runtime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CommonModule.forRoot(runtime.config, runtime.databaseUrl),
+        ScheduleModule.forRoot(),
+        EventBusModule,
+        SignatureProvidersModule,
+        ContractsModule,
+        WebhookIngestionModule,
+      ],
+    };
+  }
+}

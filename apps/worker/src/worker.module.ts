@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CommonModule, type Runtime } from '@app/common';
+import { ContractsModule } from '@app/contracts';
+import { EventBusModule } from '@app/event-bus';
+import { SignatureProvidersModule } from '@app/signature-providers';
+import { WebhookIngestionModule } from '@app/webhook-ingestion';
+
+/** The same modules as the API; without an HTTP server only their job handlers and the sweeper run. */
+@Module({})
+export class WorkerModule {
+  static register(runtime: Runtime): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        CommonModule.forRoot(runtime.config, runtime.databaseUrl),
+        ScheduleModule.forRoot(),
+        EventBusModule,
+        SignatureProvidersModule,
+        ContractsModule,
+        WebhookIngestionModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './api-key.service';
+export * from './api-key.strategy';
+export * from './api-key.guard';

@@ -1,0 +1,63 @@
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { ValidationError } from 'class-validator';
+import { RequestInvalidError } from '../errors/app-error';
+import { ProblemFilter } from '../errors/problem.filter';
+
+/** Validation, problem+json errors and the Swagger UI: the same for every HTTP process. */
+export function configureHttp(app: INestApplication, extraPaths: OpenAPIObject['paths'] = {}): void {
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => {
+        const fields = flatten(errors);
+        return new RequestInvalidError(fields.map((f) => `${f.field}: ${f.problem}`).join('; '), fields);
+      },
+    }),
+  );
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('SignBridge')
+      .setDescription(
+        'From "the client signed" to "the client is live". The ERP API lives under /api/v1 ' +
+          '(Authorization: Bearer <API key>); signature platforms post to /webhooks/{provider}. ' +
+          'Errors are application/problem+json (RFC 9457) with a stable `code`.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (sb_...)' })
+      .build(),
+  );
+  document.paths = { ...document.paths, ...extraPaths };
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA },
+  };
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+function flatten(errors: ValidationError[], prefix = ''): { field: string; problem: string }[] {
+  return errors.flatMap((error) => {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((problem) => ({ field, problem }));
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+}
+
+const PROBLEM_SCHEMA = {
+  type: 'object' as const,
+  description: 'RFC 9457 problem details',
+  required: ['type', 'title', 'status', 'code', 'detail'],
+  properties: {
+    type: { type: 'string' as const, example: 'https://signbridge.dev/problems/webhook-signature-invalid' },
+    title: { type: 'string' as const, example: 'Unauthorized' },
+    status: { type: 'integer' as const, example: 401 },
+    code: { type: 'string' as const, example: 'WEBHOOK.SIGNATURE_INVALID' },
+    detail: { type: 'string' as const },
+    instance: { type: 'string' as const },
+    errorId: { type: 'string' as const, description: 'On 5xx: the id of the log line with the details' },
+  },
+};

@@ -1,0 +1,35 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKeyService } from './auth/api-key.service';
+import { ApiKeyStrategy } from './auth/api-key.strategy';
+import { ScopeGuard } from './auth/api-key.guard';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { buildDataSourceOptions } from './database/data-source-options';
+import { HealthController } from './health/health.controller';
+import { HealthRegistry } from './health/health.registry';
+
+/** Config, database connection, API-key auth and health: what every other module leans on. */
+@Global()
+@Module({})
+export class CommonModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: CommonModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...buildDataSourceOptions(databaseUrl, config.database.poolSize),
+          migrationsRun: config.database.runMigrations,
+          migrationsTransactionMode: 'each',
+          // Fail fast at boot: a process that cannot reach its database should say so, not hang.
+          retryAttempts: 2,
+          retryDelay: 1000,
+        }),
+        PassportModule,
+      ],
+      controllers: [HealthController],
+      providers: [{ provide: APP_CONFIG, useValue: config }, ApiKeyService, ApiKeyStrategy, ScopeGuard, HealthRegistry],
+      exports: [APP_CONFIG, ApiKeyService, HealthRegistry],
+    };
+  }
+}

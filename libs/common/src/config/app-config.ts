@@ -1,0 +1,188 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/** Everything SignBridge reads from the environment, validated once at boot. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  roles: { api: boolean; worker: boolean };
+  dataDir: string;
+  database: {
+    /** Unset: an embedded PostgreSQL under `dataDir` is started. */
+    url?: string;
+    embeddedPort: number;
+    poolSize: number;
+    runMigrations: boolean;
+  };
+  queue: {
+    /** Unset: the in-process driver (api and worker must then share the process). */
+    redisUrl?: string;
+    prefix: string;
+    concurrency: number;
+    attempts: number;
+    backoffMs: number;
+  };
+  webhooks: {
+    maxBodyBytes: number;
+    toleranceSeconds: number;
+    /** `whsec_` secrets for the sandbox provider; several at once during a rotation. */
+    sandboxSecrets: string[];
+  };
+  api: { maxBodyBytes: number };
+  adminApiKey?: string;
+  sweeper: { intervalMs: number; graceMs: number };
+  inbox: { maxAttempts: number };
+  logLevel: LogLevel;
+  /** Test hook: kill the process at a named point to prove that a crash loses nothing. */
+  faultInjection?: FaultPoint;
+}
+
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const FAULT_POINTS = ['crash-after-inbox-commit'] as const;
+export type FaultPoint = (typeof FAULT_POINTS)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the environment. Every problem is reported at once, each naming its variable. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const roles = read.list('SIGNBRIDGE_ROLES', ['api', 'worker'], ['api', 'worker']);
+  const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']);
+  if (!redisUrl && !(roles.includes('api') && roles.includes('worker'))) {
+    problems.push(
+      'SIGNBRIDGE_ROLES: without REDIS_URL the queue lives in this process, so it must run both roles (api,worker)',
+    );
+  }
+  const sandboxSecrets = read.list('SANDBOX_WEBHOOK_SECRETS', [], undefined);
+  for (const secret of sandboxSecrets) {
+    if (!/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(secret)) {
+      problems.push('SANDBOX_WEBHOOK_SECRETS: each secret must be whsec_ followed by base64 (at least 12 bytes)');
+      break;
+    }
+  }
+  const adminApiKey = read.string('SIGNBRIDGE_ADMIN_API_KEY');
+  if (adminApiKey !== undefined && adminApiKey.length < 24) {
+    problems.push('SIGNBRIDGE_ADMIN_API_KEY: must be at least 24 characters');
+  }
+  const dataDir = read.string('DATA_DIR') ?? '.data';
+  const config: AppConfig = {
+    port: read.int('PORT', 3000, 0, 65535),
+    host: read.string('HOST') ?? '127.0.0.1',
+    roles: { api: roles.includes('api'), worker: roles.includes('worker') },
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    database: {
+      url: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+      embeddedPort: read.int('EMBEDDED_PG_PORT', 54329, 1, 65535),
+      poolSize: read.int('DB_POOL_SIZE', 20, 2, 500),
+      runMigrations: read.bool('MIGRATIONS_RUN', true),
+    },
+    queue: {
+      redisUrl,
+      prefix: read.string('QUEUE_PREFIX') ?? 'signbridge',
+      concurrency: read.int('WORKER_CONCURRENCY', 16, 1, 1000),
+      attempts: read.int('JOB_ATTEMPTS', 8, 1, 100),
+      backoffMs: read.int('JOB_BACKOFF_MS', 1000, 1, 3_600_000),
+    },
+    webhooks: {
+      maxBodyBytes: read.int('WEBHOOK_MAX_BODY_BYTES', 256 * 1024, 1024, 50 * 1024 * 1024),
+      toleranceSeconds: read.int('WEBHOOK_TOLERANCE_SECONDS', 300, 1, 86_400),
+      sandboxSecrets,
+    },
+    api: { maxBodyBytes: read.int('API_MAX_BODY_BYTES', 25 * 1024 * 1024, 1024, 200 * 1024 * 1024) },
+    adminApiKey,
+    sweeper: {
+      intervalMs: read.int('SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
+      graceMs: read.int('SWEEP_GRACE_MS', 30_000, 0, 86_400_000),
+    },
+    inbox: { maxAttempts: read.int('INBOX_MAX_ATTEMPTS', 10, 1, 1000) },
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
+    faultInjection: read.optionalOneOf('SIGNBRIDGE_FAULT', FAULT_POINTS),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+      this.problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.string(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    this.problems.push(`${name}: expected true or false, got "${raw}"`);
+    return fallback;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    try {
+      const url = new URL(raw);
+      if (protocols.includes(url.protocol)) return raw;
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name}: expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    return undefined;
+  }
+
+  list<T extends string>(name: string, fallback: T[], allowed: readonly T[] | undefined): T[] {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (allowed) {
+      const bad = items.filter((i) => !(allowed as readonly string[]).includes(i));
+      if (bad.length > 0 || items.length === 0) {
+        this.problems.push(`${name}: expected a comma-separated list of ${allowed.join(', ')}`);
+        return fallback;
+      }
+    }
+    return items as T[];
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    return this.optionalOneOf(name, allowed) ?? fallback;
+  }
+
+  optionalOneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${raw}"`);
+    return undefined;
+  }
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,316 @@
+import type { SignatureLevel } from '@app/domain';
+import type { DomainEventDraft, DomainEventType } from '@app/event-bus';
+import type { SignatureEventType } from '@app/signature-providers';
+import {
+  applySignatureEvent,
+  createLifecycle,
+  releaseHold,
+  type LifecycleEvent,
+  type LifecycleState,
+  type Transition,
+  type TransitionOutcome,
+} from './contract-lifecycle';
+import { CONTRACT_STATUSES, type ContractStatus } from './contract-status';
+
+// Type-only import: the library's entry also loads Nest wiring, which a pure unit test has no use for.
+// A Record keyed by the union makes the compiler reject a missing or unknown canonical type.
+const CANONICAL: Record<SignatureEventType, true> = {
+  sent: true,
+  delivered: true,
+  delivery_failed: true,
+  opened: true,
+  signer_signed: true,
+  completed: true,
+  declined: true,
+  expired: true,
+  voided: true,
+  authentication_failed: true,
+  evidence_ready: true,
+};
+const EVENT_TYPES = Object.keys(CANONICAL) as SignatureEventType[];
+
+const A = 'a@x.test';
+const B = 'b@x.test';
+const START = Date.parse('2025-03-03T09:00:00.000Z');
+const MINUTE = 60_000;
+
+function at(tick: number): Date {
+  return new Date(START + tick * MINUTE);
+}
+
+function iso(tick: number): string {
+  return at(tick).toISOString();
+}
+
+function types(effects: DomainEventDraft[]): DomainEventType[] {
+  return effects.map((e) => e.type);
+}
+
+/** One contract driven event by event; each event happens one minute after the previous one. */
+class Contract {
+  state: LifecycleState;
+  readonly effects: DomainEventDraft[] = [];
+  tick = 0;
+
+  constructor(options: { signers?: string[]; requiredLevel?: SignatureLevel } = {}) {
+    const created = createLifecycle({
+      customerId: 'cus_1',
+      signers: (options.signers ?? [A, B]).map((email) => ({ email, name: `Signer ${email.trim()[0]}` })),
+      requiredLevel: options.requiredLevel ?? 'advanced',
+    });
+    this.state = created.state;
+    this.effects.push(...created.effects);
+  }
+
+  /** The next event in occurrence order; `tick` overrides the instant (a late delivery of an older event). */
+  event(type: SignatureEventType, extra: Pick<LifecycleEvent, 'signer' | 'reason'> = {}, tick?: number): LifecycleEvent {
+    this.tick += 1;
+    return { providerEventId: `evt_${this.tick}`, type, occurredAt: at(tick ?? this.tick), ...extra };
+  }
+
+  apply(event: LifecycleEvent): Transition {
+    const transition = applySignatureEvent(this.state, event);
+    this.state = transition.state;
+    this.effects.push(...transition.effects);
+    return transition;
+  }
+
+  on(type: SignatureEventType, extra: Pick<LifecycleEvent, 'signer' | 'reason'> = {}): Transition {
+    return this.apply(this.event(type, extra));
+  }
+
+  sign(email: string, level?: SignatureLevel): Transition {
+    return this.on('signer_signed', { signer: { email, name: 'Signer', ...(level ? { level } : {}) } });
+  }
+
+  then(...events: SignatureEventType[]): this {
+    events.forEach((type) => this.on(type));
+    return this;
+  }
+
+  signs(email: string, level: SignatureLevel): this {
+    this.sign(email, level);
+    return this;
+  }
+}
+
+/** How to reach each status from a fresh two-signer contract requiring an advanced signature. */
+const reach: Record<ContractStatus, () => Contract> = {
+  draft: () => new Contract(),
+  sent: () => new Contract().then('sent'),
+  delivery_failed: () => new Contract().then('sent', 'delivery_failed'),
+  delivered: () => new Contract().then('sent', 'delivered'),
+  opened: () => new Contract().then('sent', 'delivered', 'opened'),
+  partially_signed: () => reach.opened().signs(A, 'advanced'),
+  signed: () => reach.opened().signs(A, 'advanced').then('completed'),
+  active: () => reach.opened().signs(A, 'advanced').signs(B, 'advanced'),
+  on_hold: () => reach.opened().signs(A, 'simple').signs(B, 'advanced'),
+  declined: () => reach.opened().then('declined'),
+  expired: () => reach.opened().then('expired'),
+  voided: () => reach.opened().then('voided'),
+};
+
+/** The event the table applies for each type: signer_signed is b signing (again, where b already did) at advanced. */
+function tableEvent(contract: Contract, type: SignatureEventType): LifecycleEvent {
+  if (type === 'signer_signed') return contract.event(type, { signer: { email: B, name: 'B', level: 'advanced' } });
+  if (type === 'authentication_failed') return contract.event(type, { signer: { email: B, name: 'B' } });
+  return contract.event(type);
+}
+
+type Outcome = Exclude<TransitionOutcome, 'anomaly'> | `anomaly:${'AFTER_FINAL' | 'CONFLICTING_FINAL' | 'FINAL_AFTER_SIGNED'}`;
+type Cell = readonly [ContractStatus, Outcome, readonly DomainEventType[]];
+
+const SENT = 'ContractSent';
+const BOUNCED = 'ContractDeliveryFailed';
+const AUTH_FAILED = 'SignerAuthenticationFailed';
+
+/** status × event → [status after, outcome, effect types], written out by hand from ARCHITECTURE.md section 5. */
+const expected: Record<ContractStatus, Record<SignatureEventType, Cell>> = {
+  draft: {
+    sent: ['sent', 'advanced', [SENT]],
+    delivered: ['delivered', 'advanced', ['ContractDelivered']],
+    delivery_failed: ['delivery_failed', 'advanced', [BOUNCED]],
+    opened: ['opened', 'advanced', ['ContractOpened']],
+    signer_signed: ['partially_signed', 'advanced', ['SignerSigned']],
+    completed: ['signed', 'advanced', ['ContractSigned']],
+    declined: ['declined', 'advanced', ['ContractDeclined']],
+    expired: ['expired', 'advanced', ['ContractExpired']],
+    voided: ['voided', 'advanced', ['ContractVoided']],
+    authentication_failed: ['draft', 'recorded', [AUTH_FAILED]],
+    evidence_ready: ['draft', 'recorded', []],
+  },
+  sent: {
+    sent: ['sent', 'recorded', [SENT]],
+    delivered: ['delivered', 'advanced', ['ContractDelivered']],
+    delivery_failed: ['delivery_failed', 'advanced', [BOUNCED]],
+    opened: ['opened', 'advanced', ['ContractOpened']],
+    signer_signed: ['partially_signed', 'advanced', ['SignerSigned']],
+    completed: ['signed', 'advanced', ['ContractSigned']],
+    declined: ['declined', 'advanced', ['ContractDeclined']],
+    expired: ['expired', 'advanced', ['ContractExpired']],
+    voided: ['voided', 'advanced', ['ContractVoided']],
+    authentication_failed: ['sent', 'recorded', [AUTH_FAILED]],
+    evidence_ready: ['sent', 'recorded', []],
+  },
+  delivery_failed: {
+    sent: ['sent', 'advanced', [SENT]],
+    delivered: ['delivered', 'advanced', ['ContractDelivered']],
+    delivery_failed: ['delivery_failed', 'recorded', [BOUNCED]],
+    opened: ['opened', 'advanced', ['ContractOpened']],
+    signer_signed: ['partially_signed', 'advanced', ['SignerSigned']],
+    completed: ['signed', 'advanced', ['ContractSigned']],
+    declined: ['declined', 'advanced', ['ContractDeclined']],
+    expired: ['expired', 'advanced', ['ContractExpired']],
+    voided: ['voided', 'advanced', ['ContractVoided']],
+    authentication_failed: ['delivery_failed', 'recorded', [AUTH_FAILED]],
+    evidence_ready: ['delivery_failed', 'recorded', []],
+  },
+  delivered: {
+    sent: ['delivered', 'recorded', [SENT]],
+    delivered: ['delivered', 'duplicate', []],
+    delivery_failed: ['delivered', 'recorded', [BOUNCED]],
+    opened: ['opened', 'advanced', ['ContractOpened']],
+    signer_signed: ['partially_signed', 'advanced', ['SignerSigned']],
+    completed: ['signed', 'advanced', ['ContractSigned']],
+    declined: ['declined', 'advanced', ['ContractDeclined']],
+    expired: ['expired', 'advanced', ['ContractExpired']],
+    voided: ['voided', 'advanced', ['ContractVoided']],
+    authentication_failed: ['delivered', 'recorded', [AUTH_FAILED]],
+    evidence_ready: ['delivered', 'recorded', []],
+  },
+  opened: {
+    sent: ['opened', 'recorded', [SENT]],
+    delivered: ['opened', 'duplicate', []],
+    delivery_failed: ['opened', 'recorded', [BOUNCED]],
+    opened: ['opened', 'duplicate', []],
+    signer_signed: ['partially_signed', 'advanced', ['SignerSigned']],
+    completed: ['signed', 'advanced', ['ContractSigned']],
+    declined: ['declined', 'advanced', ['ContractDeclined']],
+    expired: ['expired', 'advanced', ['ContractExpired']],
+    voided: ['voided', 'advanced', ['ContractVoided']],
+    authentication_failed: ['opened', 'recorded', [AUTH_FAILED]],
+    evidence_ready: ['opened', 'recorded', []],
+  },
+  partially_signed: {
+    sent: ['partially_signed', 'recorded', [SENT]],
+    delivered: ['partially_signed', 'duplicate', []],
+    delivery_failed: ['partially_signed', 'recorded', [BOUNCED]],
+    opened: ['partially_signed', 'duplicate', []],
+    signer_signed: ['active', 'advanced', ['SignerSigned', 'ContractSigned', 'ContractActivated']],
+    completed: ['signed', 'advanced', ['ContractSigned']],
+    declined: ['declined', 'advanced', ['ContractDeclined']],
+    expired: ['expired', 'advanced', ['ContractExpired']],
+    voided: ['voided', 'advanced', ['ContractVoided']],
+    authentication_failed: ['partially_signed', 'recorded', [AUTH_FAILED]],
+    evidence_ready: ['partially_signed', 'recorded', []],
+  },
+  signed: {
+    sent: ['signed', 'recorded', [SENT]],
+    delivered: ['signed', 'duplicate', []],
+    delivery_failed: ['signed', 'recorded', [BOUNCED]],
+    opened: ['signed', 'duplicate', []],
+    signer_signed: ['active', 'advanced', ['SignerSigned', 'ContractActivated']],
+    completed: ['signed', 'duplicate', []],
+    declined: ['signed', 'anomaly:FINAL_AFTER_SIGNED', []],
+    expired: ['signed', 'anomaly:FINAL_AFTER_SIGNED', []],
+    voided: ['signed', 'anomaly:FINAL_AFTER_SIGNED', []],
+    authentication_failed: ['signed', 'recorded', [AUTH_FAILED]],
+    evidence_ready: ['signed', 'recorded', []],
+  },
+  active: {
+    sent: ['active', 'recorded', [SENT]],
+    delivered: ['active', 'duplicate', []],
+    delivery_failed: ['active', 'recorded', [BOUNCED]],
+    opened: ['active', 'duplicate', []],
+    signer_signed: ['active', 'duplicate', []],
+    completed: ['active', 'recorded', []],
+    declined: ['active', 'anomaly:FINAL_AFTER_SIGNED', []],
+    expired: ['active', 'anomaly:FINAL_AFTER_SIGNED', []],
+    voided: ['active', 'anomaly:FINAL_AFTER_SIGNED', []],
+    authentication_failed: ['active', 'recorded', [AUTH_FAILED]],
+    evidence_ready: ['active', 'recorded', []],
+  },
+  on_hold: {
+    sent: ['on_hold', 'recorded', [SENT]],
+    delivered: ['on_hold', 'duplicate', []],
+    delivery_failed: ['on_hold', 'recorded', [BOUNCED]],
+    opened: ['on_hold', 'duplicate', []],
+    signer_signed: ['on_hold', 'duplicate', []],
+    completed: ['on_hold', 'recorded', []],
+    declined: ['on_hold', 'anomaly:FINAL_AFTER_SIGNED', []],
+    expired: ['on_hold', 'anomaly:FINAL_AFTER_SIGNED', []],
+    voided: ['on_hold', 'anomaly:FINAL_AFTER_SIGNED', []],
+    authentication_failed: ['on_hold', 'recorded', [AUTH_FAILED]],
+    evidence_ready: ['on_hold', 'recorded', []],
+  },
+  declined: {
+    sent: ['declined', 'anomaly:AFTER_FINAL', [SENT]],
+    delivered: ['declined', 'anomaly:AFTER_FINAL', []],
+    delivery_failed: ['declined', 'anomaly:AFTER_FINAL', [BOUNCED]],
+    opened: ['declined', 'anomaly:AFTER_FINAL', []],
+    signer_signed: ['declined', 'anomaly:AFTER_FINAL', []],
+    completed: ['declined', 'anomaly:AFTER_FINAL', []],
+    declined: ['declined', 'duplicate', []],
+    expired: ['declined', 'anomaly:CONFLICTING_FINAL', []],
+    voided: ['declined', 'anomaly:CONFLICTING_FINAL', []],
+    authentication_failed: ['declined', 'anomaly:AFTER_FINAL', [AUTH_FAILED]],
+    evidence_ready: ['declined', 'recorded', []],
+  },
+  expired: {
+    sent: ['expired', 'anomaly:AFTER_FINAL', [SENT]],
+    delivered: ['expired', 'anomaly:AFTER_FINAL', []],
+    delivery_failed: ['expired', 'anomaly:AFTER_FINAL', [BOUNCED]],
+    opened: ['expired', 'anomaly:AFTER_FINAL', []],
+    signer_signed: ['expired', 'anomaly:AFTER_FINAL', []],
+    completed: ['expired', 'anomaly:AFTER_FINAL', []],
+    declined: ['expired', 'anomaly:CONFLICTING_FINAL', []],
+    expired: ['expired', 'duplicate', []],
+    voided: ['expired', 'anomaly:CONFLICTING_FINAL', []],
+    authentication_failed: ['expired', 'anomaly:AFTER_FINAL', [AUTH_FAILED]],
+    evidence_ready: ['expired', 'recorded', []],
+  },
+  voided: {
+    sent: ['voided', 'anomaly:AFTER_FINAL', [SENT]],
+    delivered: ['voided', 'anomaly:AFTER_FINAL', []],
+    delivery_failed: ['voided', 'anomaly:AFTER_FINAL', [BOUNCED]],
+    opened: ['voided', 'anomaly:AFTER_FINAL', []],
+    signer_signed: ['voided', 'anomaly:AFTER_FINAL', []],
+    completed: ['voided', 'anomaly:AFTER_FINAL', []],
+    declined: ['voided', 'anomaly:CONFLICTING_FINAL', []],
+    expired: ['voided', 'anomaly:CONFLICTING_FINAL', []],
+    voided: ['voided', 'duplicate', []],
+    authentication_failed: ['voided', 'anomaly:AFTER_FINAL', [AUTH_FAILED]],
+    evidence_ready: ['voided', 'recorded', []],
+  },
+};
+
+function outcomeOf(transition: Transition): Outcome {
+  if (transition.outcome !== 'anomaly') return transition.outcome;
+  return `anomaly:${transition.anomaly}` as Outcome;
+}
+
+describe('contract lifecycle: every (status, event) pair', () => {
+  it.each(CONTRACT_STATUSES.map((status) => [status]))('the helper for %s reaches it', (status) => {
+    expect(reach[status]().state.status).toBe(status);
+  });
+
+  const pairs = CONTRACT_STATUSES.flatMap((status) => EVENT_TYPES.map((type) => [status, type] as const));
+
+  it.each(pairs)('%s + %s', (status, type) => {
+    const contract = reach[status]();
+    const before = contract.state;
+    const event = tableEvent(contract, type);
+
+    const transition = contract.apply(event);
+
+    const [status_, outcome, effects] = expected[status][type];
+    expect([transition.state.status, outcomeOf(transition), types(transition.effects)]).toEqual([
+      status_,
+      outcome,
+      effects,
+    ]);
+    // 'recorded' means the event taught the state something; 'duplicate' that it taught nothing.
+    if (outcome === 'duplicate') expect(transition.state).toEqual(before);
+    if (outcome === 'recorded' || outcome === 'advanced') expect(transition.state).not.toEqual(before);
+  });
+});

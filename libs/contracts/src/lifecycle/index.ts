@@ -1,0 +1,2 @@
+export * from './contract-status';
+export * from './contract-lifecycle';

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type Money, type SignatureLevel } from '@app/domain';
+import { appendToOutbox, OutboxRelay, type OutboxRef } from '@app/event-bus';
+import type { DataSource } from 'typeorm';
+import { ContractsError } from '../contracts.errors';
+import { createLifecycle, normalizeEmail } from '../lifecycle';
+import { lockEnvelope } from './envelope-lock';
+
+export interface RegisterContractCommand {
+  customerId: string;
+  provider: string;
+  envelopeId: string;
+  title?: string;
+  signers: { email: string; name: string }[];
+  amount: Money;
+  requiredSignatureLevel?: SignatureLevel;
+}
+
+/**
+ * Registers a contract that was sent for signature elsewhere. Its `ContractRegistered` event is what
+ * applies any events that arrived for the envelope before the contract existed (they were parked).
+ */
+@Injectable()
+export class RegisterContractUseCase {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async execute(command: RegisterContractCommand): Promise<string> {
+    const emails = command.signers.map((s) => normalizeEmail(s.email));
+    if (new Set(emails).size !== emails.length) {
+      throw new ContractsError('CONTRACT.INVALID', 'Two signers share one e-mail address', { field: 'signers' });
+    }
+    const contractId = randomUUID();
+    const requiredLevel = command.requiredSignatureLevel ?? 'simple';
+    let emitted: OutboxRef[] = [];
+    await this.dataSource.transaction(async (em) => {
+      const customers: unknown[] = await em.query(`SELECT 1 FROM customers WHERE id = $1`, [command.customerId]);
+      if (customers.length === 0) {
+        throw new ContractsError('CUSTOMER.NOT_FOUND', `No customer with id ${command.customerId}`, {
+          field: 'customerId',
+        });
+      }
+      await lockEnvelope(em, command.provider, command.envelopeId);
+      const now = new Date();
+      const start = createLifecycle({
+        customerId: command.customerId,
+        signers: command.signers,
+        requiredLevel,
+        sentAt: now,
+      });
+      const inserted: unknown[] = await em.query(
+        `INSERT INTO contracts (id, customer_id, provider, envelope_id, title, currency, amount_cents, required_level, status, lifecycle)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (provider, envelope_id) DO NOTHING RETURNING id`,
+        [
+          contractId,
+          command.customerId,
+          command.provider,
+          command.envelopeId,
+          command.title ?? null,
+          command.amount.currency,
+          command.amount.amountCents,
+          requiredLevel,
+          start.state.status,
+          JSON.stringify(start.state),
+        ],
+      );
+      if (inserted.length === 0) {
+        throw new ContractsError(
+          'CONTRACT.ENVELOPE_TAKEN',
+          `Envelope "${command.envelopeId}" of provider "${command.provider}" is already registered`,
+          { field: 'envelopeId' },
+        );
+      }
+      await em.query(
+        `INSERT INTO contract_timeline (id, contract_id, event_key, kind, type, outcome, status_before, status_after, occurred_at, detail)
+         VALUES ($1, $2, 'system:registered', 'system', 'registered', 'advanced', NULL, $3, $4, $5)`,
+        [randomUUID(), contractId, start.state.status, now.toISOString(), JSON.stringify({ signers: emails })],
+      );
+      emitted = await appendToOutbox(
+        em,
+        [
+          {
+            type: 'ContractRegistered',
+            data: { customerId: command.customerId, provider: command.provider, envelopeId: command.envelopeId },
+          },
+          ...start.effects,
+        ],
+        {
+          aggregateType: 'contract',
+          aggregateId: contractId,
+          correlationId: contractId,
+          causationId: contractId,
+          occurredAt: now,
+        },
+      );
+    });
+    await this.relay.dispatchOrLeaveForSweeper(emitted);
+    return contractId;
+  }
+}

@@ -1,0 +1,46 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { SignatureLevel } from '../signature-level';
+import { bigintCents } from './transformers';
+
+/**
+ * The lifecycle's facts and emitted milestones are stored as one JSON document beside the derived
+ * `status`, which is a column so it can be filtered and indexed. Shape: see libs/contracts lifecycle.
+ */
+@Entity({ name: 'contracts' })
+export class ContractEntity {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'customer_id', type: 'uuid' })
+  customerId!: string;
+
+  @Column({ type: 'text' })
+  provider!: string;
+
+  @Column({ name: 'envelope_id', type: 'text' })
+  envelopeId!: string;
+
+  @Column({ type: 'text', nullable: true })
+  title!: string | null;
+
+  @Column({ type: 'text' })
+  currency!: string;
+
+  @Column({ name: 'amount_cents', type: 'bigint', transformer: bigintCents })
+  amountCents!: number;
+
+  @Column({ name: 'required_level', type: 'text' })
+  requiredLevel!: SignatureLevel;
+
+  @Column({ type: 'text' })
+  status!: string;
+
+  @Column({ type: 'jsonb' })
+  lifecycle!: Record<string, unknown>;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

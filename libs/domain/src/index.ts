@@ -1,0 +1,4 @@
+export * from './signature-level';
+export * from './money';
+export * from './entities';
+export * from './migrations';

@@ -1,0 +1,37 @@
+/**
+ * The one typed list of jobs. A name, once shipped, is never renamed: jobs in flight would be stranded.
+ * Each job name is its own queue, so a slow subscriber never holds up the inbox.
+ */
+export interface JobContracts {
+  /** Turn one stored inbound event into lifecycle changes. Job id: the inbound event id. */
+  'inbox.process': { inboundEventId: string };
+  /** Hand one domain event to one subscriber. Job id: outboxJobId(eventId, subscriber). */
+  'outbox.deliver': { eventId: string; subscriber: string };
+}
+
+export type JobName = keyof JobContracts;
+
+export const JOB_NAMES: readonly JobName[] = ['inbox.process', 'outbox.deliver'];
+
+export type JobSpec = { [N in JobName]: { name: N; id: string; data: JobContracts[N] } }[JobName];
+
+/** What a handler did, for the log: `skipped` means the work had already been done (a retry or a duplicate). */
+export type JobOutcome = 'done' | 'skipped';
+
+export interface JobContext {
+  jobId: string;
+  /** 1 on the first run. */
+  attempt: number;
+}
+
+export type JobHandler<N extends JobName = JobName> = (data: JobContracts[N], context: JobContext) => Promise<JobOutcome>;
+
+export type JobHandlers = { [N in JobName]: JobHandler<N> };
+
+/**
+ * BullMQ refuses a custom job id with a single ':' (it reserves that form for repeatable jobs),
+ * so the deterministic id joins event and subscriber with a '.'.
+ */
+export function outboxJobId(eventId: string, subscriber: string): string {
+  return `${eventId}.${subscriber}`;
+}

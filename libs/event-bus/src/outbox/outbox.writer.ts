@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { DomainEvent, DomainEventDraft } from '../domain-events';
+
+export interface OutboxContext {
+  aggregateType: DomainEvent['aggregateType'];
+  aggregateId: string;
+  correlationId: string;
+  causationId: string;
+  occurredAt: Date;
+}
+
+/** What the relay needs to fan an event out: its id and type. */
+export interface OutboxRef {
+  id: string;
+  type: string;
+}
+
+/**
+ * Writes domain events into the outbox inside the caller's transaction, so they exist if and only if the
+ * change they report was committed. Returns their ids for the relay to dispatch after commit.
+ */
+export async function appendToOutbox(
+  em: EntityManager,
+  drafts: readonly DomainEventDraft[],
+  context: OutboxContext,
+): Promise<OutboxRef[]> {
+  if (drafts.length === 0) return [];
+  const ids = drafts.map(() => randomUUID());
+  await em.query(
+    `INSERT INTO outbox (id, type, aggregate_type, aggregate_id, payload, correlation_id, causation_id, occurred_at)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::jsonb[], $6::text[], $7::text[], $8::timestamptz[])`,
+    [
+      ids,
+      drafts.map((d) => d.type),
+      drafts.map(() => context.aggregateType),
+      drafts.map(() => context.aggregateId),
+      drafts.map((d) => JSON.stringify(d.data)),
+      drafts.map(() => context.correlationId),
+      drafts.map(() => context.causationId),
+      drafts.map(() => context.occurredAt.toISOString()),
+    ],
+  );
+  return ids.map((id, i) => ({ id, type: drafts[i].type }));
+}
+
+interface OutboxRow {
+  id: string;
+  type: string;
+  aggregate_type: DomainEvent['aggregateType'];
+  aggregate_id: string;
+  payload: DomainEvent['data'];
+  correlation_id: string;
+  causation_id: string;
+  occurred_at: Date;
+}
+
+export async function loadOutboxEvent(em: EntityManager, id: string): Promise<DomainEvent | undefined> {
+  const rows: OutboxRow[] = await em.query(
+    `SELECT id, type, aggregate_type, aggregate_id, payload, correlation_id, causation_id, occurred_at
+       FROM outbox WHERE id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    type: row.type as DomainEvent['type'],
+    aggregateType: row.aggregate_type,
+    aggregateId: row.aggregate_id,
+    occurredAt: row.occurred_at.toISOString(),
+    correlationId: row.correlation_id,
+    causationId: row.causation_id,
+    data: row.payload,
+  };
+}

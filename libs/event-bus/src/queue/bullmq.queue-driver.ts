@@ -1,0 +1,230 @@
+import { Queue, Worker, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  JOB_NAMES,
+  type JobContracts,
+  type JobHandler,
+  type JobHandlers,
+  type JobName,
+  type JobOutcome,
+  type JobSpec,
+} from '../jobs';
+import type { QueueDriver, QueueHealth } from './queue-driver';
+import { errorMessage, ThrottledErrorLog, type QueueLogger } from './queue-logger';
+import { settlesWithin, withTimeout } from './timeouts';
+
+export interface BullMqQueueDriverOptions {
+  redisUrl: string;
+  /** BullMQ key prefix: every key this driver touches starts with `${prefix}:`. */
+  prefix: string;
+  /** Jobs of one name one worker process runs at once. */
+  concurrency: number;
+  /** Runs of a job before it is moved to the failed set, the first one included. */
+  attempts: number;
+  /** Delay before the first retry; doubled for each later one. */
+  backoffMs: number;
+  logger: QueueLogger;
+  /** How long `close()` waits for running handlers before it lets go of Redis anyway. */
+  closeTimeoutMs?: number;
+}
+
+type AnyJobData = JobContracts[JobName];
+
+/** BullMQ forbids ':' in queue names and '.' reads badly in Redis keys, so 'inbox.process' lives in 'inbox-process'. */
+export function bullQueueName(name: JobName): string {
+  return name.replace(/\./g, '-');
+}
+
+const PRODUCER_CONNECT_WAIT_MS = 1_000;
+const PING_TIMEOUT_MS = 1_000;
+const RETRY_JITTER = 0.2;
+
+/**
+ * Jobs in Redis through BullMQ: one queue per job name, so a slow subscriber never holds up the inbox.
+ *
+ * Redis being down must cost a failed `enqueue` (the sweepers retry) and a few log lines, never a hung request,
+ * a crash or a flooded log.
+ */
+export class BullMqQueueDriver implements QueueDriver {
+  private readonly producer: Redis;
+  private consumer: Redis | undefined;
+  private readonly queues = new Map<JobName, Queue<AnyJobData, JobOutcome, JobName>>();
+  private readonly workers: Array<{ close(force?: boolean): Promise<void> }> = [];
+  private readonly errors: ThrottledErrorLog;
+  private readonly jobOptions: JobsOptions;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: BullMqQueueDriverOptions) {
+    this.errors = new ThrottledErrorLog(options.logger);
+    this.jobOptions = {
+      attempts: options.attempts,
+      backoff: { type: 'exponential', delay: options.backoffMs, jitter: RETRY_JITTER },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    };
+    // Without the offline queue a command fails at once while Redis is unreachable instead of waiting for it;
+    // commandTimeout covers the other way to hang, a connection that is open but no longer answers.
+    this.producer = this.connect('Redis (producer)', { enableOfflineQueue: false, commandTimeout: 5_000 });
+  }
+
+  async enqueue(jobs: readonly JobSpec[]): Promise<void> {
+    if (this.closing) {
+      throw new Error('BullMQ queue driver is closed');
+    }
+    if (jobs.length === 0) {
+      return;
+    }
+    await this.producerReady();
+    const byName = new Map<JobName, JobSpec[]>();
+    for (const spec of jobs) {
+      byName.set(spec.name, [...(byName.get(spec.name) ?? []), spec]);
+    }
+    await Promise.all([...byName].map(([name, specs]) => this.add(this.queue(name), specs)));
+  }
+
+  async startWorkers(handlers: JobHandlers): Promise<void> {
+    if (this.consumer) {
+      throw new Error('Workers already started');
+    }
+    if (this.closing) {
+      throw new Error('BullMQ queue driver is closed');
+    }
+    // Workers block on BZPOPMIN and must wait out an outage rather than fail: BullMQ requires maxRetriesPerRequest null.
+    const consumer = this.connect('Redis (workers)', { maxRetriesPerRequest: null });
+    this.consumer = consumer;
+    // Not awaiting readiness on purpose: a worker process boots while Redis is down and picks up once it is back.
+    JOB_NAMES.forEach((name) => this.startWorker(name, handlers, consumer));
+    return Promise.resolve();
+  }
+
+  async health(): Promise<QueueHealth> {
+    const started = Date.now();
+    try {
+      const reply = await withTimeout(this.producer.ping(), PING_TIMEOUT_MS, 'Redis PING');
+      return { up: reply === 'PONG', driver: 'bullmq', detail: `PING ${reply} in ${Date.now() - started} ms` };
+    } catch (error) {
+      return { up: false, driver: 'bullmq', detail: `Redis ${this.producer.status}: ${errorMessage(error)}` };
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const timeoutMs = this.options.closeTimeoutMs ?? 10_000;
+    // A graceful Worker.close waits for Redis to finish the running jobs' bookkeeping and hangs forever while Redis
+    // is down; nothing could be acknowledged then anyway, so force it.
+    const force = this.consumer?.status !== 'ready';
+    const workersClosed = Promise.allSettled(this.workers.map((worker) => worker.close(force)));
+    if (!(await settlesWithin(workersClosed, timeoutMs))) {
+      this.options.logger.warn(`BullMQ workers did not close within ${timeoutMs} ms; disconnecting anyway`);
+    }
+    await settlesWithin(Promise.allSettled([...this.queues.values()].map((queue) => queue.close())), 2_000);
+    // The connections are ours (BullMQ leaves caller-supplied clients open); disconnect rather than QUIT,
+    // which would wait for a Redis that may not answer.
+    this.consumer?.disconnect();
+    this.producer.disconnect();
+  }
+
+  private connect(
+    source: string,
+    overrides: { enableOfflineQueue?: boolean; maxRetriesPerRequest?: null; commandTimeout?: number },
+  ): Redis {
+    const redis = new Redis(this.options.redisUrl, overrides);
+    redis.on('error', (error: unknown) => this.errors.report(source, error));
+    redis.on('ready', () => this.errors.recovered(source, 'connected again'));
+    return redis;
+  }
+
+  /**
+   * A fresh driver is still connecting when the first job arrives; give that one connect a moment rather than
+   * bouncing the job to the sweeper. A connection already known to be down fails at once.
+   */
+  private async producerReady(): Promise<void> {
+    const { status } = this.producer;
+    if (status === 'connecting' || status === 'connect' || status === 'wait') {
+      await settlesWithin(
+        new Promise<void>((resolve) => {
+          const done = () => {
+            this.producer.off('ready', done).off('error', done).off('end', done);
+            resolve();
+          };
+          this.producer.once('ready', done).once('error', done).once('end', done);
+        }),
+        PRODUCER_CONNECT_WAIT_MS,
+      );
+    }
+    if (this.producer.status !== 'ready') {
+      throw new Error(`Redis is not reachable (connection ${this.producer.status})`);
+    }
+  }
+
+  private queue(name: JobName): Queue<AnyJobData, JobOutcome, JobName> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      const source = `BullMQ queue ${bullQueueName(name)}`;
+      queue = new Queue<AnyJobData, JobOutcome, JobName>(bullQueueName(name), {
+        connection: this.producer,
+        prefix: this.options.prefix,
+        // Both are extra round trips BullMQ makes before the first command; while Redis is down they would make
+        // every enqueue wait for the reconnect instead of failing fast.
+        skipWaitingForReady: true,
+        skipVersionCheck: true,
+      });
+      queue.on('error', (error: unknown) => this.errors.report(source, error));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  private async add(queue: Queue<AnyJobData, JobOutcome, JobName>, specs: readonly JobSpec[]): Promise<void> {
+    await this.releaseFinished(queue, specs);
+    await queue.addBulk(
+      specs.map((spec) => ({ name: spec.name, data: spec.data, opts: { ...this.jobOptions, jobId: spec.id } })),
+    );
+  }
+
+  /**
+   * BullMQ ignores an add whose id names any job still stored, finished ones included, and finished jobs are kept
+   * (an hour when completed, a week when failed). The driver contract dedupes only waiting, delayed and running
+   * jobs, so a replay or a sweeper re-dispatch of a finished id must not vanish: drop the finished record first.
+   */
+  private async releaseFinished(
+    queue: Queue<AnyJobData, JobOutcome, JobName>,
+    specs: readonly JobSpec[],
+  ): Promise<void> {
+    const states = await Promise.all(specs.map((spec) => queue.getJobState(spec.id)));
+    const finished = specs.filter((_, index) => states[index] === 'completed' || states[index] === 'failed');
+    await Promise.all(finished.map((spec) => queue.remove(spec.id)));
+  }
+
+  private startWorker<N extends JobName>(name: N, handlers: JobHandlers, connection: Redis): void {
+    const handler: JobHandler<N> = handlers[name];
+    const queueName = bullQueueName(name);
+    const { logger, attempts } = this.options;
+    const worker = new Worker<JobContracts[N], JobOutcome, N>(
+      queueName,
+      async (job) => {
+        const outcome = await handler(job.data, { jobId: job.id ?? '', attempt: job.attemptsMade + 1 });
+        logger.debug?.(`Job ${name} ${job.id} ${outcome}`);
+        return outcome;
+      },
+      { connection, prefix: this.options.prefix, concurrency: this.options.concurrency },
+    );
+    const source = `BullMQ worker ${queueName}`;
+    worker.on('error', (error: unknown) => this.errors.report(source, error));
+    worker.on('failed', (job, error) => {
+      const id = job?.id ?? '?';
+      if (!job || job.attemptsMade >= attempts) {
+        logger.error(
+          `Job ${name} ${id} failed for good after ${job?.attemptsMade ?? attempts} attempt(s): ${error.message}`,
+        );
+      } else {
+        logger.warn(`Job ${name} ${id} failed on attempt ${job.attemptsMade}, will retry: ${error.message}`);
+      }
+    });
+    this.workers.push(worker);
+  }
+}

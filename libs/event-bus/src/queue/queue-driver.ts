@@ -1,0 +1,22 @@
+import type { JobHandlers, JobSpec } from '../jobs';
+
+export interface QueueHealth {
+  up: boolean;
+  driver: 'in-process' | 'bullmq';
+  detail?: string;
+}
+
+/**
+ * Where jobs wait between a commit and their handler. Durability does not come from here: every job
+ * stands for a database row (an inbound event, an outbox row) that a sweeper re-dispatches if the job is lost.
+ */
+export interface QueueDriver {
+  /** Adds jobs; a job whose id is already waiting or running is not added twice. */
+  enqueue(jobs: readonly JobSpec[]): Promise<void>;
+  /** Starts consuming. Called once, in processes that run the worker role. */
+  startWorkers(handlers: JobHandlers): Promise<void>;
+  health(): Promise<QueueHealth>;
+  close(): Promise<void>;
+}
+
+export const QUEUE_DRIVER = Symbol('QUEUE_DRIVER');

@@ -1,0 +1,37 @@
+import { ThrottledErrorLog } from './queue-logger';
+
+describe('ThrottledErrorLog', () => {
+  function setup() {
+    let now = 0;
+    const logger = { log: jest.fn<void, [string]>(), warn: jest.fn<void, [string]>(), error: jest.fn<void, [string]>() };
+    const errors = new ThrottledErrorLog(logger, 10_000, () => now);
+    return { logger, errors, advance: (ms: number) => (now += ms) };
+  }
+
+  it('logs one line per source per window and counts what it left out', () => {
+    const { logger, errors, advance } = setup();
+    for (let i = 0; i < 500; i++) {
+      errors.report('Redis (producer)', new Error('connect ECONNREFUSED'));
+      errors.report('BullMQ worker inbox-process', new Error('connect ECONNREFUSED'));
+      advance(10);
+    }
+    expect(logger.error.mock.calls.map(([line]) => line)).toEqual([
+      'Redis (producer): connect ECONNREFUSED',
+      'BullMQ worker inbox-process: connect ECONNREFUSED',
+    ]);
+    advance(5_000); // 10 s after the first line
+    errors.report('Redis (producer)', new Error('connect ECONNREFUSED'));
+    expect(logger.error).toHaveBeenLastCalledWith('Redis (producer): connect ECONNREFUSED (499 similar suppressed)');
+  });
+
+  it('says once that a failing source recovered, and nothing for one that never failed', () => {
+    const { logger, errors } = setup();
+    errors.recovered('Redis (workers)', 'connected again');
+    expect(logger.log).not.toHaveBeenCalled();
+    errors.report('Redis (workers)', 'down');
+    errors.report('Redis (workers)', 'down');
+    errors.recovered('Redis (workers)', 'connected again');
+    errors.recovered('Redis (workers)', 'connected again');
+    expect(logger.log.mock.calls).toEqual([['Redis (workers): connected again (1 errors not logged)']]);
+  });
+});

@@ -1,0 +1,59 @@
+/** The slice of a Nest `Logger` the queue drivers need; `debug` is optional so a plain console-like object fits. */
+export interface QueueLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug?(message: string): void;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+interface SourceState {
+  lastLoggedAt: number;
+  suppressed: number;
+  /** Errors seen since the source was last healthy, so a recovery is worth a line. */
+  failing: boolean;
+}
+
+/**
+ * A client that cannot reach Redis reports the same error on every reconnect attempt, from every connection and
+ * every queue and worker built on it. One line per source per window, with a count of what was left out, keeps the
+ * outage visible without burying everything else in the log.
+ */
+export class ThrottledErrorLog {
+  private readonly sources = new Map<string, SourceState>();
+
+  constructor(
+    private readonly logger: QueueLogger,
+    private readonly windowMs = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  report(source: string, error: unknown): void {
+    const state = this.sources.get(source) ?? { lastLoggedAt: Number.NEGATIVE_INFINITY, suppressed: 0, failing: false };
+    this.sources.set(source, state);
+    state.failing = true;
+    const at = this.now();
+    if (at - state.lastLoggedAt < this.windowMs) {
+      state.suppressed += 1;
+      return;
+    }
+    const suppressed = state.suppressed > 0 ? ` (${state.suppressed} similar suppressed)` : '';
+    state.lastLoggedAt = at;
+    state.suppressed = 0;
+    this.logger.error(`${source}: ${errorMessage(error)}${suppressed}`);
+  }
+
+  /** Says once that a source that had been failing works again; silent otherwise. */
+  recovered(source: string, message: string): void {
+    const state = this.sources.get(source);
+    if (!state?.failing) {
+      return;
+    }
+    const suppressed = state.suppressed > 0 ? ` (${state.suppressed} errors not logged)` : '';
+    this.sources.delete(source);
+    this.logger.log(`${source}: ${message}${suppressed}`);
+  }
+}

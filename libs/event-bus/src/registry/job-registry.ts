@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { DomainEvent } from '../domain-events';
+import { JOB_NAMES, type JobHandler, type JobHandlers, type JobName, type JobOutcome } from '../jobs';
+import type { OutboxRef } from '../outbox/outbox.writer';
+import { SUBSCRIBER_NAMES, type SubscriberName } from '../subscriptions';
+
+/**
+ * Runs inside the subscriber's transaction (the one that records its receipt). Whatever domain events it
+ * appends to the outbox through `em` are returned so the relay can dispatch them after commit.
+ */
+export type SubscriberHandler = (event: DomainEvent, em: EntityManager) => Promise<SubscriberResult>;
+
+export interface SubscriberResult {
+  outcome: JobOutcome;
+  emitted: OutboxRef[];
+  /** Work that must only start once the transaction is committed (enqueueing jobs that read its rows). */
+  afterCommit?: () => Promise<void>;
+}
+
+/**
+ * Where modules register the code behind each job and subscriber. Boot fails if a name has two
+ * handlers (at registration) or none (when the workers start): a job nobody handles would wait forever.
+ */
+@Injectable()
+export class JobRegistry {
+  private readonly jobs = new Map<JobName, JobHandler<never>>();
+  private readonly subscribers = new Map<SubscriberName, SubscriberHandler>();
+
+  registerJob<N extends JobName>(name: N, handler: JobHandler<N>): void {
+    if (this.jobs.has(name)) throw new Error(`Job "${name}" has two handlers`);
+    this.jobs.set(name, handler as JobHandler<never>);
+  }
+
+  registerSubscriber(name: SubscriberName, handler: SubscriberHandler): void {
+    if (this.subscribers.has(name)) throw new Error(`Subscriber "${name}" has two handlers`);
+    this.subscribers.set(name, handler);
+  }
+
+  subscriber(name: SubscriberName): SubscriberHandler {
+    const handler = this.subscribers.get(name);
+    if (!handler) throw new Error(`Subscriber "${name}" has no handler`);
+    return handler;
+  }
+
+  /** Every job's handler; throws naming what is missing. */
+  handlers(): JobHandlers {
+    const missingJobs = JOB_NAMES.filter((name) => !this.jobs.has(name));
+    const missingSubscribers = SUBSCRIBER_NAMES.filter((name) => !this.subscribers.has(name));
+    if (missingJobs.length > 0 || missingSubscribers.length > 0) {
+      throw new Error(
+        `No handler for ${[...missingJobs.map((j) => `job "${j}"`), ...missingSubscribers.map((s) => `subscriber "${s}"`)].join(', ')}`,
+      );
+    }
+    return Object.fromEntries(this.jobs) as JobHandlers;
+  }
+}

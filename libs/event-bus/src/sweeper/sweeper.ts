@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '@app/common';
+import type { DataSource } from 'typeorm';
+import { errorText } from '../outbox/outbox.relay';
+
+/** Finds work a crash left behind and dispatches it again; returns how many items it re-dispatched. */
+export type SweepTask = (olderThanMs: number) => Promise<number>;
+
+/** An arbitrary constant: the PostgreSQL advisory lock that elects one sweeping instance at a time. */
+export const SWEEPER_LOCK_KEY = 0x5b51_0001;
+
+/**
+ * Re-dispatches inbox and outbox rows left undispatched by a crash. Every instance ticks; only the one
+ * that takes the advisory lock sweeps, so several instances never do the same work twice at once.
+ */
+@Injectable()
+export class Sweeper implements OnApplicationShutdown {
+  private readonly logger = new Logger(Sweeper.name);
+  private readonly tasks = new Map<string, SweepTask>();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  register(name: string, task: SweepTask): void {
+    if (this.tasks.has(name)) throw new Error(`Sweep task "${name}" registered twice`);
+    this.tasks.set(name, task);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.sweepOnce()
+        .then(() => undefined)
+        .finally(() => (this.running = undefined));
+    }, this.config.sweeper.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One pass; returns false when another instance holds the lock. */
+  async sweepOnce(): Promise<boolean> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      const [{ locked }]: { locked: boolean }[] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [
+        SWEEPER_LOCK_KEY,
+      ]);
+      if (!locked) return false;
+      try {
+        for (const [name, task] of this.tasks) {
+          const count = await task(this.config.sweeper.graceMs);
+          if (count > 0) this.logger.warn(`re-dispatched ${count} ${name} item(s) left behind`);
+        }
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [SWEEPER_LOCK_KEY]);
+      }
+      return true;
+    } catch (error) {
+      this.logger.warn(`sweep failed, will retry: ${errorText(error)}`);
+      return false;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,5 @@
+export * from './signature-event';
+export * from './provider-adapter';
+export * from './standard-webhooks/standard-webhooks';
+export * from './sandbox/sandbox-webhook.adapter';
+export * from './webhook-adapter.registry';

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { AppError, decodeCursor, PageQueryDto, registerErrorStatuses, RequireScope, toPage } from '@app/common';
+import { INBOUND_EVENT_STATUSES, InboundEventEntity, type InboundEventStatus } from '@app/domain';
+import { QUEUE_DRIVER, type QueueDriver } from '@app/event-bus';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import type { DataSource } from 'typeorm';
+
+registerErrorStatuses({ 'INBOUND_EVENT.NOT_FOUND': 404 });
+
+class ListInboundEventsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: INBOUND_EVENT_STATUSES })
+  @IsOptional()
+  @IsIn(INBOUND_EVENT_STATUSES)
+  status?: InboundEventStatus;
+
+  @ApiPropertyOptional({ example: 'sandbox' }) @IsOptional() @IsString() @MaxLength(50) provider?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) envelopeId?: string;
+}
+
+class InboundEventView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'sandbox' }) provider!: string;
+  @ApiProperty({ example: 'msg_2hJ4...' }) providerEventId!: string;
+  @ApiProperty({ example: 'signer.signed' }) providerType!: string;
+  @ApiProperty({ nullable: true, type: String }) envelopeId!: string | null;
+  @ApiProperty({ enum: INBOUND_EVENT_STATUSES }) status!: InboundEventStatus;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
+  @ApiProperty({ format: 'date-time' }) receivedAt!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) processedAt!: string | null;
+  @ApiProperty({ description: 'The body exactly as received, UTF-8 decoded' }) body!: string;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) headers!: Record<string, string>;
+}
+
+class InboundEventPage {
+  @ApiProperty({ type: [InboundEventView] }) items!: InboundEventView[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
+}
+
+/** Staff tools for the inbox: see what arrived and in which state, and send an event through again. */
+@ApiTags('inbound-events')
+@RequireScope('staff')
+@Controller('api/v1/inbound-events')
+export class InboundEventsController {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(QUEUE_DRIVER) private readonly queue: QueueDriver,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: InboundEventPage })
+  async list(@Query() query: ListInboundEventsQueryDto): Promise<InboundEventPage> {
+    const limit = query.limit ?? 50;
+    const qb = this.dataSource.getRepository(InboundEventEntity).createQueryBuilder('e');
+    if (query.status) qb.andWhere('e.status = :status', { status: query.status });
+    if (query.provider) qb.andWhere('e.provider = :provider', { provider: query.provider });
+    if (query.envelopeId) qb.andWhere('e.envelope_id = :envelopeId', { envelopeId: query.envelopeId });
+    if (query.cursor) qb.andWhere('(e.received_at, e.id) > (:createdAt, :id)', decodeCursor(query.cursor));
+    const rows = await qb
+      .orderBy('e.received_at', 'ASC')
+      .addOrderBy('e.id', 'ASC')
+      .take(limit + 1)
+      .getMany();
+    return toPage(
+      rows.map((r) => Object.assign(r, { createdAt: r.receivedAt })),
+      limit,
+      toView,
+    );
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: InboundEventView })
+  @ApiNotFoundResponse({ description: 'code INBOUND_EVENT.NOT_FOUND' })
+  async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<InboundEventView> {
+    return toView(await this.find(id));
+  }
+
+  @Post(':id/replay')
+  @HttpCode(202)
+  @ApiOkResponse({
+    type: InboundEventView,
+    description:
+      'Puts the event back to `received` and processes it again. Safe on any event: the lifecycle ignores ' +
+      'what it has already applied, and the timeline gets no second entry.',
+  })
+  @ApiNotFoundResponse({ description: 'code INBOUND_EVENT.NOT_FOUND' })
+  async replay(@Param('id', new ParseUUIDPipe()) id: string): Promise<InboundEventView> {
+    await this.find(id);
+    await this.dataSource.query(`UPDATE inbound_events SET status = 'received', last_error = NULL WHERE id = $1`, [id]);
+    await this.queue.enqueue([
+      { name: 'inbox.process', id: `${id}.replay-${randomUUID()}`, data: { inboundEventId: id } },
+    ]);
+    return toView(await this.find(id));
+  }
+
+  private async find(id: string): Promise<InboundEventEntity> {
+    const row = await this.dataSource.getRepository(InboundEventEntity).findOneBy({ id });
+    if (!row) throw new AppError('INBOUND_EVENT.NOT_FOUND', `No inbound event with id ${id}`);
+    return row;
+  }
+}
+
+function toView(row: InboundEventEntity): InboundEventView {
+  return {
+    id: row.id,
+    provider: row.provider,
+    providerEventId: row.providerEventId,
+    providerType: row.providerType,
+    envelopeId: row.envelopeId,
+    status: row.status,
+    attempts: row.attempts,
+    lastError: row.lastError,
+    receivedAt: row.receivedAt.toISOString(),
+    processedAt: row.processedAt?.toISOString() ?? null,
+    body: row.rawBody.toString('utf8'),
+    headers: row.headers,
+  };
+}
