@@ -189,7 +189,7 @@ describe('BullMqQueueDriver against Redis', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const lines = logger.error.mock.calls.length + logger.warn.mock.calls.length + logger.log.mock.calls.length;
     expect(logger.error.mock.calls.length).toBeGreaterThan(0);
-    expect(lines).toBeLessThanOrEqual(6);
+    expect(lines).toBeLessThanOrEqual(4); // one per connection; the raw error events number dozens
 
     const closing = Date.now();
     await queue.close();

@@ -1,13 +1,20 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '../../libs/common/src/database/data-source-options';
 import { assertTestDatabase, TEST_DATABASE_URL } from './test-env';
 
-/** Creates the test database if needed and applies the migrations once per run. */
+const ROOT = join(__dirname, '..', '..');
+const MIGRATE_CLI = join(ROOT, 'dist/libs/common/src/database/migrate.cli.js');
+
+/**
+ * Creates the test database if needed and applies the migrations with the real migration CLI. The
+ * integration and e2e tiers also start built processes (workers), so `npm test` builds first.
+ */
 export default async function globalSetup(): Promise<void> {
   assertTestDatabase(TEST_DATABASE_URL);
-  const target = new URL(TEST_DATABASE_URL);
-  const name = target.pathname.slice(1);
+  if (!existsSync(MIGRATE_CLI)) throw new Error(`${MIGRATE_CLI} is missing: run "npm run build" (npm test does)`);
+  const name = new URL(TEST_DATABASE_URL).pathname.slice(1);
   const admin = new URL(TEST_DATABASE_URL);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
@@ -18,11 +25,9 @@ export default async function globalSetup(): Promise<void> {
   } finally {
     await client.end();
   }
-  const dataSource = new DataSource(buildDataSourceOptions(TEST_DATABASE_URL, 2));
-  await dataSource.initialize();
-  try {
-    await dataSource.runMigrations({ transaction: 'each' });
-  } finally {
-    await dataSource.destroy();
-  }
+  execFileSync(process.execPath, [MIGRATE_CLI], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  });
 }

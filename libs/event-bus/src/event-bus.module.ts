@@ -24,7 +24,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly relay: OutboxRelay,
     health: HealthRegistry,
   ) {
-    health.register('queue', () => this.queue.health());
+    health.register('queue', async () => ({ ...(await this.queue.health()) }));
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -26,11 +26,16 @@ export async function prepareRuntime(config: AppConfig): Promise<Runtime> {
         config.webhooks.sandboxSecrets.length > 0 ? config.webhooks.sandboxSecrets : [localSandboxSecret(config.dataDir)],
     },
   };
-  if (config.database.url) {
-    return { config: resolved, databaseUrl: config.database.url, stop: async () => undefined };
-  }
+  const database = await prepareDatabase(config);
+  return { config: resolved, ...database };
+}
+
+/** DATABASE_URL, or the embedded PostgreSQL started under the data directory. */
+export async function prepareDatabase(config: AppConfig): Promise<Omit<Runtime, 'config'>> {
+  if (config.database.url) return { databaseUrl: config.database.url, stop: async () => undefined };
+  mkdirSync(config.dataDir, { recursive: true });
   const embedded = await startEmbeddedPostgres(config.dataDir, config.database.embeddedPort);
-  return { config: resolved, databaseUrl: embedded.url, stop: () => embedded.stop() };
+  return { databaseUrl: embedded.url, stop: () => embedded.stop() };
 }
 
 /** A secret made once per data directory, so a restart keeps accepting what the sandbox signs. */

@@ -82,7 +82,8 @@ function buildHistory(s: Scenario): History {
   const steps: Pick<LifecycleEvent, 'type' | 'signer' | 'reason'>[] = [{ type: 'sent' }];
   for (let i = 0; i < s.bounces; i += 1) steps.push({ type: 'delivery_failed' }, { type: 'sent' });
   steps.push({ type: 'delivered' }, { type: 'opened' });
-  const signing = s.ending.kind === 'completed' ? order : order.slice(0, Math.min(s.ending.signedCount, order.length - 1));
+  const signing =
+    s.ending.kind === 'completed' ? order : order.slice(0, Math.min(s.ending.signedCount, order.length - 1));
   signing.forEach((signer, position) => {
     const email = emails[signer];
     for (let k = 0; k < s.authFailures[position]; k += 1) {
@@ -121,7 +122,10 @@ function buildHistory(s: Scenario): History {
   return {
     contract: {
       customerId: 'cus_prop',
-      signers: emails.map((email, i) => ({ email: spell(email, s.spellings[MAX_EVENTS - 1 - i]), name: `Signer ${i}` })),
+      signers: emails.map((email, i) => ({
+        email: spell(email, s.spellings[MAX_EVENTS - 1 - i]),
+        name: `Signer ${i}`,
+      })),
       requiredLevel: s.requiredLevel,
       // We sent the envelope through the platform's API a moment before its own `sent` event.
       ...(s.withSentAt ? { sentAt: new Date(START) } : {}),
@@ -233,9 +237,7 @@ describe('contract lifecycle: convergence (invariant 5)', () => {
           );
           expect(count(effects, 'ContractSent')).toBe(history.sendInstants.length);
           expect(count(effects, 'ContractDeliveryFailed')).toBe(scenario.bounces);
-          expect(count(effects, 'SignerSigned')).toBe(
-            history.events.filter((e) => e.type === 'signer_signed').length,
-          );
+          expect(count(effects, 'SignerSigned')).toBe(history.events.filter((e) => e.type === 'signer_signed').length);
         }
       }),
       { numRuns: 400 },

@@ -50,6 +50,8 @@ export interface LifecycleState {
   signers: SignerRecord[];
   facts: LifecycleFacts;
   holdReleased: boolean;
+  /** Registered as already sent by the platform; the platform's own `sent` event brings the instant. */
+  sentElsewhere?: boolean;
   /** Milestone keys already emitted as domain events, sorted. */
   emitted: string[];
 }
@@ -67,13 +69,17 @@ export interface Transition {
   anomaly?: string;
 }
 
-export type GateResult = { result: 'pending' } | { result: 'pass' } | { result: 'fail'; reason: HoldReason; detail: string };
+export type GateResult =
+  { result: 'pending' } | { result: 'pass' } | { result: 'fail'; reason: HoldReason; detail: string };
 
 export function createLifecycle(input: {
   customerId: string;
   signers: { email: string; name: string }[];
   requiredLevel: SignatureLevel;
+  /** The instant SignBridge itself sent the envelope. */
   sentAt?: Date;
+  /** Registered after being sent elsewhere, at an instant SignBridge does not know: `sent`, no send fact. */
+  sentElsewhere?: boolean;
 }): Transition {
   const facts: LifecycleFacts = {
     sends: input.sentAt ? [input.sentAt.toISOString()] : [],
@@ -88,6 +94,7 @@ export function createLifecycle(input: {
     facts,
     holdReleased: false,
     emitted: [],
+    ...(input.sentElsewhere ? { sentElsewhere: true } : {}),
   };
   return settle(base, base, 'advanced');
 }
@@ -141,7 +148,7 @@ export function deriveStatus(state: Omit<LifecycleState, 'status' | 'emitted'>):
   const lastSend = latest(facts.sends);
   const lastBounce = latest(facts.deliveryFailures);
   if (lastBounce && (!lastSend || lastBounce > lastSend)) return 'delivery_failed';
-  return lastSend ? 'sent' : 'draft';
+  return lastSend || state.sentElsewhere ? 'sent' : 'draft';
 }
 
 /** Signatures that count: a signature dated after the envelope was closed is not one. */
@@ -152,7 +159,8 @@ function countedSignatures(state: Pick<LifecycleState, 'signers' | 'facts'>): Si
 
 function allSigned(state: Pick<LifecycleState, 'signers' | 'facts'>): boolean {
   if (state.facts.completedAt && !state.facts.terminal) return true;
-  if (state.facts.completedAt && state.facts.terminal && state.facts.completedAt <= state.facts.terminal.at) return true;
+  if (state.facts.completedAt && state.facts.terminal && state.facts.completedAt <= state.facts.terminal.at)
+    return true;
   return state.signers.length > 0 && countedSignatures(state).length === state.signers.length;
 }
 
@@ -213,7 +221,10 @@ function milestones(state: LifecycleState): Milestone[] {
   }
   switch (state.status) {
     case 'active':
-      out.push({ key: 'ContractActivated', event: { type: 'ContractActivated', data: { customerId: state.customerId } } });
+      out.push({
+        key: 'ContractActivated',
+        event: { type: 'ContractActivated', data: { customerId: state.customerId } },
+      });
       break;
     case 'on_hold': {
       const gate = evaluateActivationGate(state);
@@ -319,9 +330,7 @@ function foldSigner(signers: SignerRecord[], event: LifecycleEvent): SignerRecor
     ...(event.signer.userAgent ? { userAgent: event.signer.userAgent } : {}),
     ...(event.signer.authMethod ? { authMethod: event.signer.authMethod } : {}),
   };
-  return signers.map((s) =>
-    s.email === email ? { ...s, signature: preferredSignature(s.signature, signature) } : s,
-  );
+  return signers.map((s) => (s.email === email ? { ...s, signature: preferredSignature(s.signature, signature) } : s));
 }
 
 /** Two reports of one signer's signature: keep the earliest, then the stronger level, so order cannot matter. */

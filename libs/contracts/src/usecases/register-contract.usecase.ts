@@ -50,7 +50,7 @@ export class RegisterContractUseCase {
         customerId: command.customerId,
         signers: command.signers,
         requiredLevel,
-        sentAt: now,
+        sentElsewhere: true,
       });
       const inserted: unknown[] = await em.query(
         `INSERT INTO contracts (id, customer_id, provider, envelope_id, title, currency, amount_cents, required_level, status, lifecycle)

@@ -1,5 +1,5 @@
-import { Queue, Worker, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { isNotConnectionError, Queue, Worker, type JobsOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
 import {
   JOB_NAMES,
   type JobContracts,
@@ -35,9 +35,34 @@ export function bullQueueName(name: JobName): string {
   return name.replace(/\./g, '-');
 }
 
+const PRODUCER_SOURCE = 'Redis (producer)';
+const CONSUMER_SOURCE = 'Redis (workers)';
 const PRODUCER_CONNECT_WAIT_MS = 1_000;
 const PING_TIMEOUT_MS = 1_000;
 const RETRY_JITTER = 0.2;
+
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/**
+ * Queues and workers re-emit their connections' errors (the workers' blocking connections are BullMQ's own, with no
+ * listener of ours); counted under the connection, one outage makes one log line per window instead of five.
+ */
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) {
+    return false;
+  }
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : '';
+  return NETWORK_ERROR_CODES.has(code) || !isNotConnectionError(error);
+}
 
 /**
  * Jobs in Redis through BullMQ: one queue per job name, so a slow subscriber never holds up the inbox.
@@ -64,7 +89,7 @@ export class BullMqQueueDriver implements QueueDriver {
     };
     // Without the offline queue a command fails at once while Redis is unreachable instead of waiting for it;
     // commandTimeout covers the other way to hang, a connection that is open but no longer answers.
-    this.producer = this.connect('Redis (producer)', { enableOfflineQueue: false, commandTimeout: 5_000 });
+    this.producer = this.connect(PRODUCER_SOURCE, { enableOfflineQueue: false, commandTimeout: 5_000 });
   }
 
   async enqueue(jobs: readonly JobSpec[]): Promise<void> {
@@ -90,7 +115,7 @@ export class BullMqQueueDriver implements QueueDriver {
       throw new Error('BullMQ queue driver is closed');
     }
     // Workers block on BZPOPMIN and must wait out an outage rather than fail: BullMQ requires maxRetriesPerRequest null.
-    const consumer = this.connect('Redis (workers)', { maxRetriesPerRequest: null });
+    const consumer = this.connect(CONSUMER_SOURCE, { maxRetriesPerRequest: null });
     this.consumer = consumer;
     // Not awaiting readiness on purpose: a worker process boots while Redis is down and picks up once it is back.
     JOB_NAMES.forEach((name) => this.startWorker(name, handlers, consumer));
@@ -98,12 +123,15 @@ export class BullMqQueueDriver implements QueueDriver {
   }
 
   async health(): Promise<QueueHealth> {
+    if (this.producer.status !== 'ready') {
+      return { up: false, driver: 'bullmq', detail: `Redis connection ${this.producer.status}` };
+    }
     const started = Date.now();
     try {
       const reply = await withTimeout(this.producer.ping(), PING_TIMEOUT_MS, 'Redis PING');
       return { up: reply === 'PONG', driver: 'bullmq', detail: `PING ${reply} in ${Date.now() - started} ms` };
     } catch (error) {
-      return { up: false, driver: 'bullmq', detail: `Redis ${this.producer.status}: ${errorMessage(error)}` };
+      return { up: false, driver: 'bullmq', detail: errorMessage(error) };
     }
   }
 
@@ -128,11 +156,10 @@ export class BullMqQueueDriver implements QueueDriver {
     this.producer.disconnect();
   }
 
-  private connect(
-    source: string,
-    overrides: { enableOfflineQueue?: boolean; maxRetriesPerRequest?: null; commandTimeout?: number },
-  ): Redis {
-    const redis = new Redis(this.options.redisUrl, overrides);
+  private connect(source: string, overrides: RedisOptions): Redis {
+    // ioredis waits 2 s for a socket that never opened to "close" before destroying it, which holds a shutting-down
+    // process (or a test run) open for no reason. BullMQ's duplicates of these connections inherit the setting.
+    const redis = new Redis(this.options.redisUrl, { disconnectTimeout: 200, ...overrides });
     redis.on('error', (error: unknown) => this.errors.report(source, error));
     redis.on('ready', () => this.errors.recovered(source, 'connected again'));
     return redis;
@@ -143,21 +170,20 @@ export class BullMqQueueDriver implements QueueDriver {
    * bouncing the job to the sweeper. A connection already known to be down fails at once.
    */
   private async producerReady(): Promise<void> {
-    const { status } = this.producer;
-    if (status === 'connecting' || status === 'connect' || status === 'wait') {
-      await settlesWithin(
-        new Promise<void>((resolve) => {
-          const done = () => {
-            this.producer.off('ready', done).off('error', done).off('end', done);
-            resolve();
-          };
-          this.producer.once('ready', done).once('error', done).once('end', done);
-        }),
-        PRODUCER_CONNECT_WAIT_MS,
-      );
+    const producer = this.producer;
+    if (producer.status === 'connecting' || producer.status === 'connect') {
+      const events = ['ready', 'close', 'end'] as const;
+      let settle = () => {};
+      const settled = new Promise<void>((resolve) => (settle = resolve));
+      events.forEach((event) => producer.once(event, settle));
+      try {
+        await settlesWithin(settled, PRODUCER_CONNECT_WAIT_MS);
+      } finally {
+        events.forEach((event) => producer.off(event, settle));
+      }
     }
-    if (this.producer.status !== 'ready') {
-      throw new Error(`Redis is not reachable (connection ${this.producer.status})`);
+    if (producer.status !== 'ready') {
+      throw new Error(`Redis is not reachable (connection ${producer.status})`);
     }
   }
 
@@ -173,7 +199,9 @@ export class BullMqQueueDriver implements QueueDriver {
         skipWaitingForReady: true,
         skipVersionCheck: true,
       });
-      queue.on('error', (error: unknown) => this.errors.report(source, error));
+      queue.on('error', (error: unknown) =>
+        this.errors.report(isConnectionError(error) ? PRODUCER_SOURCE : source, error),
+      );
       this.queues.set(name, queue);
     }
     return queue;
@@ -214,7 +242,9 @@ export class BullMqQueueDriver implements QueueDriver {
       { connection, prefix: this.options.prefix, concurrency: this.options.concurrency },
     );
     const source = `BullMQ worker ${queueName}`;
-    worker.on('error', (error: unknown) => this.errors.report(source, error));
+    worker.on('error', (error: unknown) =>
+      this.errors.report(isConnectionError(error) ? CONSUMER_SOURCE : source, error),
+    );
     worker.on('failed', (job, error) => {
       const id = job?.id ?? '?';
       if (!job || job.attemptsMade >= attempts) {

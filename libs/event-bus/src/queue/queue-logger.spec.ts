@@ -3,7 +3,11 @@ import { ThrottledErrorLog } from './queue-logger';
 describe('ThrottledErrorLog', () => {
   function setup() {
     let now = 0;
-    const logger = { log: jest.fn<void, [string]>(), warn: jest.fn<void, [string]>(), error: jest.fn<void, [string]>() };
+    const logger = {
+      log: jest.fn<void, [string]>(),
+      warn: jest.fn<void, [string]>(),
+      error: jest.fn<void, [string]>(),
+    };
     const errors = new ThrottledErrorLog(logger, 10_000, () => now);
     return { logger, errors, advance: (ms: number) => (now += ms) };
   }
@@ -32,6 +36,6 @@ describe('ThrottledErrorLog', () => {
     errors.report('Redis (workers)', 'down');
     errors.recovered('Redis (workers)', 'connected again');
     errors.recovered('Redis (workers)', 'connected again');
-    expect(logger.log.mock.calls).toEqual([['Redis (workers): connected again (1 errors not logged)']]);
+    expect(logger.log.mock.calls).toEqual([['Redis (workers): connected again (1 more error(s) not logged)']]);
   });
 });

@@ -52,7 +52,7 @@ export class ThrottledErrorLog {
     if (!state?.failing) {
       return;
     }
-    const suppressed = state.suppressed > 0 ? ` (${state.suppressed} errors not logged)` : '';
+    const suppressed = state.suppressed > 0 ? ` (${state.suppressed} more error(s) not logged)` : '';
     this.sources.delete(source);
     this.logger.log(`${source}: ${message}${suppressed}`);
   }

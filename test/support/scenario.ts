@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { api } from './test-app';
+
+export interface Party {
+  customerId: string;
+  contractId: string;
+  envelopeId: string;
+  signers: { email: string; name: string }[];
+}
+
+/** A fresh customer and a registered contract, unique per call: tests isolate by data, not truncation. */
+export async function registerParty(
+  url: string,
+  options: { signers?: number; requiredSignatureLevel?: string; envelopeId?: string } = {},
+): Promise<Party> {
+  const tag = randomUUID().slice(0, 8);
+  const customer = await api<{ id: string }>(url, 'POST', '/api/v1/customers', {
+    externalRef: `cust-${tag}`,
+    name: `Customer ${tag}`,
+    email: `billing-${tag}@example.test`,
+  });
+  if (customer.status !== 201) throw new Error(`customer: ${customer.status} ${JSON.stringify(customer.body)}`);
+  const signers = Array.from({ length: options.signers ?? 2 }, (_, i) => ({
+    email: `signer${i}-${tag}@example.test`,
+    name: `Signer ${i}`,
+  }));
+  const envelopeId = options.envelopeId ?? `env_${tag}`;
+  const contract = await api<{ id: string }>(url, 'POST', '/api/v1/contracts', {
+    customerId: customer.body.id,
+    provider: 'sandbox',
+    envelopeId,
+    title: `Contract ${tag}`,
+    signers,
+    amount: { currency: 'EUR', amountCents: 120000 },
+    ...(options.requiredSignatureLevel ? { requiredSignatureLevel: options.requiredSignatureLevel } : {}),
+  });
+  if (contract.status !== 201) throw new Error(`contract: ${contract.status} ${JSON.stringify(contract.body)}`);
+  return { customerId: customer.body.id, contractId: contract.body.id, envelopeId, signers };
+}
+
+/** A realistic history, in occurrence order: sent, delivered, opened, each signer signs, completed. */
+export function signingHistory(party: Pick<Party, 'envelopeId' | 'signers'>, level = 'advanced', start = Date.now()) {
+  let t = start - 60_000;
+  const at = () => new Date((t += 1000)).toISOString();
+  const data = { envelope_id: party.envelopeId };
+  return [
+    { type: 'envelope.sent', timestamp: at(), data },
+    { type: 'envelope.delivered', timestamp: at(), data },
+    { type: 'envelope.opened', timestamp: at(), data },
+    ...party.signers.map((s, i) => ({
+      type: 'signer.signed',
+      timestamp: at(),
+      data: {
+        ...data,
+        signer: {
+          email: s.email,
+          name: s.name,
+          ip: `203.0.113.${10 + i}`,
+          user_agent: 'Mozilla/5.0 (X11; Linux x86_64)',
+          auth_method: 'email_otp',
+          signature_level: level,
+        },
+      },
+    })),
+    { type: 'envelope.completed', timestamp: at(), data },
+  ];
+}

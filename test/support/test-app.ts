@@ -1,0 +1,111 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig, prepareRuntime } from '@app/common';
+import { signStandardWebhook } from '@app/signature-providers';
+import { createApp } from '../../apps/api/src/create-app';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env';
+
+export const TEST_SECRET = `whsec_${Buffer.from('signbridge-test-secret-0123456789').toString('base64')}`;
+export const TEST_ADMIN_KEY = 'sb_test_admin_key_0123456789abcdef';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  url: string;
+  queuePrefix: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real app (same createApp as production) against the test database; `redis: true` uses BullMQ
+ * on the local Redis under a prefix of its own, otherwise the in-process driver. Sweeps are fast here.
+ */
+export async function startTestApp(options: { redis?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
+  const queuePrefix = `sbtest-${randomUUID().slice(0, 8)}`;
+  const env: Record<string, string> = {
+    DATABASE_URL: TEST_DATABASE_URL,
+    SANDBOX_WEBHOOK_SECRETS: TEST_SECRET,
+    SIGNBRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY,
+    MIGRATIONS_RUN: 'false',
+    LOG_LEVEL: 'error',
+    SWEEP_INTERVAL_MS: '200',
+    SWEEP_GRACE_MS: '1000',
+    JOB_BACKOFF_MS: '50',
+    QUEUE_PREFIX: queuePrefix,
+    DB_POOL_SIZE: '10',
+    ...(options.redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    ...options.env,
+  };
+  const runtime = await prepareRuntime(loadConfig(env));
+  const app = await createApp(runtime);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, queuePrefix, close: () => app.close() };
+}
+
+export interface WebhookDelivery {
+  id: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** A signed Standard Webhooks delivery, as the sandbox platform sends it. */
+export function signedDelivery(
+  payload: unknown,
+  options: { id?: string; timestamp?: number; secret?: string } = {},
+): WebhookDelivery {
+  const id = options.id ?? `msg_${randomBytes(12).toString('hex')}`;
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const signature = signStandardWebhook({ secret: options.secret ?? TEST_SECRET, id, timestamp, body });
+  return {
+    id,
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+    },
+  };
+}
+
+export async function postWebhook(url: string, delivery: WebhookDelivery, provider = 'sandbox'): Promise<Response> {
+  return fetch(`${url}/webhooks/${provider}`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+}
+
+export async function api<T = unknown>(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  key = TEST_ADMIN_KEY,
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
+}
+
+/** Polls until `check` returns a value (not undefined) or the deadline passes: never a fixed sleep. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
