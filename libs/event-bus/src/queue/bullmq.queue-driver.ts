@@ -194,8 +194,8 @@ export class BullMqQueueDriver implements QueueDriver {
       queue = new Queue<AnyJobData, JobOutcome, JobName>(bullQueueName(name), {
         connection: this.producer,
         prefix: this.options.prefix,
-        // Both are extra round trips BullMQ makes before the first command; while Redis is down they would make
-        // every enqueue wait for the reconnect instead of failing fast.
+        // BullMQ would otherwise hold every command until the connection is ready, forever while Redis is down,
+        // and its version check (INFO) failing once would leave the queue unusable for good.
         skipWaitingForReady: true,
         skipVersionCheck: true,
       });
@@ -218,13 +218,22 @@ export class BullMqQueueDriver implements QueueDriver {
    * BullMQ ignores an add whose id names any job still stored, finished ones included, and finished jobs are kept
    * (an hour when completed, a week when failed). The driver contract dedupes only waiting, delayed and running
    * jobs, so a replay or a sweeper re-dispatch of a finished id must not vanish: drop the finished record first.
+   * ZSCORE on the finished sets keeps the check O(log n) in one round trip; `getJobState` may scan the wait list.
    */
   private async releaseFinished(
     queue: Queue<AnyJobData, JobOutcome, JobName>,
     specs: readonly JobSpec[],
   ): Promise<void> {
-    const states = await Promise.all(specs.map((spec) => queue.getJobState(spec.id)));
-    const finished = specs.filter((_, index) => states[index] === 'completed' || states[index] === 'failed');
+    const pipeline = this.producer.pipeline();
+    specs.forEach((spec) => pipeline.zscore(queue.keys.completed, spec.id).zscore(queue.keys.failed, spec.id));
+    const replies = (await pipeline.exec()) ?? [];
+    const failure = replies.find(([error]) => error);
+    if (failure?.[0]) {
+      throw failure[0];
+    }
+    // ZSCORE answers a score (a string) for a member and null otherwise.
+    const inSet = (reply: number) => typeof replies[reply]?.[1] === 'string';
+    const finished = specs.filter((_, index) => inSet(2 * index) || inSet(2 * index + 1));
     await Promise.all(finished.map((spec) => queue.remove(spec.id)));
   }
 

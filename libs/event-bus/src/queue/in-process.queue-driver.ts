@@ -187,7 +187,7 @@ export class InProcessQueueDriver implements QueueDriver {
       entry.retryTimer = undefined;
       lane.waiting.push(entry);
       this.pump(lane);
-    }, 0);
+    }, delay);
     // A pending retry must not keep a process alive that is otherwise done; the sweepers own durability.
     entry.retryTimer.unref();
   }
