@@ -22,7 +22,8 @@ import pg from 'pg';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS_DIR = path.join(ROOT, 'bench/results');
 const SIGNBRIDGE_ENTRY = path.join(ROOT, 'dist/apps/api/src/main.js');
-// Optional: if the build has a migration CLI, run it so `inbound_events` exists in a fresh bench database.
+// SignBridge migrates at boot unless MIGRATIONS_RUN=false; running its migration CLI first (when built) also covers a
+// fresh bench database under that setting, and a failing migration then shows up as such rather than as a dead app.
 const SIGNBRIDGE_MIGRATE = path.join(ROOT, 'dist/libs/common/src/database/migrate.cli.js');
 
 const CONNECTIONS = 64;
@@ -59,7 +60,7 @@ const TARGETS = {
     args: [SIGNBRIDGE_ENTRY],
     env: {
       PORT: '4102',
-      HOST: '127.0.0.1', // only honoured if SignBridge reads it; the runner itself talks to 127.0.0.1 either way
+      HOST: '127.0.0.1', // SignBridge's default too; explicit so nothing can make it listen beyond loopback
       DATABASE_URL,
       REDIS_URL,
       QUEUE_PREFIX,
@@ -172,13 +173,16 @@ const FIRST_NAMES = ['Ada', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Den
 const LAST_NAMES = ['Lovelace', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen'];
 const AUTH_METHODS = ['email_otp', 'sms_otp', 'id_document'];
 const LEVELS = ['simple', 'advanced', 'qualified'];
-const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0';
+const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Firefox/133.0';
 
 let sequence = 0;
 
-/** Deterministic mix (1 in 4 `envelope.opened`, the rest `signer.signed`) so every run sends the same shape of load. */
+/**
+ * Deterministic mix (1 in 4 `envelope.opened`, the rest `signer.signed`, 110-340 bytes) so every run sends the same
+ * shape of load.
+ */
 function makeBody(n) {
-  const envelopeId = `env_${randomUUID()}`;
+  const envelopeId = `env_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   const timestamp = new Date().toISOString();
   if (n % 4 === 0) return JSON.stringify({ type: 'envelope.opened', timestamp, data: { envelope_id: envelopeId } });
   const first = FIRST_NAMES[n % FIRST_NAMES.length];
@@ -247,8 +251,11 @@ function fire(target, seconds, rejections) {
 
 async function measure(target, label) {
   const proc = children.get(target.name);
+  process.stdout.write(`${label}:`);
+  const settle = await waitForIdleTargets();
+  if (settle.waitedSeconds >= 2) process.stdout.write(` waited ${fmt(settle.waitedSeconds, 0)}s for idle targets,`);
   await checkpoint();
-  process.stdout.write(`${label}: warm-up ${WARMUP_SECONDS}s`);
+  process.stdout.write(` warm-up ${WARMUP_SECONDS}s`);
   // Warm-up before every run, not once: between its runs a target sits idle for a whole run of the other one, and
   // pools drop idle connections (pg's default idle timeout is 10 s), which would otherwise be paid inside the window.
   const warmupRejections = [];
@@ -295,6 +302,7 @@ async function measure(target, label) {
       samples: rssSamples.length,
     },
     cpuCores,
+    settle,
     rejectedSamples: rejections,
     autocannon: result,
   };
@@ -324,7 +332,8 @@ function checkAnswers(result, rejections, phase) {
     .map(([code, v]) => `${code}×${v.count}`)
     .join(', ');
   throw new Error(
-    `${phase}: ${result['2xx']} 2xx, ${result.non2xx} non-2xx, ${result.errors} errors (${result.timeouts} timeouts); ` +
+    `${phase}: ${result['2xx']} 2xx, ${result.non2xx} non-2xx, ` +
+      `${result.errors} errors (${result.timeouts} timeouts); ` +
       `status codes: ${codes || 'none'}${rejections.length ? `; e.g. ${rejections[0]}` : ''}`,
   );
 }
@@ -339,7 +348,7 @@ async function startTarget(target) {
   const fd = openSync(logPath, 'a');
   const child = spawn(process.execPath, target.args, {
     cwd: ROOT,
-    env: { ...process.env, ...target.env },
+    env: childEnv(target.env),
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd); // the child holds its own copy
@@ -373,7 +382,7 @@ async function runMigrations(target) {
   const fd = openSync(logPath, 'a');
   const child = spawn(process.execPath, [SIGNBRIDGE_MIGRATE], {
     cwd: ROOT,
-    env: { ...process.env, ...target.env },
+    env: childEnv(target.env),
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
@@ -400,7 +409,10 @@ async function healthy(port) {
 function isListening(port) {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => socket.destroy() || resolve(true));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -455,8 +467,9 @@ async function ensureDatabase(url) {
 
 async function assertTableExists(target) {
   const { rows } = await db.query('SELECT to_regclass($1) AS t', [target.table]);
-  if (!rows[0].t)
+  if (!rows[0].t) {
     throw new Error(`${target.name} is up but table ${target.table} does not exist in the bench database`);
+  }
 }
 
 let checkpointWarned = false;
@@ -513,7 +526,10 @@ function assertReachable(url, defaultPort, what) {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: u.hostname || '127.0.0.1', port: Number(u.port || defaultPort) });
     socket.setTimeout(2000, () => socket.destroy(new Error('timeout')));
-    socket.once('connect', () => socket.destroy() || resolve());
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
     socket.once('error', (err) => reject(new Error(`${what} not reachable at ${url}: ${err.message}`)));
   });
 }
@@ -567,17 +583,32 @@ function readProcCpuSeconds(pid) {
   }
 }
 
-/** CPU seconds of every `postgres` process (postmaster, backends, WAL writer, checkpointer...). */
-function readPostgresCpuSeconds() {
-  let seconds = 0;
+/**
+ * CPU seconds of the shared services' processes, by command name then pid: `postgres` (postmaster, backends, WAL
+ * writer, checkpointer...) and `redis-server` (SignBridge's queue). One pass over /proc per snapshot.
+ */
+function readServiceCpuSeconds() {
+  const byComm = { postgres: new Map(), 'redis-server': new Map() };
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') seconds += readProcCpuSeconds(entry) || 0;
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      byComm[comm]?.set(entry, readProcCpuSeconds(entry));
     } catch {
-      // exited between readdir and read: its CPU is lost, which only matters for a backend that lived < 1 run
+      // exited between readdir and read
     }
   }
+  return byComm;
+}
+
+/**
+ * CPU between two readings, per pid: a backend that exits in between (an idle pool connection timing out) must not
+ * subtract its lifetime total, and one that started in between counts in full. What a process used before exiting
+ * mid-window is lost, so this is a slight underestimate.
+ */
+function cpuSecondsBetween(before, after) {
+  let seconds = 0;
+  for (const [pid, cpu] of after) seconds += Math.max(0, cpu - (before.get(pid) ?? 0)) || 0;
   return seconds;
 }
 
@@ -596,19 +627,23 @@ function readMachineCpu() {
 }
 
 function snapshotCpu(pid) {
+  const idleTargets = [...children.values()].filter((c) => c.pid !== pid && !c.exited).map((c) => c.pid);
   return {
     at: performance.now(),
     target: readProcCpuSeconds(pid),
-    postgres: readPostgresCpuSeconds(),
+    // The target not being measured should be idle; if it is still busy (draining a backlog after its own run) it
+    // takes CPU from this one, and that must show.
+    idleTargets: new Map(idleTargets.map((p) => [p, readProcCpuSeconds(p)])),
+    services: readServiceCpuSeconds(),
     self: process.cpuUsage(),
     machine: readMachineCpu(),
   };
 }
 
 /**
- * CPU use between two snapshots, in cores (1.0 = one core fully busy). On this machine target, PostgreSQL and the
- * load generator share nproc cores; `irq` is interrupt time (loopback networking, disk) that no process is charged
- * for, and `other` is everything else that ran meanwhile (kernel threads, other people's builds and tests),
+ * CPU use between two snapshots, in cores (1.0 = one core fully busy). On this machine target, PostgreSQL, Redis
+ * and the load generator share nproc cores; `irq` is interrupt time (loopback networking, disk) that no process is
+ * charged for, and `other` is everything else that ran meanwhile (kernel threads, other people's builds and tests),
  * which is noise the numbers should be read with.
  */
 function cpuCoresBetween(a, b) {
@@ -616,14 +651,36 @@ function cpuCoresBetween(a, b) {
   const self = process.cpuUsage(a.self);
   const cores = {
     target: (b.target - a.target) / wall,
-    postgres: (b.postgres - a.postgres) / wall,
+    idleTargets: cpuSecondsBetween(a.idleTargets, b.idleTargets) / wall,
+    postgres: cpuSecondsBetween(a.services.postgres, b.services.postgres) / wall,
+    redis: cpuSecondsBetween(a.services['redis-server'], b.services['redis-server']) / wall,
     loadGenerator: (self.user + self.system) / 1e6 / wall,
     machine: (b.machine.busy - a.machine.busy) / wall,
     irq: (b.machine.irq - a.machine.irq) / wall,
     steal: (b.machine.steal - a.machine.steal) / wall,
   };
-  cores.other = Math.max(0, cores.machine - cores.target - cores.postgres - cores.loadGenerator - cores.irq);
+  const accounted = cores.target + cores.idleTargets + cores.postgres + cores.redis + cores.loadGenerator + cores.irq;
+  cores.other = Math.max(0, cores.machine - accounted);
   return cores;
+}
+
+/**
+ * Waits (up to 60 s) until no bench child uses more than 5% of a core, so a run never starts while the previous
+ * target is still working off what it accepted (e.g. flushing a queue backlog) and taking CPU from this one.
+ */
+async function waitForIdleTargets() {
+  const started = performance.now();
+  const cpuOfChildren = () =>
+    [...children.values()].filter((c) => !c.exited).reduce((sum, c) => sum + (readProcCpuSeconds(c.pid) || 0), 0);
+  let busyCores;
+  do {
+    const before = cpuOfChildren();
+    await sleep(1000);
+    busyCores = cpuOfChildren() - before;
+  } while (busyCores > 0.05 && performance.now() - started < 60_000);
+  const waitedSeconds = (performance.now() - started) / 1000;
+  if (busyCores > 0.05) console.warn(`\nwarning: bench targets still busy (${fmt(busyCores, 2)} cores) after 60 s`);
+  return { waitedSeconds, busyCores };
 }
 
 /** How busy the machine is with nobody benchmarking: anything well above 0 makes the results noisier. */
@@ -684,19 +741,24 @@ function buildReport(machine, runs, failure) {
     ...byTarget.map(
       (t) =>
         `| ${t.target} | ${fmt(t.throughput, 0)} | ${ratioCell(t)} | ` +
-        `${fmt(t.p50, 1)} | ${fmt(t.p99, 1)} | ${fmt(t.peakRssMb, 1)} | ${t.throughputRuns.map((x) => fmt(x, 0)).join(', ')} |`,
+        `${fmt(t.p50, 1)} | ${fmt(t.p99, 1)} | ${fmt(t.peakRssMb, 1)} | ` +
+        `${t.throughputRuns.map((x) => fmt(x, 0)).join(', ')} |`,
     ),
     '',
     '## Runs, in execution order',
     '',
-    '| # | target | 2xx | req/s | p50 (ms) | p99 (ms) | non-2xx | errors | rows added | VmHWM (MB) | sampled RSS max/mean (MB) | CPU cores: target / PostgreSQL / load gen / irq / other |',
+    '| # | target | 2xx | req/s | p50 (ms) | p99 (ms) | non-2xx | errors | rows added | VmHWM (MB) | ' +
+      'sampled RSS max/mean (MB) | CPU cores: target / idle target / PostgreSQL / Redis / load gen / irq / other |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...runs.map(
       (r, i) =>
-        `| ${i + 1} | ${r.target} | ${r.requests2xx} | ${fmt(r.throughput, 0)} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ` +
+        `| ${i + 1} | ${r.target} | ${r.requests2xx} | ${fmt(r.throughput, 0)} | ` +
+        `${r.latencyMs.p50} | ${r.latencyMs.p99} | ` +
         `${r.non2xx} | ${r.errors} | ${r.rows.added} | ${fmt(r.peakRssMb, 1)} | ` +
         `${fmt(r.sampledRssMb.max, 1)} / ${fmt(r.sampledRssMb.mean, 1)} | ` +
-        `${fmt(r.cpuCores.target, 2)} / ${fmt(r.cpuCores.postgres, 2)} / ${fmt(r.cpuCores.loadGenerator, 2)} / ` +
+        `${fmt(r.cpuCores.target, 2)} / ${fmt(r.cpuCores.idleTargets, 2)} / ` +
+        `${fmt(r.cpuCores.postgres, 2)} / ${fmt(r.cpuCores.redis, 2)} / ` +
+        `${fmt(r.cpuCores.loadGenerator, 2)} / ` +
         `${fmt(r.cpuCores.irq, 2)} / ${fmt(r.cpuCores.other, 2)} |`,
     ),
     '',
@@ -749,6 +811,19 @@ function readDuration() {
     return 10;
   }
   return Math.round(seconds);
+}
+
+/**
+ * Children get only what they need plus the target's own variables, not the caller's whole environment: a stray
+ * DB_POOL_SIZE, MIGRATIONS_RUN or NODE_OPTIONS in a shell must not silently change what is being measured.
+ * BASELINE_POOL_SIZE passes through on purpose, to try other pool sizes for the floor.
+ */
+function childEnv(targetEnv) {
+  const keep = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'BASELINE_POOL_SIZE'];
+  const inherited = Object.fromEntries(
+    keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]),
+  );
+  return { ...inherited, ...targetEnv };
 }
 
 function tail(file, lines) {

@@ -12,7 +12,8 @@ export function buildDataSourceOptions(url: string, poolSize = 20): DataSourceOp
     // Never: the schema only changes through reviewed migrations.
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // Off: failed queries would be logged with their parameters (raw webhook bodies, personal data).
+    logging: false,
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 5_000,

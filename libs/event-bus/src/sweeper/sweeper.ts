@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/common';
 import type { DataSource } from 'typeorm';
@@ -15,7 +15,7 @@ export const SWEEPER_LOCK_KEY = 0x5b51_0001;
  * that takes the advisory lock sweeps, so several instances never do the same work twice at once.
  */
 @Injectable()
-export class Sweeper implements OnApplicationShutdown {
+export class Sweeper implements OnModuleDestroy {
   private readonly logger = new Logger(Sweeper.name);
   private readonly tasks = new Map<string, SweepTask>();
   private timer?: NodeJS.Timeout;
@@ -67,7 +67,8 @@ export class Sweeper implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the database closes: stop ticking and let a running pass finish. */
+  async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }

@@ -116,14 +116,11 @@ export class InboxProcessor implements OnModuleInit {
         ORDER BY received_at LIMIT 1000`,
       [olderThanMs],
     );
-    // The first try uses the row's id (a job still waiting in the queue absorbs it); later ones a fresh id, since
-    // a queue ignores an id it still remembers as failed.
+    // Never the row's own id: that job may be stuck "active" in a queue whose worker was killed (BullMQ only
+    // frees it after its lock expires) and would absorb the re-dispatch. Processing is idempotent, so a late
+    // second run of the original job only finds the row processed and skips.
     await this.queue.enqueue(
-      rows.map((r) => ({
-        name: 'inbox.process',
-        id: r.attempts === 0 ? r.id : `${r.id}.sweep-${r.attempts}`,
-        data: { inboundEventId: r.id },
-      })),
+      rows.map((r) => ({ name: 'inbox.process', id: `${r.id}.sweep-${r.attempts}`, data: { inboundEventId: r.id } })),
     );
     return rows.length;
   }

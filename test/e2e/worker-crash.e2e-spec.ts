@@ -1,0 +1,88 @@
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '@app/common';
+import { registerParty, signingHistory } from '../support/scenario';
+import { api, eventually, postWebhook, signedDelivery, startTestApp, TEST_SECRET, type TestApp } from '../support/test-app';
+import { TEST_DATABASE_URL } from '../support/test-env';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+
+/**
+ * Invariant 8: a worker SIGKILLed after the inbox transaction committed but before its domain events were
+ * dispatched loses nothing and duplicates nothing; the restarted worker's sweeper finishes the work.
+ */
+describe('worker killed between the inbox commit and the dispatch', () => {
+  let api_: TestApp;
+  let db: DataSource;
+  let worker: WorkerProcess | undefined;
+
+  beforeAll(async () => {
+    api_ = await startTestApp({ redis: true, env: { SIGNBRIDGE_ROLES: 'api' } });
+    db = await new DataSource(buildDataSourceOptions(TEST_DATABASE_URL, 2)).initialize();
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await api_.close();
+    await db.destroy();
+  });
+
+  it('recovers on restart: customer active, each domain event exactly once', async () => {
+    const party = await registerParty(api_.url, { signers: 1 });
+    worker = startWorkerProcess(api_.queuePrefix, {
+      SANDBOX_WEBHOOK_SECRETS: TEST_SECRET,
+      SIGNBRIDGE_FAULT: 'crash-after-inbox-commit',
+    });
+    for (const event of signingHistory(party)) {
+      expect((await postWebhook(api_.url, signedDelivery(event))).status).toBe(200);
+    }
+    const death = await worker.exited;
+    expect(death.signal).toBe('SIGKILL');
+
+    // The crash left committed changes whose events nobody dispatched.
+    const stranded: unknown[] = await db.query(
+      `SELECT 1 FROM outbox WHERE aggregate_id = $1 AND dispatched_at IS NULL`,
+      [party.contractId],
+    );
+    expect(stranded.length).toBeGreaterThan(0);
+
+    worker = startWorkerProcess(api_.queuePrefix, { SANDBOX_WEBHOOK_SECRETS: TEST_SECRET });
+    await eventually(
+      async () => {
+        const res = await api<{ status: string }>(api_.url, 'GET', `/api/v1/customers/${party.customerId}`);
+        return res.body.status === 'active' ? true : undefined;
+      },
+      { timeoutMs: 30_000, what: 'customer active after the restart' },
+    );
+    await eventually(async () => {
+      const left: unknown[] = await db.query(
+        `SELECT 1 FROM outbox WHERE aggregate_id IN ($1, $2) AND dispatched_at IS NULL`,
+        [party.contractId, party.customerId],
+      );
+      return left.length === 0 ? true : undefined;
+    });
+
+    const counts: { type: string; n: string }[] = await db.query(
+      `SELECT type, count(*) AS n FROM outbox WHERE aggregate_id IN ($1, $2) GROUP BY type`,
+      [party.contractId, party.customerId],
+    );
+    const byType = Object.fromEntries(counts.map((c) => [c.type, Number(c.n)]));
+    expect(byType).toMatchObject({ ContractActivated: 1, CustomerActivated: 1, ContractSigned: 1, SignerSigned: 1 });
+    const receipts: { subscriber: string; n: string }[] = await db.query(
+      `SELECT r.subscriber, count(*) AS n FROM subscriber_receipts r JOIN outbox o ON o.id = r.event_id
+        WHERE o.aggregate_id = $1 GROUP BY r.subscriber`,
+      [party.contractId],
+    );
+    expect(Object.fromEntries(receipts.map((r) => [r.subscriber, Number(r.n)]))).toEqual({
+      'contracts.activate-customer': 1,
+      'webhook-ingestion.apply-parked-events': 1,
+    });
+    const inbound: { status: string }[] = await db.query(
+      `SELECT status FROM inbound_events WHERE envelope_id = $1`,
+      [party.envelopeId],
+    );
+    expect(inbound.map((r) => r.status)).toEqual(Array(5).fill('processed'));
+    const timeline: unknown[] = await db.query(
+      `SELECT 1 FROM contract_timeline WHERE contract_id = $1 AND kind = 'provider_event'`,
+      [party.contractId],
+    );
+    expect(timeline).toHaveLength(5);
+  });
+});

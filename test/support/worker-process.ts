@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+/** The built worker app as a real child process (npm test builds first), its output in a log file. */
+export function startWorkerProcess(queuePrefix: string, env: Record<string, string> = {}): WorkerProcess {
+  const log = openSync(join('/tmp', `signbridge-worker-${queuePrefix}-${Date.now()}.log`), 'a');
+  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/worker/src/main.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: TEST_DATABASE_URL,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: queuePrefix,
+      MIGRATIONS_RUN: 'false',
+      LOG_LEVEL: 'warn',
+      SWEEP_INTERVAL_MS: '200',
+      SWEEP_GRACE_MS: '1000',
+      JOB_BACKOFF_MS: '50',
+      DB_POOL_SIZE: '5',
+      SANDBOX_WEBHOOK_SECRETS: process.env.SANDBOX_WEBHOOK_SECRETS_FOR_WORKER ?? '',
+      ...env,
+    },
+    stdio: ['ignore', log, log],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
