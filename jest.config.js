@@ -1,5 +1,15 @@
 // Three tiers (STYLE.md): unit specs beside the code, integration and e2e against real PostgreSQL and Redis.
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false }, target: 'es2022', keepClassNames: true } }];
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+  },
+];
 const moduleNameMapper = {
   '^@app/(common|domain|event-bus|signature-providers|webhook-ingestion|contracts)$': '<rootDir>/libs/$1/src',
 };

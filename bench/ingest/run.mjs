@@ -748,8 +748,9 @@ function buildReport(machine, runs, failure) {
     '## Runs, in execution order',
     '',
     '| # | target | 2xx | req/s | p50 (ms) | p99 (ms) | non-2xx | errors | rows added | VmHWM (MB) | ' +
-      'sampled RSS max/mean (MB) | CPU cores: target / idle target / PostgreSQL / Redis / load gen / irq / other |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      'sampled RSS max/mean (MB) | CPU cores: target / idle target / PostgreSQL / Redis / load gen / irq / other | ' +
+      'waited for idle (s) |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...runs.map(
       (r, i) =>
         `| ${i + 1} | ${r.target} | ${r.requests2xx} | ${fmt(r.throughput, 0)} | ` +
@@ -759,7 +760,7 @@ function buildReport(machine, runs, failure) {
         `${fmt(r.cpuCores.target, 2)} / ${fmt(r.cpuCores.idleTargets, 2)} / ` +
         `${fmt(r.cpuCores.postgres, 2)} / ${fmt(r.cpuCores.redis, 2)} / ` +
         `${fmt(r.cpuCores.loadGenerator, 2)} / ` +
-        `${fmt(r.cpuCores.irq, 2)} / ${fmt(r.cpuCores.other, 2)} |`,
+        `${fmt(r.cpuCores.irq, 2)} / ${fmt(r.cpuCores.other, 2)} | ${fmt(r.settle.waitedSeconds, 0)} |`,
     ),
     '',
     '## Machine',

@@ -1,7 +1,15 @@
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@app/common';
 import { registerParty, signingHistory } from '../support/scenario';
-import { api, eventually, postWebhook, signedDelivery, startTestApp, TEST_SECRET, type TestApp } from '../support/test-app';
+import {
+  api,
+  eventually,
+  postWebhook,
+  signedDelivery,
+  startTestApp,
+  TEST_SECRET,
+  type TestApp,
+} from '../support/test-app';
 import { TEST_DATABASE_URL } from '../support/test-env';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
@@ -74,10 +82,9 @@ describe('worker killed between the inbox commit and the dispatch', () => {
       'contracts.activate-customer': 1,
       'webhook-ingestion.apply-parked-events': 1,
     });
-    const inbound: { status: string }[] = await db.query(
-      `SELECT status FROM inbound_events WHERE envelope_id = $1`,
-      [party.envelopeId],
-    );
+    const inbound: { status: string }[] = await db.query(`SELECT status FROM inbound_events WHERE envelope_id = $1`, [
+      party.envelopeId,
+    ]);
     expect(inbound.map((r) => r.status)).toEqual(Array(5).fill('processed'));
     const timeline: unknown[] = await db.query(
       `SELECT 1 FROM contract_timeline WHERE contract_id = $1 AND kind = 'provider_event'`,

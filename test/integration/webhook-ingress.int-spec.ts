@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@app/common';
 import { registerParty } from '../support/scenario';
-import { api, eventually, postWebhook, signedDelivery, startTestApp, TEST_SECRET, type TestApp } from '../support/test-app';
+import {
+  api,
+  eventually,
+  postWebhook,
+  signedDelivery,
+  startTestApp,
+  TEST_SECRET,
+  type TestApp,
+} from '../support/test-app';
 import { TEST_DATABASE_URL } from '../support/test-env';
 
 const OLD_SECRET = `whsec_${Buffer.from('signbridge-previous-secret-9876543210').toString('base64')}`;
@@ -36,7 +44,9 @@ describe('POST /webhooks/:provider', () => {
   });
 
   it('200: stores the raw body and headers verbatim before answering', async () => {
-    const delivery = signedDelivery(`{"type":"envelope.opened",  "timestamp":"2026-11-26T10:00:00Z","data":{"envelope_id":"env_${randomUUID()}"}}`);
+    const delivery = signedDelivery(
+      `{"type":"envelope.opened",  "timestamp":"2026-11-26T10:00:00Z","data":{"envelope_id":"env_${randomUUID()}"}}`,
+    );
     const response = await postWebhook(target.url, delivery);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { received: boolean; duplicate: boolean; id: string };
@@ -71,7 +81,11 @@ describe('POST /webhooks/:provider', () => {
         return { ...delivery, headers: { ...delivery.headers, 'webhook-signature': forged } };
       },
     ],
-    ['a signature from an unknown secret', () => signedDelivery(opened(), { secret: `whsec_${Buffer.from('someone-else-entirely-000').toString('base64')}` })],
+    [
+      'a signature from an unknown secret',
+      () =>
+        signedDelivery(opened(), { secret: `whsec_${Buffer.from('someone-else-entirely-000').toString('base64')}` }),
+    ],
     ['a timestamp 6 minutes old', () => signedDelivery(opened(), { timestamp: Math.floor(Date.now() / 1000) - 360 })],
     ['a timestamp 6 minutes ahead', () => signedDelivery(opened(), { timestamp: Math.floor(Date.now() / 1000) + 360 })],
   ])('401 for %s, and nothing stored', async (_case, make) => {

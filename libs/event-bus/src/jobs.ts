@@ -24,7 +24,10 @@ export interface JobContext {
   attempt: number;
 }
 
-export type JobHandler<N extends JobName = JobName> = (data: JobContracts[N], context: JobContext) => Promise<JobOutcome>;
+export type JobHandler<N extends JobName = JobName> = (
+  data: JobContracts[N],
+  context: JobContext,
+) => Promise<JobOutcome>;
 
 export type JobHandlers = { [N in JobName]: JobHandler<N> };
 

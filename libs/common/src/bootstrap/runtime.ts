@@ -23,7 +23,9 @@ export async function prepareRuntime(config: AppConfig): Promise<Runtime> {
     webhooks: {
       ...config.webhooks,
       sandboxSecrets:
-        config.webhooks.sandboxSecrets.length > 0 ? config.webhooks.sandboxSecrets : [localSandboxSecret(config.dataDir)],
+        config.webhooks.sandboxSecrets.length > 0
+          ? config.webhooks.sandboxSecrets
+          : [localSandboxSecret(config.dataDir)],
     },
   };
   const database = await prepareDatabase(config);

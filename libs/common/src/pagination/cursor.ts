@@ -48,11 +48,16 @@ export interface Page<T> {
 }
 
 /** Builds a page from rows fetched with `limit + 1`: the extra row only says whether there is more. */
-export function toPage<R extends { id: string; createdAt: Date }, T>(rows: R[], limit: number, map: (row: R) => T): Page<T> {
+export function toPage<R extends { id: string; createdAt: Date }, T>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+): Page<T> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return {
     items: items.map(map),
-    nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
+    nextCursor:
+      rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
   };
 }

@@ -6,9 +6,7 @@ import type { EntityManager } from 'typeorm';
 import { applySignatureEvent, type LifecycleState } from '../lifecycle';
 import { lockEnvelope } from './envelope-lock';
 
-export type ApplySignatureEventsResult =
-  | { found: false }
-  | { found: true; contractId: string; emitted: OutboxRef[] };
+export type ApplySignatureEventsResult = { found: false } | { found: true; contractId: string; emitted: OutboxRef[] };
 
 interface TimelineRow {
   eventKey: string;

@@ -96,7 +96,9 @@ export class InboxProcessor implements OnModuleInit {
   /** The database, not the queue, is the record of failure: staff see it and can replay it. */
   private async recordFailure(id: string, error: unknown, context: JobContext): Promise<void> {
     const final = context.attempt >= this.config.queue.attempts;
-    this.logger.warn(`inbound event ${id} failed (attempt ${context.attempt}${final ? ', giving up' : ''}): ${errorText(error)}`);
+    this.logger.warn(
+      `inbound event ${id} failed (attempt ${context.attempt}${final ? ', giving up' : ''}): ${errorText(error)}`,
+    );
     try {
       await this.dataSource.query(
         `UPDATE inbound_events SET attempts = attempts + 1, last_error = $2,

@@ -47,7 +47,8 @@ export class WebhookIngressRoute implements OnModuleInit {
     const webhook = { headers: request.headers, rawBody };
     const verification = adapter.verify(webhook, new Date());
     if (!verification.ok) {
-      const code = verification.reason === 'stale_timestamp' ? 'WEBHOOK.TIMESTAMP_OUT_OF_TOLERANCE' : 'WEBHOOK.SIGNATURE_INVALID';
+      const code =
+        verification.reason === 'stale_timestamp' ? 'WEBHOOK.TIMESTAMP_OUT_OF_TOLERANCE' : 'WEBHOOK.SIGNATURE_INVALID';
       return sendProblem(reply, 401, code, verification.detail);
     }
     let parsed: ParsedWebhook;
@@ -101,7 +102,10 @@ function sendProblem(
   detail: string,
   extensions: Record<string, unknown> = {},
 ) {
-  return reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem(status, code, detail, extensions));
+  return reply
+    .status(status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send(problem(status, code, detail, extensions));
 }
 
 function flattenHeaders(headers: FastifyRequest['headers']): Record<string, string> {
