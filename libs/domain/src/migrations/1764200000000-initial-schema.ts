@@ -115,24 +115,10 @@ export class InitialSchema1764200000000 implements MigrationInterface {
         revoked_at timestamptz
       )`);
 
-    // A POST retried with the same Idempotency-Key returns the first answer instead of acting twice.
-    await db.query(`
-      CREATE TABLE idempotency_keys (
-        api_key_id uuid NOT NULL,
-        key text NOT NULL,
-        method text NOT NULL,
-        path text NOT NULL,
-        request_hash text NOT NULL,
-        status_code int,
-        response jsonb,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (api_key_id, key)
-      )`);
   }
 
   async down(db: QueryRunner): Promise<void> {
     for (const table of [
-      'idempotency_keys',
       'api_keys',
       'subscriber_receipts',
       'outbox',
