@@ -133,6 +133,8 @@ async function main() {
     if (target === TARGETS.signbridge && existsSync(SIGNBRIDGE_MIGRATE)) await runMigrations(target);
     await startTarget(target);
     await assertTableExists(target);
+    // Rows are kept between bench runs; a much bigger table (and index) on one side is worth knowing about.
+    machine.rowsAtStart = { ...machine.rowsAtStart, [target.table]: await countRows(target.table) };
   }
 
   const runs = [];
@@ -768,6 +770,9 @@ function buildReport(machine, runs, failure) {
     `- nproc: ${machine.nproc} (${machine.cpuModel}), ${machine.memoryGb} GiB RAM, Linux ${machine.kernel}`,
     `- Node ${machine.node}, autocannon ${machine.autocannon} (in-process, same machine)`,
     `- ${machine.postgres}`,
+    `- Rows already in the tables at start: ${Object.entries(machine.rowsAtStart ?? {})
+      .map(([table, n]) => `${table} ${n.toLocaleString('en-US')}`)
+      .join(', ')}`,
     `- CPU in use before the bench started (other processes): ${fmt(machine.backgroundLoadCores, 2)} cores; ` +
       `during runs, "other" column above`,
     `- PostgreSQL settings: ${Object.entries(machine.postgresSettings)

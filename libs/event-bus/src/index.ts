@@ -7,3 +7,4 @@ export * from './queue/queue-driver';
 export * from './registry/job-registry';
 export * from './sweeper/sweeper';
 export * from './event-bus.module';
+export * from './queue';

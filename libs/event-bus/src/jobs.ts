@@ -5,13 +5,19 @@
 export interface JobContracts {
   /** Turn one stored inbound event into lifecycle changes. Job id: the inbound event id. */
   'inbox.process': { inboundEventId: string };
+  /**
+   * The inbound events one ingress commit stored, each processed as if by its own `inbox.process` job. One
+   * job per commit instead of per event keeps the queue's cost off the webhook hot path. Job id: the first
+   * event's id, suffixed `.batch`.
+   */
+  'inbox.process-batch': { inboundEventIds: string[] };
   /** Hand one domain event to one subscriber. Job id: outboxJobId(eventId, subscriber). */
   'outbox.deliver': { eventId: string; subscriber: string };
 }
 
 export type JobName = keyof JobContracts;
 
-export const JOB_NAMES: readonly JobName[] = ['inbox.process', 'outbox.deliver'];
+export const JOB_NAMES: readonly JobName[] = ['inbox.process', 'inbox.process-batch', 'outbox.deliver'];
 
 export type JobSpec = { [N in JobName]: { name: N; id: string; data: JobContracts[N] } }[JobName];
 

@@ -114,7 +114,6 @@ export class InitialSchema1764200000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         revoked_at timestamptz
       )`);
-
   }
 
   async down(db: QueryRunner): Promise<void> {

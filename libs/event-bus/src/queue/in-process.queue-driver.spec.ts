@@ -39,6 +39,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<voi
 function handlers(run: (id: string, context: JobContext) => Promise<JobOutcome>): JobHandlers {
   return {
     'inbox.process': (data, context) => run(data.inboundEventId, context),
+    'inbox.process-batch': (data, context) => run(data.inboundEventIds.join(','), context),
     'outbox.deliver': (data, context) => run(data.eventId, context),
   };
 }
@@ -113,6 +114,7 @@ describe('InProcessQueueDriver', () => {
     let done = 0;
     await queue.startWorkers({
       'inbox.process': async () => (done++, track('inbox.process')),
+      'inbox.process-batch': async () => 'done' as const,
       'outbox.deliver': async () => (done++, track('outbox.deliver')),
     });
     const ids = Array.from({ length: 10 }, (_, i) => `j${i}`);
@@ -179,6 +181,7 @@ describe('InProcessQueueDriver', () => {
     const running = gate();
     const events: string[] = [];
     await queue.startWorkers({
+      'inbox.process-batch': async () => 'done' as const,
       'inbox.process': async ({ inboundEventId }) => {
         events.push(`start ${inboundEventId}`);
         await running.opened;

@@ -47,6 +47,9 @@ export class InboxProcessor implements OnModuleInit {
 
   onModuleInit(): void {
     this.registry.registerJob('inbox.process', (data, context) => this.process(data.inboundEventId, context));
+    this.registry.registerJob('inbox.process-batch', (data, context) =>
+      this.processBatch(data.inboundEventIds, context),
+    );
     this.sweeper.register('inbox', (olderThanMs) => this.sweep(olderThanMs));
   }
 
@@ -91,6 +94,17 @@ export class InboxProcessor implements OnModuleInit {
     }
     await this.relay.dispatchOrLeaveForSweeper(outcome.emitted);
     return outcome.status === 'skipped' ? 'skipped' : 'done';
+  }
+
+  /** Each event in its own transaction, so one failure neither blocks nor undoes the others. */
+  async processBatch(ids: string[], context: JobContext): Promise<JobOutcome> {
+    const results = await Promise.allSettled(ids.map((id) => this.process(id, context)));
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failures.length > 0) {
+      // A retry of the batch skips the events already processed (their rows are no longer `received`).
+      throw new Error(`${failures.length} of ${ids.length} inbound events failed: ${errorText(failures[0].reason)}`);
+    }
+    return results.some((r) => r.status === 'fulfilled' && r.value === 'done') ? 'done' : 'skipped';
   }
 
   /** The database, not the queue, is the record of failure: staff see it and can replay it. */

@@ -72,18 +72,21 @@ export class InboxWriter {
     this.schedule();
     try {
       const inserted = await this.insert(batch);
-      const jobs: JobSpec[] = [];
+      const toProcess: string[] = [];
       for (const pending of batch) {
         const isNew = inserted.has(pending.id);
         pending.resolve({ id: isNew ? pending.id : null, duplicate: !isNew });
-        if (isNew && pending.event.status === 'received') {
-          jobs.push({ name: 'inbox.process', id: pending.id, data: { inboundEventId: pending.id } });
-        }
+        if (isNew && pending.event.status === 'received') toProcess.push(pending.id);
       }
       // Not awaited by the requests: the rows are committed, and the sweeper re-dispatches if this fails.
-      if (jobs.length > 0) {
-        this.queue.enqueue(jobs).catch((error: unknown) => {
-          this.logger.warn(`${jobs.length} inbox job(s) left for the sweeper: ${errorText(error)}`);
+      if (toProcess.length > 0) {
+        const job: JobSpec = {
+          name: 'inbox.process-batch',
+          id: `${toProcess[0]}.batch`,
+          data: { inboundEventIds: toProcess },
+        };
+        this.queue.enqueue([job]).catch((error: unknown) => {
+          this.logger.warn(`${toProcess.length} inbound event(s) left for the sweeper: ${errorText(error)}`);
         });
       }
     } catch (error) {

@@ -1,0 +1,129 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './app-config';
+
+const CWD = '/srv/signbridge';
+const SECRET_A = `whsec_${Buffer.from('first-sandbox-secret-0123').toString('base64')}`;
+const SECRET_B = `whsec_${Buffer.from('second-sandbox-secret-456').toString('base64')}`;
+
+/** The problems of a configuration that must not load; fails the test if it loads. */
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, CWD);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+function messageOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env, CWD);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs on its defaults with an empty environment', () => {
+    const config = loadConfig({}, CWD);
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.roles).toEqual({ api: true, worker: true });
+    expect(config.queue.redisUrl).toBeUndefined();
+    expect(config.database.url).toBeUndefined();
+    expect(config.dataDir).toBe(resolve(CWD, '.data'));
+    expect(config.webhooks.toleranceSeconds).toBe(300);
+    expect(config.webhooks.maxBodyBytes).toBe(262144);
+    expect(config.webhooks.sandboxSecrets).toEqual([]);
+    expect(config.adminApiKey).toBeUndefined();
+    expect(config.logLevel).toBe('log');
+  });
+
+  it('resolves a relative DATA_DIR against cwd and keeps an absolute one', () => {
+    expect(loadConfig({ DATA_DIR: 'var/pg' }, CWD).dataDir).toBe(resolve(CWD, 'var/pg'));
+    expect(loadConfig({ DATA_DIR: '/var/lib/signbridge' }, CWD).dataDir).toBe('/var/lib/signbridge');
+  });
+
+  it('reads valid values', () => {
+    const config = loadConfig(
+      { PORT: '8080', REDIS_URL: 'redis://cache:6379', SIGNBRIDGE_ROLES: 'worker', LOG_LEVEL: 'debug' },
+      CWD,
+    );
+    expect(config.port).toBe(8080);
+    expect(config.queue.redisUrl).toBe('redis://cache:6379');
+    expect(config.roles).toEqual({ api: false, worker: true });
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('reports every problem at once, each naming its variable', () => {
+    const problems = problemsOf({ PORT: 'abc', REDIS_URL: 'http://x', LOG_LEVEL: 'loud' });
+    expect(problems).toHaveLength(3);
+    expect(problems.find((p) => p.startsWith('PORT:'))).toContain('"abc"');
+    expect(problems.some((p) => p.startsWith('REDIS_URL:'))).toBe(true);
+    expect(problems.find((p) => p.startsWith('LOG_LEVEL:'))).toContain('"loud"');
+    expect(messageOf({ PORT: 'abc', REDIS_URL: 'http://x', LOG_LEVEL: 'loud' })).toContain('PORT:');
+  });
+
+  it.each([
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '30.5'],
+    ['DB_POOL_SIZE', '1'],
+    ['MIGRATIONS_RUN', 'maybe'],
+    ['DATABASE_URL', 'mysql://db/x'],
+    ['SIGNBRIDGE_ROLES', 'api,janitor'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    const problems = problemsOf({ [name]: value, REDIS_URL: 'redis://cache:6379' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(`${name}:`)).toBe(true);
+  });
+
+  it('needs REDIS_URL to split the roles: the in-process queue serves only its own process', () => {
+    for (const roles of ['api', 'worker']) {
+      const problems = problemsOf({ SIGNBRIDGE_ROLES: roles });
+      expect(problems).toHaveLength(1);
+      expect(problems[0].startsWith('SIGNBRIDGE_ROLES:')).toBe(true);
+    }
+    expect(loadConfig({ SIGNBRIDGE_ROLES: 'api', REDIS_URL: 'redis://cache:6379' }, CWD).roles).toEqual({
+      api: true,
+      worker: false,
+    });
+    expect(loadConfig({ SIGNBRIDGE_ROLES: 'api , worker' }, CWD).roles).toEqual({ api: true, worker: true });
+  });
+
+  it('parses comma-separated webhook secrets', () => {
+    const config = loadConfig({ SANDBOX_WEBHOOK_SECRETS: ` ${SECRET_A} , ${SECRET_B},` }, CWD);
+    expect(config.webhooks.sandboxSecrets).toEqual([SECRET_A, SECRET_B]);
+  });
+
+  it('rejects a secret that is not whsec_ base64, without echoing it', () => {
+    const leaked = 'hunter2-plaintext-secret-value';
+    const env = { SANDBOX_WEBHOOK_SECRETS: `${SECRET_A},${leaked}` };
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith('SANDBOX_WEBHOOK_SECRETS:')).toBe(true);
+    expect(messageOf(env)).not.toContain(leaked);
+    expect(messageOf(env)).not.toContain(SECRET_A);
+    expect(problemsOf({ SANDBOX_WEBHOOK_SECRETS: 'whsec_short' })).toHaveLength(1);
+  });
+
+  it('rejects an admin API key shorter than 24 characters, without echoing it', () => {
+    const short = 'sb_tooShortKey123';
+    const problems = problemsOf({ SIGNBRIDGE_ADMIN_API_KEY: short });
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith('SIGNBRIDGE_ADMIN_API_KEY:')).toBe(true);
+    expect(messageOf({ SIGNBRIDGE_ADMIN_API_KEY: short })).not.toContain(short);
+    const key = 'sb_0123456789abcdefghijklmn';
+    expect(loadConfig({ SIGNBRIDGE_ADMIN_API_KEY: key }, CWD).adminApiKey).toBe(key);
+  });
+
+  it('treats blank values as unset', () => {
+    const config = loadConfig({ PORT: '  ', REDIS_URL: '', SIGNBRIDGE_ADMIN_API_KEY: ' ' }, CWD);
+    expect(config.port).toBe(3000);
+    expect(config.queue.redisUrl).toBeUndefined();
+    expect(config.adminApiKey).toBeUndefined();
+  });
+});

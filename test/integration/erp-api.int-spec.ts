@@ -1,0 +1,354 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions, encodeCursor, hashApiKey } from '@app/common';
+import { api, eventually, postWebhook, signedDelivery, startTestApp, type TestApp } from '../support/test-app';
+import { TEST_DATABASE_URL } from '../support/test-env';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  fields?: { field: string; problem: string }[];
+}
+interface Customer {
+  id: string;
+  status: string;
+  email: string;
+  createdAt: string;
+}
+interface Contract {
+  id: string;
+  status: string;
+  amount: { currency: string; amountCents: number };
+  signers: { email: string; signedAt: string | null }[];
+}
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+interface InboundEvent {
+  id: string;
+  status: string;
+  attempts: number;
+  providerType: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** The ERP and staff API over HTTP, against the real database and the in-process queue. */
+describe('ERP API /api/v1', () => {
+  let target: TestApp;
+  let db: DataSource;
+  const tag = () => randomUUID().slice(0, 8);
+
+  beforeAll(async () => {
+    target = await startTestApp();
+    db = await new DataSource(buildDataSourceOptions(TEST_DATABASE_URL, 2)).initialize();
+  });
+  afterAll(async () => {
+    await target.close();
+    await db.destroy();
+  });
+
+  async function createKey(scopes: string[], revoked = false): Promise<string> {
+    const key = `sb_test_${randomBytes(24).toString('base64url')}`;
+    await db.query(
+      `INSERT INTO api_keys (id, name, prefix, key_hash, scopes, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        randomUUID(),
+        `test ${scopes.join(',')}`,
+        key.slice(0, 10),
+        hashApiKey(key),
+        scopes,
+        revoked ? new Date() : null,
+      ],
+    );
+    return key;
+  }
+
+  const newCustomer = (overrides: Record<string, unknown> = {}) => {
+    const t = tag();
+    return { externalRef: `erp-${t}`, name: `Customer ${t}`, email: `billing-${t}@example.test`, ...overrides };
+  };
+  async function createCustomer(): Promise<Customer> {
+    const res = await api<Customer>(target.url, 'POST', '/api/v1/customers', newCustomer());
+    expect(res.status).toBe(201);
+    return res.body;
+  }
+  const newContract = (customerId: string, overrides: Record<string, unknown> = {}) => ({
+    customerId,
+    provider: 'sandbox',
+    envelopeId: `env_${randomUUID()}`,
+    signers: [{ email: `ana-${tag()}@example.test`, name: 'Ana' }],
+    amount: { currency: 'EUR', amountCents: 120000 },
+    ...overrides,
+  });
+  function expectProblem(res: { status: number; body: unknown }, status: number, code: string): Problem {
+    expect({ status: res.status, code: (res.body as Problem).code }).toEqual({ status, code });
+    return res.body as Problem;
+  }
+  const fieldsOf = (problem: Problem) => (problem.fields ?? []).map((f) => f.field);
+
+  describe('authentication and scopes', () => {
+    it('401 problem+json without an Authorization header', async () => {
+      const response = await fetch(`${target.url}/api/v1/customers`);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      const body = (await response.json()) as Problem;
+      expect(body).toMatchObject({ status: 401, code: 'AUTH.UNAUTHENTICATED', title: 'Unauthorized' });
+      expect(typeof body.type).toBe('string');
+      expect(typeof body.detail).toBe('string');
+    });
+
+    it('401 for an unknown key and for a revoked one', async () => {
+      expectProblem(
+        await api(target.url, 'GET', '/api/v1/customers', undefined, 'sb_nope'),
+        401,
+        'AUTH.UNAUTHENTICATED',
+      );
+      const revoked = await createKey(['admin'], true);
+      expectProblem(await api(target.url, 'GET', '/api/v1/customers', undefined, revoked), 401, 'AUTH.UNAUTHENTICATED');
+    });
+
+    it('403 when the key lacks the scope; 2xx when it has it', async () => {
+      const staff = await createKey(['staff']);
+      const erp = await createKey(['erp']);
+      expectProblem(await api(target.url, 'POST', '/api/v1/customers', newCustomer(), staff), 403, 'AUTH.FORBIDDEN');
+      expectProblem(await api(target.url, 'GET', '/api/v1/inbound-events', undefined, erp), 403, 'AUTH.FORBIDDEN');
+      expect((await api(target.url, 'POST', '/api/v1/customers', newCustomer(), erp)).status).toBe(201);
+      expect((await api(target.url, 'GET', '/api/v1/inbound-events?limit=1', undefined, staff)).status).toBe(200);
+    });
+  });
+
+  describe('customers', () => {
+    it('201 pending, e-mail lower-cased; 409 for a taken externalRef', async () => {
+      const body = newCustomer({ email: 'Billing.Dept@ACME.Example' });
+      const res = await api<Customer & { externalRef: string }>(target.url, 'POST', '/api/v1/customers', body);
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        externalRef: body.externalRef,
+        status: 'pending',
+        email: 'billing.dept@acme.example',
+      });
+      expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
+      const again = await api(target.url, 'POST', '/api/v1/customers', newCustomer({ externalRef: body.externalRef }));
+      expectProblem(again, 409, 'CUSTOMER.EXTERNAL_REF_TAKEN');
+      expect((await api<Customer>(target.url, 'GET', `/api/v1/customers/${res.body.id}`)).body.email).toBe(
+        'billing.dept@acme.example',
+      );
+    });
+
+    it.each([
+      ['name', { name: undefined }],
+      ['email', { email: 'not-an-email' }],
+      ['address.country', { address: { line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28013', country: 'es' } }],
+      ['isVip', { isVip: true }],
+    ])('400 REQUEST.INVALID naming %s', async (field, overrides) => {
+      const res = await api<Problem>(target.url, 'POST', '/api/v1/customers', newCustomer(overrides));
+      expect(fieldsOf(expectProblem(res, 400, 'REQUEST.INVALID'))).toContain(field);
+    });
+
+    it('404 for an unknown id, 400 for a non-uuid one', async () => {
+      expectProblem(await api(target.url, 'GET', `/api/v1/customers/${randomUUID()}`), 404, 'CUSTOMER.NOT_FOUND');
+      expectProblem(await api(target.url, 'GET', '/api/v1/customers/42'), 400, 'REQUEST.INVALID');
+    });
+
+    it('pages with nextCursor until null, each customer exactly once, filtered by status', async () => {
+      const mine = [await createCustomer(), await createCustomer(), await createCustomer()];
+      // Start just before our first customer: the shared table holds every earlier run's customers.
+      const start = encodeCursor({
+        createdAt: new Date(Date.parse(mine[0].createdAt) - 1).toISOString(),
+        id: '00000000-0000-0000-0000-000000000000',
+      });
+      const seen: Customer[] = [];
+      let cursor: string | null = start;
+      let pages = 0;
+      while (cursor !== null) {
+        const query: string = `limit=2&status=pending&cursor=${encodeURIComponent(cursor)}`;
+        const res = await api<Page<Customer>>(target.url, 'GET', `/api/v1/customers?${query}`);
+        expect(res.status).toBe(200);
+        expect(res.body.items.length).toBeLessThanOrEqual(2);
+        seen.push(...res.body.items);
+        cursor = res.body.nextCursor;
+        pages += 1;
+        expect(pages).toBeLessThan(500);
+      }
+      expect(pages).toBeGreaterThanOrEqual(2);
+      const ids = seen.map((c) => c.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const customer of mine) expect(ids.filter((id) => id === customer.id)).toHaveLength(1);
+      expect(seen.every((c) => c.status === 'pending')).toBe(true);
+
+      const active = await api<Page<Customer>>(target.url, 'GET', `/api/v1/customers?status=active&cursor=${start}`);
+      expect(active.status).toBe(200);
+      expect(active.body.items.map((c) => c.id)).not.toContain(mine[0].id);
+      expect(active.body.items.filter((c) => c.status !== 'active')).toEqual([]);
+      expectProblem(await api(target.url, 'GET', '/api/v1/customers?status=bogus'), 400, 'REQUEST.INVALID');
+    });
+
+    it('400 naming the cursor for a garbage cursor', async () => {
+      const res = await api<Problem>(target.url, 'GET', '/api/v1/customers?cursor=not-a-cursor');
+      expect(fieldsOf(expectProblem(res, 400, 'REQUEST.INVALID'))).toEqual(['cursor']);
+    });
+  });
+
+  describe('contracts', () => {
+    it('201 sent, nobody signed yet, the amount as given; its timeline holds only "registered"', async () => {
+      const customer = await createCustomer();
+      const body = newContract(customer.id, { amount: { currency: 'USD', amountCents: 99 } });
+      const res = await api<Contract & { customerId: string }>(target.url, 'POST', '/api/v1/contracts', body);
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        customerId: customer.id,
+        status: 'sent',
+        amount: { currency: 'USD', amountCents: 99 },
+      });
+      expect(res.body.signers).toEqual([expect.objectContaining({ email: body.signers[0].email, signedAt: null })]);
+
+      const timeline = await api<{ items: { kind: string; type: string; statusAfter: string }[] }>(
+        target.url,
+        'GET',
+        `/api/v1/contracts/${res.body.id}/timeline`,
+      );
+      expect(timeline.body.items).toEqual([
+        expect.objectContaining({ kind: 'system', type: 'registered', statusAfter: 'sent' }),
+      ]);
+    });
+
+    it('404 for an unknown customer, 409 for an envelope already registered', async () => {
+      const unknown = await api(target.url, 'POST', '/api/v1/contracts', newContract(randomUUID()));
+      expectProblem(unknown, 404, 'CUSTOMER.NOT_FOUND');
+      const customer = await createCustomer();
+      const body = newContract(customer.id);
+      expect((await api(target.url, 'POST', '/api/v1/contracts', body)).status).toBe(201);
+      const twice = await api(
+        target.url,
+        'POST',
+        '/api/v1/contracts',
+        newContract(customer.id, { envelopeId: body.envelopeId }),
+      );
+      expectProblem(twice, 409, 'CONTRACT.ENVELOPE_TAKEN');
+    });
+
+    it('400 CONTRACT.INVALID for two signers sharing an e-mail in different case', async () => {
+      const customer = await createCustomer();
+      const signers = [
+        { email: 'ana@acme.example', name: 'Ana' },
+        { email: 'ANA@Acme.Example', name: 'Ana again' },
+      ];
+      expectProblem(
+        await api(target.url, 'POST', '/api/v1/contracts', newContract(customer.id, { signers })),
+        400,
+        'CONTRACT.INVALID',
+      );
+    });
+
+    it.each([
+      ['amount.amountCents', { amount: { currency: 'EUR', amountCents: 12.5 } }],
+      ['amount.amountCents', { amount: { currency: 'EUR', amountCents: -1 } }],
+      ['requiredSignatureLevel', { requiredSignatureLevel: 'ultra' }],
+    ])('400 REQUEST.INVALID naming %s', async (field, overrides) => {
+      const customer = await createCustomer();
+      const res = await api<Problem>(target.url, 'POST', '/api/v1/contracts', newContract(customer.id, overrides));
+      expect(fieldsOf(expectProblem(res, 400, 'REQUEST.INVALID'))).toContain(field);
+    });
+
+    it("lists only the given customer's contracts", async () => {
+      const [a, b] = [await createCustomer(), await createCustomer()];
+      const ids: string[] = [];
+      for (const customerId of [a.id, b.id, a.id]) {
+        const res = await api<Contract>(target.url, 'POST', '/api/v1/contracts', newContract(customerId));
+        ids.push(res.body.id);
+      }
+      const list = await api<Page<Contract>>(target.url, 'GET', `/api/v1/contracts?customerId=${a.id}`);
+      expect(list.body.items.map((c) => c.id).sort()).toEqual([ids[0], ids[2]].sort());
+      expect(list.body.nextCursor).toBeNull();
+    });
+  });
+
+  describe('documentation and health', () => {
+    it('serves the OpenAPI document: every /api/v1 operation requires the bearer key', async () => {
+      const response = await fetch(`${target.url}/docs-json`);
+      expect(response.status).toBe(200);
+      const doc = (await response.json()) as {
+        paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>>;
+        components: { schemas: Record<string, unknown> };
+      };
+      for (const path of ['/api/v1/customers', '/api/v1/contracts/{id}/timeline', '/webhooks/{provider}']) {
+        expect(Object.keys(doc.paths)).toContain(path);
+      }
+      expect(doc.components.schemas.Problem).toMatchObject({ required: expect.arrayContaining(['code', 'status']) });
+      const operations = Object.entries(doc.paths)
+        .filter(([path]) => path.startsWith('/api/v1/'))
+        .flatMap(([path, item]) =>
+          Object.entries(item).map(([method, op]) => ({ op: `${method} ${path}`, security: op.security })),
+        );
+      expect(operations.length).toBeGreaterThanOrEqual(10);
+      expect(operations.filter((o) => !o.security?.some((s) => 'bearer' in s)).map((o) => o.op)).toEqual([]);
+
+      const ui = await fetch(`${target.url}/docs`);
+      expect(ui.status).toBe(200);
+      expect(ui.headers.get('content-type')).toContain('text/html');
+    });
+
+    it('reports health without a key', async () => {
+      const response = await fetch(`${target.url}/health`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        status: 'ok',
+        checks: { database: { up: true }, queue: { up: true, driver: 'in-process' } },
+      });
+    });
+  });
+
+  describe('inbound events (staff)', () => {
+    it('shows a parked event verbatim, and a replay parks it again', async () => {
+      const envelopeId = `env_${randomUUID()}`;
+      const delivery = signedDelivery({
+        type: 'envelope.opened',
+        timestamp: new Date().toISOString(),
+        data: { envelope_id: envelopeId },
+      });
+      expect((await postWebhook(target.url, delivery)).status).toBe(200);
+      const parked = await eventually(
+        async () => {
+          const res = await api<Page<InboundEvent>>(
+            target.url,
+            'GET',
+            `/api/v1/inbound-events?status=parked&envelopeId=${envelopeId}`,
+          );
+          return res.body.items.length > 0 ? res.body.items : undefined;
+        },
+        { what: 'the event parked' },
+      );
+      expect(parked).toHaveLength(1);
+      const [event] = parked;
+      expect(event).toMatchObject({
+        status: 'parked',
+        providerType: 'envelope.opened',
+        body: delivery.body,
+        attempts: 1,
+      });
+      expect(event.headers['webhook-id']).toBe(delivery.id);
+
+      const replay = await api<InboundEvent>(target.url, 'POST', `/api/v1/inbound-events/${event.id}/replay`);
+      expect(replay.status).toBe(202);
+      expect(replay.body.id).toBe(event.id);
+      const after = await eventually(
+        async () => {
+          const res = await api<InboundEvent>(target.url, 'GET', `/api/v1/inbound-events/${event.id}`);
+          return res.body.attempts === 2 && res.body.status === 'parked' ? res.body : undefined;
+        },
+        { what: 'the replayed event parked again' },
+      );
+      expect(after.body).toBe(delivery.body);
+    });
+
+    it('404 INBOUND_EVENT.NOT_FOUND when replaying an unknown event', async () => {
+      const res = await api(target.url, 'POST', `/api/v1/inbound-events/${randomUUID()}/replay`);
+      expectProblem(res, 404, 'INBOUND_EVENT.NOT_FOUND');
+    });
+  });
+});
