@@ -4,44 +4,23 @@ import { buildDataSourceOptions, encodeCursor, hashApiKey } from '@app/common';
 import { api, eventually, postWebhook, signedDelivery, startTestApp, type TestApp } from '../support/test-app';
 import { TEST_DATABASE_URL } from '../support/test-env';
 
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail: string;
-  fields?: { field: string; problem: string }[];
-}
-interface Customer {
-  id: string;
-  status: string;
-  email: string;
-  createdAt: string;
-}
-interface Contract {
-  id: string;
-  status: string;
-  amount: { currency: string; amountCents: number };
-  signers: { email: string; signedAt: string | null }[];
-}
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-interface InboundEvent {
-  id: string;
-  status: string;
-  attempts: number;
-  providerType: string;
-  body: string;
-  headers: Record<string, string>;
-}
+type Problem = { type: string; title: string; status: number; code: string; detail: string; fields?: Field[] };
+type Field = { field: string; problem: string };
+type Customer = { id: string; externalRef: string; status: string; email: string; createdAt: string };
+type Signer = { email: string; signedAt: string | null };
+type Contract = { id: string; customerId: string; status: string; amount: Money; signers: Signer[] };
+type Money = { currency: string; amountCents: number };
+type Page<T> = { items: T[]; nextCursor: string | null };
+type InboundEvent = { id: string; status: string; attempts: number; providerType: string } & Verbatim;
+type Verbatim = { body: string; headers: Record<string, string> };
 
 /** The ERP and staff API over HTTP, against the real database and the in-process queue. */
 describe('ERP API /api/v1', () => {
   let target: TestApp;
   let db: DataSource;
   const tag = () => randomUUID().slice(0, 8);
+  const call = <T = Problem>(method: string, path: string, body?: unknown, key?: string) =>
+    api<T>(target.url, method, path, body, key);
 
   beforeAll(async () => {
     target = await startTestApp();
@@ -55,15 +34,9 @@ describe('ERP API /api/v1', () => {
   async function createKey(scopes: string[], revoked = false): Promise<string> {
     const key = `sb_test_${randomBytes(24).toString('base64url')}`;
     await db.query(
-      `INSERT INTO api_keys (id, name, prefix, key_hash, scopes, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
-        randomUUID(),
-        `test ${scopes.join(',')}`,
-        key.slice(0, 10),
-        hashApiKey(key),
-        scopes,
-        revoked ? new Date() : null,
-      ],
+      `INSERT INTO api_keys (id, name, prefix, key_hash, scopes, revoked_at)
+       VALUES ($1, 'erp-api test', $2, $3, $4, CASE WHEN $5 THEN now() END)`,
+      [randomUUID(), key.slice(0, 10), hashApiKey(key), scopes, revoked],
     );
     return key;
   }
@@ -73,7 +46,7 @@ describe('ERP API /api/v1', () => {
     return { externalRef: `erp-${t}`, name: `Customer ${t}`, email: `billing-${t}@example.test`, ...overrides };
   };
   async function createCustomer(): Promise<Customer> {
-    const res = await api<Customer>(target.url, 'POST', '/api/v1/customers', newCustomer());
+    const res = await call<Customer>('POST', '/api/v1/customers', newCustomer());
     expect(res.status).toBe(201);
     return res.body;
   }
@@ -103,29 +76,25 @@ describe('ERP API /api/v1', () => {
     });
 
     it('401 for an unknown key and for a revoked one', async () => {
-      expectProblem(
-        await api(target.url, 'GET', '/api/v1/customers', undefined, 'sb_nope'),
-        401,
-        'AUTH.UNAUTHENTICATED',
-      );
+      expectProblem(await call('GET', '/api/v1/customers', undefined, 'sb_nope'), 401, 'AUTH.UNAUTHENTICATED');
       const revoked = await createKey(['admin'], true);
-      expectProblem(await api(target.url, 'GET', '/api/v1/customers', undefined, revoked), 401, 'AUTH.UNAUTHENTICATED');
+      expectProblem(await call('GET', '/api/v1/customers', undefined, revoked), 401, 'AUTH.UNAUTHENTICATED');
     });
 
     it('403 when the key lacks the scope; 2xx when it has it', async () => {
       const staff = await createKey(['staff']);
       const erp = await createKey(['erp']);
-      expectProblem(await api(target.url, 'POST', '/api/v1/customers', newCustomer(), staff), 403, 'AUTH.FORBIDDEN');
-      expectProblem(await api(target.url, 'GET', '/api/v1/inbound-events', undefined, erp), 403, 'AUTH.FORBIDDEN');
-      expect((await api(target.url, 'POST', '/api/v1/customers', newCustomer(), erp)).status).toBe(201);
-      expect((await api(target.url, 'GET', '/api/v1/inbound-events?limit=1', undefined, staff)).status).toBe(200);
+      expectProblem(await call('POST', '/api/v1/customers', newCustomer(), staff), 403, 'AUTH.FORBIDDEN');
+      expectProblem(await call('GET', '/api/v1/inbound-events', undefined, erp), 403, 'AUTH.FORBIDDEN');
+      expect((await call('POST', '/api/v1/customers', newCustomer(), erp)).status).toBe(201);
+      expect((await call('GET', '/api/v1/inbound-events?limit=1', undefined, staff)).status).toBe(200);
     });
   });
 
   describe('customers', () => {
     it('201 pending, e-mail lower-cased; 409 for a taken externalRef', async () => {
       const body = newCustomer({ email: 'Billing.Dept@ACME.Example' });
-      const res = await api<Customer & { externalRef: string }>(target.url, 'POST', '/api/v1/customers', body);
+      const res = await call<Customer>('POST', '/api/v1/customers', body);
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
         externalRef: body.externalRef,
@@ -133,9 +102,9 @@ describe('ERP API /api/v1', () => {
         email: 'billing.dept@acme.example',
       });
       expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
-      const again = await api(target.url, 'POST', '/api/v1/customers', newCustomer({ externalRef: body.externalRef }));
+      const again = await call('POST', '/api/v1/customers', newCustomer({ externalRef: body.externalRef }));
       expectProblem(again, 409, 'CUSTOMER.EXTERNAL_REF_TAKEN');
-      expect((await api<Customer>(target.url, 'GET', `/api/v1/customers/${res.body.id}`)).body.email).toBe(
+      expect((await call<Customer>('GET', `/api/v1/customers/${res.body.id}`)).body.email).toBe(
         'billing.dept@acme.example',
       );
     });
@@ -146,13 +115,13 @@ describe('ERP API /api/v1', () => {
       ['address.country', { address: { line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28013', country: 'es' } }],
       ['isVip', { isVip: true }],
     ])('400 REQUEST.INVALID naming %s', async (field, overrides) => {
-      const res = await api<Problem>(target.url, 'POST', '/api/v1/customers', newCustomer(overrides));
+      const res = await call('POST', '/api/v1/customers', newCustomer(overrides));
       expect(fieldsOf(expectProblem(res, 400, 'REQUEST.INVALID'))).toContain(field);
     });
 
     it('404 for an unknown id, 400 for a non-uuid one', async () => {
-      expectProblem(await api(target.url, 'GET', `/api/v1/customers/${randomUUID()}`), 404, 'CUSTOMER.NOT_FOUND');
-      expectProblem(await api(target.url, 'GET', '/api/v1/customers/42'), 400, 'REQUEST.INVALID');
+      expectProblem(await call('GET', `/api/v1/customers/${randomUUID()}`), 404, 'CUSTOMER.NOT_FOUND');
+      expectProblem(await call('GET', '/api/v1/customers/42'), 400, 'REQUEST.INVALID');
     });
 
     it('pages with nextCursor until null, each customer exactly once, filtered by status', async () => {
@@ -167,7 +136,7 @@ describe('ERP API /api/v1', () => {
       let pages = 0;
       while (cursor !== null) {
         const query: string = `limit=2&status=pending&cursor=${encodeURIComponent(cursor)}`;
-        const res = await api<Page<Customer>>(target.url, 'GET', `/api/v1/customers?${query}`);
+        const res = await call<Page<Customer>>('GET', `/api/v1/customers?${query}`);
         expect(res.status).toBe(200);
         expect(res.body.items.length).toBeLessThanOrEqual(2);
         seen.push(...res.body.items);
@@ -181,15 +150,15 @@ describe('ERP API /api/v1', () => {
       for (const customer of mine) expect(ids.filter((id) => id === customer.id)).toHaveLength(1);
       expect(seen.every((c) => c.status === 'pending')).toBe(true);
 
-      const active = await api<Page<Customer>>(target.url, 'GET', `/api/v1/customers?status=active&cursor=${start}`);
+      const active = await call<Page<Customer>>('GET', `/api/v1/customers?status=active&cursor=${start}`);
       expect(active.status).toBe(200);
       expect(active.body.items.map((c) => c.id)).not.toContain(mine[0].id);
       expect(active.body.items.filter((c) => c.status !== 'active')).toEqual([]);
-      expectProblem(await api(target.url, 'GET', '/api/v1/customers?status=bogus'), 400, 'REQUEST.INVALID');
+      expectProblem(await call('GET', '/api/v1/customers?status=bogus'), 400, 'REQUEST.INVALID');
     });
 
     it('400 naming the cursor for a garbage cursor', async () => {
-      const res = await api<Problem>(target.url, 'GET', '/api/v1/customers?cursor=not-a-cursor');
+      const res = await call('GET', '/api/v1/customers?cursor=not-a-cursor');
       expect(fieldsOf(expectProblem(res, 400, 'REQUEST.INVALID'))).toEqual(['cursor']);
     });
   });
@@ -198,7 +167,7 @@ describe('ERP API /api/v1', () => {
     it('201 sent, nobody signed yet, the amount as given; its timeline holds only "registered"', async () => {
       const customer = await createCustomer();
       const body = newContract(customer.id, { amount: { currency: 'USD', amountCents: 99 } });
-      const res = await api<Contract & { customerId: string }>(target.url, 'POST', '/api/v1/contracts', body);
+      const res = await call<Contract>('POST', '/api/v1/contracts', body);
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
         customerId: customer.id,
@@ -207,8 +176,7 @@ describe('ERP API /api/v1', () => {
       });
       expect(res.body.signers).toEqual([expect.objectContaining({ email: body.signers[0].email, signedAt: null })]);
 
-      const timeline = await api<{ items: { kind: string; type: string; statusAfter: string }[] }>(
-        target.url,
+      const timeline = await call<{ items: { kind: string; type: string; statusAfter: string }[] }>(
         'GET',
         `/api/v1/contracts/${res.body.id}/timeline`,
       );
@@ -218,17 +186,12 @@ describe('ERP API /api/v1', () => {
     });
 
     it('404 for an unknown customer, 409 for an envelope already registered', async () => {
-      const unknown = await api(target.url, 'POST', '/api/v1/contracts', newContract(randomUUID()));
+      const unknown = await call('POST', '/api/v1/contracts', newContract(randomUUID()));
       expectProblem(unknown, 404, 'CUSTOMER.NOT_FOUND');
       const customer = await createCustomer();
       const body = newContract(customer.id);
-      expect((await api(target.url, 'POST', '/api/v1/contracts', body)).status).toBe(201);
-      const twice = await api(
-        target.url,
-        'POST',
-        '/api/v1/contracts',
-        newContract(customer.id, { envelopeId: body.envelopeId }),
-      );
+      expect((await call('POST', '/api/v1/contracts', body)).status).toBe(201);
+      const twice = await call('POST', '/api/v1/contracts', newContract(customer.id, { envelopeId: body.envelopeId }));
       expectProblem(twice, 409, 'CONTRACT.ENVELOPE_TAKEN');
     });
 
@@ -238,11 +201,8 @@ describe('ERP API /api/v1', () => {
         { email: 'ana@acme.example', name: 'Ana' },
         { email: 'ANA@Acme.Example', name: 'Ana again' },
       ];
-      expectProblem(
-        await api(target.url, 'POST', '/api/v1/contracts', newContract(customer.id, { signers })),
-        400,
-        'CONTRACT.INVALID',
-      );
+      const res = await call('POST', '/api/v1/contracts', newContract(customer.id, { signers }));
+      expectProblem(res, 400, 'CONTRACT.INVALID');
     });
 
     it.each([
@@ -251,7 +211,7 @@ describe('ERP API /api/v1', () => {
       ['requiredSignatureLevel', { requiredSignatureLevel: 'ultra' }],
     ])('400 REQUEST.INVALID naming %s', async (field, overrides) => {
       const customer = await createCustomer();
-      const res = await api<Problem>(target.url, 'POST', '/api/v1/contracts', newContract(customer.id, overrides));
+      const res = await call('POST', '/api/v1/contracts', newContract(customer.id, overrides));
       expect(fieldsOf(expectProblem(res, 400, 'REQUEST.INVALID'))).toContain(field);
     });
 
@@ -259,10 +219,10 @@ describe('ERP API /api/v1', () => {
       const [a, b] = [await createCustomer(), await createCustomer()];
       const ids: string[] = [];
       for (const customerId of [a.id, b.id, a.id]) {
-        const res = await api<Contract>(target.url, 'POST', '/api/v1/contracts', newContract(customerId));
+        const res = await call<Contract>('POST', '/api/v1/contracts', newContract(customerId));
         ids.push(res.body.id);
       }
-      const list = await api<Page<Contract>>(target.url, 'GET', `/api/v1/contracts?customerId=${a.id}`);
+      const list = await call<Page<Contract>>('GET', `/api/v1/contracts?customerId=${a.id}`);
       expect(list.body.items.map((c) => c.id).sort()).toEqual([ids[0], ids[2]].sort());
       expect(list.body.nextCursor).toBeNull();
     });
@@ -314,8 +274,7 @@ describe('ERP API /api/v1', () => {
       expect((await postWebhook(target.url, delivery)).status).toBe(200);
       const parked = await eventually(
         async () => {
-          const res = await api<Page<InboundEvent>>(
-            target.url,
+          const res = await call<Page<InboundEvent>>(
             'GET',
             `/api/v1/inbound-events?status=parked&envelopeId=${envelopeId}`,
           );
@@ -333,12 +292,12 @@ describe('ERP API /api/v1', () => {
       });
       expect(event.headers['webhook-id']).toBe(delivery.id);
 
-      const replay = await api<InboundEvent>(target.url, 'POST', `/api/v1/inbound-events/${event.id}/replay`);
+      const replay = await call<InboundEvent>('POST', `/api/v1/inbound-events/${event.id}/replay`);
       expect(replay.status).toBe(202);
       expect(replay.body.id).toBe(event.id);
       const after = await eventually(
         async () => {
-          const res = await api<InboundEvent>(target.url, 'GET', `/api/v1/inbound-events/${event.id}`);
+          const res = await call<InboundEvent>('GET', `/api/v1/inbound-events/${event.id}`);
           return res.body.attempts === 2 && res.body.status === 'parked' ? res.body : undefined;
         },
         { what: 'the replayed event parked again' },
@@ -347,7 +306,7 @@ describe('ERP API /api/v1', () => {
     });
 
     it('404 INBOUND_EVENT.NOT_FOUND when replaying an unknown event', async () => {
-      const res = await api(target.url, 'POST', `/api/v1/inbound-events/${randomUUID()}/replay`);
+      const res = await call('POST', `/api/v1/inbound-events/${randomUUID()}/replay`);
       expectProblem(res, 404, 'INBOUND_EVENT.NOT_FOUND');
     });
   });

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/common';
 import type { DataSource } from 'typeorm';
@@ -6,6 +7,8 @@ import { errorText } from '../outbox/outbox.relay';
 
 /** Finds work a crash left behind and dispatches it again; returns how many items it re-dispatched. */
 export type SweepTask = (olderThanMs: number) => Promise<number>;
+
+const SWEEPER_INTERVAL_NAME = 'signbridge-sweeper';
 
 /** An arbitrary constant: the PostgreSQL advisory lock that elects one sweeping instance at a time. */
 export const SWEEPER_LOCK_KEY = 0x5b51_0001;
@@ -24,6 +27,7 @@ export class Sweeper implements OnModuleDestroy {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly scheduler: SchedulerRegistry,
   ) {}
 
   register(name: string, task: SweepTask): void {
@@ -39,6 +43,8 @@ export class Sweeper implements OnModuleDestroy {
         .finally(() => (this.running = undefined));
     }, this.config.sweeper.intervalMs);
     this.timer.unref();
+    // Registered with @nestjs/schedule so it shows among the app's jobs and is cleared with them.
+    this.scheduler.addInterval(SWEEPER_INTERVAL_NAME, this.timer);
   }
 
   /** One pass; returns false when another instance holds the lock. */
@@ -69,7 +75,10 @@ export class Sweeper implements OnModuleDestroy {
 
   /** Before the database closes: stop ticking and let a running pass finish. */
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) {
+      this.scheduler.deleteInterval(SWEEPER_INTERVAL_NAME);
+      this.timer = undefined;
+    }
     await this.running;
   }
 }
