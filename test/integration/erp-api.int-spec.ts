@@ -311,3 +311,28 @@ describe('ERP API /api/v1', () => {
     });
   });
 });
+
+describe('page cursors', () => {
+  let target: Awaited<ReturnType<typeof startTestApp>>;
+  beforeAll(async () => {
+    target = await startTestApp();
+  });
+  afterAll(async () => {
+    await target.close();
+  });
+
+  it.each([
+    ['an id that is not a uuid', ['2020-01-01T00:00:00.000Z', 'not-a-uuid']],
+    ['a time the database would reject', ['1', '00000000-0000-4000-8000-000000000000']],
+  ])('400 naming the cursor for %s, never a 500', async (_case, position) => {
+    const cursor = Buffer.from(JSON.stringify(position)).toString('base64url');
+    const res = await api<{ code: string; fields: { field: string }[] }>(
+      target.url,
+      'GET',
+      `/api/v1/customers?cursor=${cursor}`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('REQUEST.INVALID');
+    expect(res.body.fields.map((f) => f.field)).toEqual(['cursor']);
+  });
+});

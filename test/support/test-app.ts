@@ -28,7 +28,9 @@ export async function startTestApp(options: { redis?: boolean; env?: Record<stri
     MIGRATIONS_RUN: 'false',
     LOG_LEVEL: 'error',
     SWEEP_INTERVAL_MS: '200',
-    SWEEP_GRACE_MS: '1000',
+    // Long: the test database is shared by files running in parallel, and a sweeper with a short grace would
+    // take rows another test is watching. The crash test's worker sets its own.
+    SWEEP_GRACE_MS: '600000',
     JOB_BACKOFF_MS: '50',
     QUEUE_PREFIX: queuePrefix,
     DB_POOL_SIZE: '10',

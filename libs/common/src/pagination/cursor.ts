@@ -13,11 +13,16 @@ export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function decodeCursor(cursor: string): CursorPosition {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) {
-      return { createdAt, id };
+    // Checked as strictly as the database would: a cursor must never turn into a 500.
+    const at = typeof createdAt === 'string' && ISO_INSTANT.test(createdAt) ? new Date(createdAt) : undefined;
+    if (at && !Number.isNaN(at.getTime()) && typeof id === 'string' && UUID.test(id)) {
+      return { createdAt: at.toISOString(), id };
     }
   } catch {
     // reported below

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AppError, decodeCursor, PageQueryDto, registerErrorStatuses, RequireScope, toPage } from '@app/common';
 import { INBOUND_EVENT_STATUSES, InboundEventEntity, type InboundEventStatus } from '@app/domain';
 import { QUEUE_DRIVER, type QueueDriver } from '@app/event-bus';
@@ -80,7 +87,7 @@ export class InboundEventsController {
 
   @Post(':id/replay')
   @HttpCode(202)
-  @ApiOkResponse({
+  @ApiAcceptedResponse({
     type: InboundEventView,
     description:
       'Puts the event back to `received` and processes it again. Safe on any event: the lifecycle ignores ' +
