@@ -471,6 +471,17 @@ describe('contract lifecycle: explicit cases', () => {
       expect(again.outcome).toBe('duplicate');
       expect(again.effects).toEqual([]);
     });
+
+    it('ignores a release when the contract is not on hold, so a later refusal still holds', () => {
+      const contract = reach.partially_signed();
+      const before = contract.state;
+
+      const early = contract.release();
+
+      expect(early).toEqual({ state: before, effects: [], outcome: 'duplicate' });
+      const refused = contract.sign(B, 'simple');
+      expect(refused.state.status).toBe('on_hold');
+    });
   });
 
   it('reports an unknown signer as an anomaly and leaves the state alone', () => {

@@ -111,6 +111,8 @@ export function applySignatureEvent(state: LifecycleState, event: LifecycleEvent
 
 /** Staff released a hold with a written justification: the gate's refusal no longer blocks activation. */
 export function releaseHold(state: LifecycleState): Transition {
+  // Only a hold can be released: a release recorded earlier would silently skip a later gate's refusal.
+  if (state.status !== 'on_hold') return { state, effects: [], outcome: 'duplicate' };
   return settle(state, { ...state, holdReleased: true }, 'recorded');
 }
 
