@@ -8,7 +8,7 @@ export default tseslint.config(
       'node_modules/**',
       '.data/**',
       'coverage/**',
-      'bench/**/*.mjs',
+      'bench/**/*.mjs', 'scripts/**/*.mjs',
       'jest.config.js',
       'eslint.config.mjs',
     ],
