@@ -3,7 +3,3 @@ export interface Money {
   currency: string;
   amountCents: number;
 }
-
-export function isCurrencyCode(value: unknown): value is string {
-  return typeof value === 'string' && /^[A-Z]{3}$/.test(value);
-}

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { API_SCOPES, type ApiScope } from '@app/domain';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 export interface ApiPrincipal {
@@ -37,16 +37,6 @@ export class ApiKeyService {
     return row ? { keyId: row.id, name: row.name, scopes: row.scopes } : undefined;
   }
 
-  async create(name: string, scopes: ApiScope[]): Promise<{ id: string; key: string }> {
-    const key = generateApiKey();
-    const id = randomUUID();
-    await this.dataSource.query(
-      `INSERT INTO api_keys (id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5)`,
-      [id, name, key.slice(0, 10), hashApiKey(key), scopes],
-    );
-    return { id, key };
-  }
-
   /**
    * The first admin key: SIGNBRIDGE_ADMIN_API_KEY is used as given; without it, a key is created on the
    * first start (when no key exists) and printed once. Only its hash is stored, so it cannot be shown again.
@@ -54,10 +44,11 @@ export class ApiKeyService {
   async ensureBootstrapKey(): Promise<void> {
     const allScopes = [...API_SCOPES];
     if (this.config.adminApiKey) {
-      await this.dataSource.query(
-        `INSERT INTO api_keys (id, name, prefix, key_hash, scopes) VALUES ($1, 'bootstrap admin (SIGNBRIDGE_ADMIN_API_KEY)', $2, $3, $4)
-         ON CONFLICT (key_hash) DO NOTHING`,
-        [randomUUID(), this.config.adminApiKey.slice(0, 10), hashApiKey(this.config.adminApiKey), allScopes],
+      await insertKey(
+        this.dataSource.manager,
+        'bootstrap admin (SIGNBRIDGE_ADMIN_API_KEY)',
+        this.config.adminApiKey,
+        allScopes,
       );
       return;
     }
@@ -67,17 +58,19 @@ export class ApiKeyService {
       const [{ count }]: { count: string }[] = await em.query(`SELECT count(*) FROM api_keys`);
       if (Number(count) > 0) return;
       const key = generateApiKey();
-      await em.query(`INSERT INTO api_keys (id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5)`, [
-        randomUUID(),
-        'bootstrap admin (first start)',
-        key.slice(0, 10),
-        hashApiKey(key),
-        allScopes,
-      ]);
+      await insertKey(em, 'bootstrap admin (first start)', key, allScopes);
       this.logger.warn(
         `Created the first admin API key. It is shown only this once; store it now:\n\n    ${key}\n\n` +
           'Use it as "Authorization: Bearer <key>". Set SIGNBRIDGE_ADMIN_API_KEY to choose your own instead.',
       );
     });
   }
+}
+
+/** Stores a key's hash; inserting a key that is already stored changes nothing. */
+async function insertKey(em: EntityManager, name: string, key: string, scopes: ApiScope[]): Promise<void> {
+  await em.query(
+    `INSERT INTO api_keys (id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_hash) DO NOTHING`,
+    [randomUUID(), name, key.slice(0, 10), hashApiKey(key), scopes],
+  );
 }

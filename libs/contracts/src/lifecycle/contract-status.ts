@@ -14,11 +14,5 @@ export const CONTRACT_STATUSES = [
 ] as const;
 export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 
-export const FINAL_STATUSES: readonly ContractStatus[] = ['declined', 'expired', 'voided'];
-
-export function isContractStatus(value: unknown): value is ContractStatus {
-  return typeof value === 'string' && (CONTRACT_STATUSES as readonly string[]).includes(value);
-}
-
 /** Why the activation gate refused: a stable code staff and the ERP can act on. */
 export type HoldReason = 'SIGNATURE.LEVEL_TOO_LOW';

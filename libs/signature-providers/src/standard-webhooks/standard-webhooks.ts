@@ -8,9 +8,6 @@ export const STANDARD_WEBHOOK_HEADERS = {
   signature: 'webhook-signature',
 } as const;
 
-/** The reference libraries reject anything more than five minutes too old or too new. */
-export const DEFAULT_WEBHOOK_TOLERANCE_SECONDS = 300;
-
 const SECRET_PREFIX = 'whsec_';
 const V1_PREFIX = 'v1,';
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
