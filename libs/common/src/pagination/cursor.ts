@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { AppError } from '../errors/app-error';
 
 /** Opaque keyset cursor: stable under concurrent inserts, unlike offsets. */
@@ -52,17 +53,29 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Builds a page from rows fetched with `limit + 1`: the extra row only says whether there is more. */
-export function toPage<R extends { id: string; createdAt: Date }, T>(
-  rows: R[],
-  limit: number,
-  map: (row: R) => T,
-): Page<T> {
+/**
+ * Keyset pagination over (time column, id), oldest first: stable while rows are being inserted. `time` reads
+ * the row's value of that column. Fetches `limit + 1` rows; the extra one only says whether there is more.
+ */
+export async function paginate<E extends ObjectLiteral & { id: string }, T>(
+  qb: SelectQueryBuilder<E>,
+  keyset: { alias: string; column: string; time: (row: E) => Date },
+  query: { limit?: number; cursor?: string },
+  map: (row: E) => T,
+): Promise<Page<T>> {
+  const limit = query.limit ?? 50;
+  const { alias, column } = keyset;
+  if (query.cursor) qb.andWhere(`(${alias}.${column}, ${alias}.id) > (:createdAt, :id)`, decodeCursor(query.cursor));
+  const rows = await qb
+    .orderBy(`${alias}.${column}`, 'ASC')
+    .addOrderBy(`${alias}.id`, 'ASC')
+    .take(limit + 1)
+    .getMany();
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return {
     items: items.map(map),
     nextCursor:
-      rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
+      rows.length > limit && last ? encodeCursor({ createdAt: keyset.time(last).toISOString(), id: last.id }) : null,
   };
 }

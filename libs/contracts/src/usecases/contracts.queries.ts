@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { decodeCursor, toPage, type Page } from '@app/common';
+import { paginate, type Page } from '@app/common';
 import { ContractEntity, CustomerEntity, TimelineEntryEntity } from '@app/domain';
-import type { DataSource, SelectQueryBuilder, ObjectLiteral } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { ContractView, TimelineItemView } from '../api/contract.dto';
 import { toCustomerView, type CustomerView } from '../api/customer.dto';
 import { ContractsError } from '../contracts.errors';
@@ -22,7 +22,7 @@ export class ContractsQueries {
   async customers(query: { status?: string; limit?: number; cursor?: string }): Promise<Page<CustomerView>> {
     const qb = this.dataSource.getRepository(CustomerEntity).createQueryBuilder('c');
     if (query.status) qb.andWhere('c.status = :status', { status: query.status });
-    return this.page(qb, 'c', query, toCustomerView);
+    return paginate(qb, { alias: 'c', column: 'created_at', time: (c) => c.createdAt }, query, toCustomerView);
   }
 
   async contract(id: string): Promise<ContractView> {
@@ -40,7 +40,7 @@ export class ContractsQueries {
     const qb = this.dataSource.getRepository(ContractEntity).createQueryBuilder('k');
     if (query.customerId) qb.andWhere('k.customer_id = :customerId', { customerId: query.customerId });
     if (query.status) qb.andWhere('k.status = :status', { status: query.status });
-    return this.page(qb, 'k', query, toContractView);
+    return paginate(qb, { alias: 'k', column: 'created_at', time: (k) => k.createdAt }, query, toContractView);
   }
 
   async timeline(contractId: string): Promise<{ items: TimelineItemView[] }> {
@@ -64,25 +64,6 @@ export class ContractsQueries {
         detail: e.detail,
       })),
     };
-  }
-
-  private async page<E extends ObjectLiteral & { id: string; createdAt: Date }, T>(
-    qb: SelectQueryBuilder<E>,
-    alias: string,
-    query: { limit?: number; cursor?: string },
-    map: (row: E) => T,
-  ): Promise<Page<T>> {
-    const limit = query.limit ?? 50;
-    if (query.cursor) {
-      const position = decodeCursor(query.cursor);
-      qb.andWhere(`(${alias}.created_at, ${alias}.id) > (:createdAt, :id)`, position);
-    }
-    const rows = await qb
-      .orderBy(`${alias}.created_at`, 'ASC')
-      .addOrderBy(`${alias}.id`, 'ASC')
-      .take(limit + 1)
-      .getMany();
-    return toPage(rows, limit, map);
   }
 }
 

@@ -9,7 +9,7 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { AppError, decodeCursor, PageQueryDto, registerErrorStatuses, RequireScope, toPage } from '@app/common';
+import { AppError, PageQueryDto, paginate, registerErrorStatuses, RequireScope } from '@app/common';
 import { INBOUND_EVENT_STATUSES, InboundEventEntity, type InboundEventStatus } from '@app/domain';
 import { QUEUE_DRIVER, type QueueDriver } from '@app/event-bus';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
@@ -60,22 +60,11 @@ export class InboundEventsController {
   @Get()
   @ApiOkResponse({ type: InboundEventPage })
   async list(@Query() query: ListInboundEventsQueryDto): Promise<InboundEventPage> {
-    const limit = query.limit ?? 50;
     const qb = this.dataSource.getRepository(InboundEventEntity).createQueryBuilder('e');
     if (query.status) qb.andWhere('e.status = :status', { status: query.status });
     if (query.provider) qb.andWhere('e.provider = :provider', { provider: query.provider });
     if (query.envelopeId) qb.andWhere('e.envelope_id = :envelopeId', { envelopeId: query.envelopeId });
-    if (query.cursor) qb.andWhere('(e.received_at, e.id) > (:createdAt, :id)', decodeCursor(query.cursor));
-    const rows = await qb
-      .orderBy('e.received_at', 'ASC')
-      .addOrderBy('e.id', 'ASC')
-      .take(limit + 1)
-      .getMany();
-    return toPage(
-      rows.map((r) => Object.assign(r, { createdAt: r.receivedAt })),
-      limit,
-      toView,
-    );
+    return paginate(qb, { alias: 'e', column: 'received_at', time: (e) => e.receivedAt }, query, toView);
   }
 
   @Get(':id')
