@@ -17,7 +17,6 @@ export interface Runtime {
  * DATABASE_URL is unset) and a sandbox webhook secret kept under the data directory when none is configured.
  */
 export async function prepareRuntime(config: AppConfig): Promise<Runtime> {
-  mkdirSync(config.dataDir, { recursive: true });
   const resolved: AppConfig = {
     ...config,
     webhooks: {
@@ -44,6 +43,7 @@ export async function prepareDatabase(config: AppConfig): Promise<Omit<Runtime, 
 function localSandboxSecret(dataDir: string): string {
   const file = join(dataDir, 'sandbox-webhook-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   new Logger('Config').log(`SANDBOX_WEBHOOK_SECRETS unset: generated one in ${file}`);
