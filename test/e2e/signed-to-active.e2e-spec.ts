@@ -1,8 +1,15 @@
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '@app/common';
+import type { DataSource } from 'typeorm';
 import { registerParty, signingHistory } from '../support/scenario';
-import { api, eventually, postWebhook, signedDelivery, startTestApp, type TestApp } from '../support/test-app';
-import { TEST_DATABASE_URL } from '../support/test-env';
+import {
+  api,
+  eventually,
+  postWebhook,
+  signedDelivery,
+  startTestApp,
+  waitForStatus,
+  type TestApp,
+} from '../support/test-app';
+import { connectTestDatabase } from '../support/test-db';
 
 /** The whole path, for both queue drivers: signed webhooks in any order, with repeats → customer active once. */
 describe.each([
@@ -14,7 +21,7 @@ describe.each([
 
   beforeAll(async () => {
     target = await startTestApp({ redis });
-    db = await new DataSource(buildDataSourceOptions(TEST_DATABASE_URL, 2)).initialize();
+    db = await connectTestDatabase();
   });
   afterAll(async () => {
     await target.close();
@@ -31,14 +38,7 @@ describe.each([
       expect(response.status).toBe(200);
     }
 
-    const customer = await eventually(
-      async () => {
-        const res = await api<{ status: string }>(target.url, 'GET', `/api/v1/customers/${party.customerId}`);
-        return res.body.status === 'active' ? res.body : undefined;
-      },
-      { what: 'customer active' },
-    );
-    expect(customer.status).toBe('active');
+    await waitForStatus(target.url, `/api/v1/customers/${party.customerId}`, 'active');
 
     const contract = await api<{ status: string; signers: { signedAt: string | null; signatureLevel: string }[] }>(
       target.url,
@@ -102,14 +102,7 @@ describe.each([
     );
 
     const party = await registerParty(target.url, { envelopeId, signers: 1 });
-    const contract = await eventually(
-      async () => {
-        const res = await api<{ status: string }>(target.url, 'GET', `/api/v1/contracts/${party.contractId}`);
-        return res.body.status === 'delivered' ? res.body : undefined;
-      },
-      { what: 'parked event applied' },
-    );
-    expect(contract.status).toBe('delivered');
+    await waitForStatus(target.url, `/api/v1/contracts/${party.contractId}`, 'delivered');
   });
 
   it('puts a contract signed below its required level on hold, and leaves the customer pending', async () => {
@@ -117,14 +110,11 @@ describe.each([
     for (const event of signingHistory(party, 'simple')) {
       expect((await postWebhook(target.url, signedDelivery(event))).status).toBe(200);
     }
-    const contract = await eventually(async () => {
-      const res = await api<{ status: string; hold: { reason: string } | null }>(
-        target.url,
-        'GET',
-        `/api/v1/contracts/${party.contractId}`,
-      );
-      return res.body.status === 'on_hold' ? res.body : undefined;
-    });
+    const contract = await waitForStatus<{ status: string; hold: { reason: string } | null }>(
+      target.url,
+      `/api/v1/contracts/${party.contractId}`,
+      'on_hold',
+    );
     expect(contract.hold?.reason).toBe('SIGNATURE.LEVEL_TOO_LOW');
     const customer = await api<{ status: string }>(target.url, 'GET', `/api/v1/customers/${party.customerId}`);
     expect(customer.body.status).toBe('pending');

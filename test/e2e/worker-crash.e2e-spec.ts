@@ -1,16 +1,15 @@
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '@app/common';
+import type { DataSource } from 'typeorm';
 import { registerParty, signingHistory } from '../support/scenario';
 import {
-  api,
   eventually,
   postWebhook,
   signedDelivery,
   startTestApp,
   TEST_SECRET,
+  waitForStatus,
   type TestApp,
 } from '../support/test-app';
-import { TEST_DATABASE_URL } from '../support/test-env';
+import { connectTestDatabase } from '../support/test-db';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
 /**
@@ -18,28 +17,28 @@ import { startWorkerProcess, type WorkerProcess } from '../support/worker-proces
  * dispatched loses nothing and duplicates nothing; the restarted worker's sweeper finishes the work.
  */
 describe('worker killed between the inbox commit and the dispatch', () => {
-  let api_: TestApp;
+  let signbridge: TestApp;
   let db: DataSource;
   let worker: WorkerProcess | undefined;
 
   beforeAll(async () => {
-    api_ = await startTestApp({ redis: true, env: { SIGNBRIDGE_ROLES: 'api' } });
-    db = await new DataSource(buildDataSourceOptions(TEST_DATABASE_URL, 2)).initialize();
+    signbridge = await startTestApp({ redis: true, env: { SIGNBRIDGE_ROLES: 'api' } });
+    db = await connectTestDatabase();
   });
   afterAll(async () => {
     await worker?.stop();
-    await api_.close();
+    await signbridge.close();
     await db.destroy();
   });
 
   it('recovers on restart: customer active, each domain event exactly once', async () => {
-    const party = await registerParty(api_.url, { signers: 1 });
-    worker = startWorkerProcess(api_.queuePrefix, {
+    const party = await registerParty(signbridge.url, { signers: 1 });
+    worker = startWorkerProcess(signbridge.queuePrefix, {
       SANDBOX_WEBHOOK_SECRETS: TEST_SECRET,
       SIGNBRIDGE_FAULT: 'crash-after-inbox-commit',
     });
     for (const event of signingHistory(party)) {
-      expect((await postWebhook(api_.url, signedDelivery(event))).status).toBe(200);
+      expect((await postWebhook(signbridge.url, signedDelivery(event))).status).toBe(200);
     }
     const death = await worker.exited;
     expect(death.signal).toBe('SIGKILL');
@@ -51,14 +50,8 @@ describe('worker killed between the inbox commit and the dispatch', () => {
     );
     expect(stranded.length).toBeGreaterThan(0);
 
-    worker = startWorkerProcess(api_.queuePrefix, { SANDBOX_WEBHOOK_SECRETS: TEST_SECRET });
-    await eventually(
-      async () => {
-        const res = await api<{ status: string }>(api_.url, 'GET', `/api/v1/customers/${party.customerId}`);
-        return res.body.status === 'active' ? true : undefined;
-      },
-      { timeoutMs: 30_000, what: 'customer active after the restart' },
-    );
+    worker = startWorkerProcess(signbridge.queuePrefix, { SANDBOX_WEBHOOK_SECRETS: TEST_SECRET });
+    await waitForStatus(signbridge.url, `/api/v1/customers/${party.customerId}`, 'active', 30_000);
     await eventually(async () => {
       const left: unknown[] = await db.query(
         `SELECT 1 FROM outbox WHERE aggregate_id IN ($1, $2) AND dispatched_at IS NULL`,

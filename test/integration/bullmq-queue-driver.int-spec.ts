@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JOB_NAMES, type JobContext, type JobHandlers, type JobOutcome, type JobSpec } from '@app/event-bus';
 import { BullMqQueueDriver, bullQueueName, type BullMqQueueDriverOptions } from '@app/event-bus';
+import { eventually } from '../support/eventually';
 import { TEST_REDIS_URL } from '../support/test-env';
 
 const RUN_PREFIX = `sbtest-${randomUUID()}`;
@@ -52,14 +53,8 @@ function handlers(run: (id: string, context: JobContext) => Promise<JobOutcome>)
   };
 }
 
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<true> {
+  return eventually(async () => ((await condition()) ? true : undefined), { timeoutMs, intervalMs: 20 });
 }
 
 async function closedPort(): Promise<number> {

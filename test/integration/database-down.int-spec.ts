@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '@app/common';
+import type { DataSource } from 'typeorm';
 import { postWebhook, signedDelivery, startTestApp, type TestApp } from '../support/test-app';
 import { TcpProxy } from '../support/tcp-proxy';
+import { connectTestDatabase } from '../support/test-db';
 import { TEST_DATABASE_URL } from '../support/test-env';
 
 /** No 2xx before the event is durably stored: with the database gone the answer is 503 and nothing is written. */
@@ -17,7 +17,7 @@ describe('webhook ingress with the database unreachable', () => {
     const viaProxy = new URL(TEST_DATABASE_URL);
     viaProxy.port = String(proxy.port);
     app = await startTestApp({ redis: true, env: { DATABASE_URL: viaProxy.toString(), SIGNBRIDGE_ROLES: 'api' } });
-    db = await new DataSource(buildDataSourceOptions(TEST_DATABASE_URL, 2)).initialize();
+    db = await connectTestDatabase();
   });
   afterAll(async () => {
     await app.close();

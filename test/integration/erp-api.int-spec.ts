@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions, encodeCursor, hashApiKey } from '@app/common';
+import type { DataSource } from 'typeorm';
+import { encodeCursor, hashApiKey } from '@app/common';
 import { api, eventually, postWebhook, signedDelivery, startTestApp, type TestApp } from '../support/test-app';
-import { TEST_DATABASE_URL } from '../support/test-env';
+import { connectTestDatabase } from '../support/test-db';
 
 type Problem = { type: string; title: string; status: number; code: string; detail: string; fields?: Field[] };
 type Field = { field: string; problem: string };
@@ -24,7 +24,7 @@ describe('ERP API /api/v1', () => {
 
   beforeAll(async () => {
     target = await startTestApp();
-    db = await new DataSource(buildDataSourceOptions(TEST_DATABASE_URL, 2)).initialize();
+    db = await connectTestDatabase();
   });
   afterAll(async () => {
     await target.close();

@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions } from '@app/common';
+import type { DataSource } from 'typeorm';
 import { registerParty } from '../support/scenario';
 import {
-  api,
-  eventually,
   postWebhook,
   signedDelivery,
   startTestApp,
   TEST_SECRET,
+  waitForStatus,
   type TestApp,
 } from '../support/test-app';
-import { TEST_DATABASE_URL } from '../support/test-env';
+import { connectTestDatabase } from '../support/test-db';
 
 const OLD_SECRET = `whsec_${Buffer.from('signbridge-previous-secret-9876543210').toString('base64')}`;
 
@@ -25,7 +23,7 @@ describe('POST /webhooks/:provider', () => {
       redis: true,
       env: { SANDBOX_WEBHOOK_SECRETS: `${TEST_SECRET},${OLD_SECRET}`, WEBHOOK_MAX_BODY_BYTES: '4096' },
     });
-    db = await new DataSource(buildDataSourceOptions(TEST_DATABASE_URL, 4)).initialize();
+    db = await connectTestDatabase(4);
   });
   afterAll(async () => {
     await target.close();
@@ -152,10 +150,7 @@ describe('POST /webhooks/:provider', () => {
     expect(bodies.filter((b) => !b.duplicate)).toHaveLength(1);
     expect(await rowsFor(delivery.id)).toHaveLength(1);
 
-    await eventually(async () => {
-      const res = await api<{ status: string }>(target.url, 'GET', `/api/v1/contracts/${party.contractId}`);
-      return res.body.status === 'delivered' ? true : undefined;
-    });
+    await waitForStatus(target.url, `/api/v1/contracts/${party.contractId}`, 'delivered');
     const timeline: { event_key: string }[] = await db.query(
       `SELECT event_key FROM contract_timeline WHERE contract_id = $1 AND kind = 'provider_event'`,
       [party.contractId],

@@ -3,7 +3,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, prepareRuntime } from '@app/common';
 import { signStandardWebhook } from '@app/signature-providers';
 import { createApp } from '../../apps/api/src/create-app';
+import { eventually } from './eventually';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env';
+
+export { eventually };
 
 export const TEST_SECRET = `whsec_${Buffer.from('signbridge-test-secret-0123456789').toString('base64')}`;
 export const TEST_ADMIN_KEY = 'sb_test_admin_key_0123456789abcdef';
@@ -91,23 +94,18 @@ export async function api<T = unknown>(
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, headers: response.headers };
 }
 
-/** Polls until `check` returns a value (not undefined) or the deadline passes: never a fixed sleep. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {},
+/** Polls a resource until its `status` is the one wanted; returns its body. */
+export async function waitForStatus<T extends { status: string }>(
+  url: string,
+  path: string,
+  status: string,
+  timeoutMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  return eventually(
+    async () => {
+      const res = await api<T>(url, 'GET', path);
+      return res.body.status === status ? res.body : undefined;
+    },
+    { timeoutMs, what: `${path} to be ${status}` },
+  );
 }
