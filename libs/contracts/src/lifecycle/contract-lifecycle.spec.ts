@@ -581,3 +581,18 @@ describe('contract lifecycle: explicit cases', () => {
     expect(signed.effects).toEqual([{ type: 'SignerSigned', data: { email: A, at: iso(3), level: 'advanced' } }]);
   });
 });
+
+it('returns the very same state object for a duplicate, so the caller can skip the write', () => {
+  const first = createLifecycle({
+    customerId: 'cus_1',
+    signers: [{ email: 'a@x.test', name: 'A' }],
+    requiredLevel: 'simple',
+    sentElsewhere: true,
+  });
+  const opened = { providerEventId: 'evt_1', type: 'opened' as const, occurredAt: new Date('2026-01-01T00:00:00Z') };
+  const once = applySignatureEvent(first.state, opened);
+  const twice = applySignatureEvent(once.state, opened);
+  expect(once.state).not.toBe(first.state);
+  expect(twice.outcome).toBe('duplicate');
+  expect(twice.state).toBe(once.state);
+});

@@ -176,6 +176,8 @@ function settle(before: LifecycleState, candidate: LifecycleState, changedOutcom
   };
   const changed = JSON.stringify({ ...before, emitted: [] }) !== JSON.stringify({ ...state, emitted: [] });
   const outcome: TransitionOutcome = status !== before.status ? 'advanced' : changed ? changedOutcome : 'duplicate';
+  // Nothing new: hand back the very same state, so callers can tell "unchanged" by identity and skip the write.
+  if (outcome === 'duplicate' && due.length === 0) return { state: before, effects: [], outcome };
   return { state, effects: due.map((m) => m.event), outcome };
 }
 
