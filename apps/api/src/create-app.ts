@@ -11,7 +11,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     new FastifyAdapter({ bodyLimit: runtime.config.api.maxBodyBytes }),
     { logger: logLevelsFrom(runtime.config.logLevel) },
   );
-  configureHttp(app, WEBHOOK_OPENAPI_PATHS);
+  configureHttp(app, { extraPaths: WEBHOOK_OPENAPI_PATHS });
   await app.init();
   await app.get(ApiKeyService).ensureBootstrapKey();
   return app;

@@ -4,8 +4,25 @@ import type { ValidationError } from 'class-validator';
 import { RequestInvalidError } from '../errors/app-error';
 import { ProblemFilter } from '../errors/problem.filter';
 
-/** Validation, problem+json errors and the Swagger UI: the same for every HTTP process. */
-export function configureHttp(app: INestApplication, extraPaths: OpenAPIObject['paths'] = {}): void {
+export interface HttpDocs {
+  title: string;
+  description: string;
+  bearerDescription: string;
+  extraPaths?: OpenAPIObject['paths'];
+}
+
+const SIGNBRIDGE_DOCS: HttpDocs = {
+  title: 'SignBridge',
+  description:
+    'From "the client signed" to "the client is live". The ERP API lives under /api/v1 ' +
+    '(Authorization: Bearer <API key>); signature platforms post to /webhooks/{provider}. ' +
+    'Errors are application/problem+json (RFC 9457) with a stable `code`.',
+  bearerDescription: 'An API key (sb_...)',
+};
+
+/** Validation, problem+json errors and the Swagger UI: the same for every HTTP process (the sandbox too). */
+export function configureHttp(app: INestApplication, docs: Partial<HttpDocs> = {}): void {
+  const { title, description, bearerDescription, extraPaths = {} } = { ...SIGNBRIDGE_DOCS, ...docs };
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(
     new ValidationPipe({
@@ -21,14 +38,10 @@ export function configureHttp(app: INestApplication, extraPaths: OpenAPIObject['
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
-      .setTitle('SignBridge')
-      .setDescription(
-        'From "the client signed" to "the client is live". The ERP API lives under /api/v1 ' +
-          '(Authorization: Bearer <API key>); signature platforms post to /webhooks/{provider}. ' +
-          'Errors are application/problem+json (RFC 9457) with a stable `code`.',
-      )
+      .setTitle(title)
+      .setDescription(description)
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (sb_...)' })
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: bearerDescription })
       .build(),
   );
   document.paths = { ...document.paths, ...extraPaths };

@@ -35,19 +35,36 @@ export async function prepareRuntime(config: AppConfig): Promise<Runtime> {
 export async function prepareDatabase(config: AppConfig): Promise<Omit<Runtime, 'config'>> {
   if (config.database.url) return { databaseUrl: config.database.url, stop: async () => undefined };
   mkdirSync(config.dataDir, { recursive: true });
-  const embedded = await startEmbeddedPostgres(config.dataDir, config.database.embeddedPort);
+  const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort });
   return { databaseUrl: embedded.url, stop: () => embedded.stop() };
 }
 
-/** A secret made once per data directory, so a restart keeps accepting what the sandbox signs. */
+/**
+ * A secret made once per data directory, so a restart keeps accepting what the sandbox signs. The
+ * sandbox reads the same file (`localSecretFile`), which is how `npm start` wires the two together.
+ */
 function localSandboxSecret(dataDir: string): string {
-  const file = join(dataDir, 'sandbox-webhook-secret');
+  return localSecretFile(dataDir, SANDBOX_WEBHOOK_SECRET_FILE, () => `whsec_${randomBytes(32).toString('base64')}`);
+}
+
+export const SANDBOX_WEBHOOK_SECRET_FILE = 'sandbox-webhook-secret';
+export const SANDBOX_API_KEY_FILE = 'sandbox-api-key';
+
+/**
+ * Reads `<dataDir>/<name>`, or creates it with `make()` when missing. Creation is exclusive (`wx`), so two
+ * processes starting at once both end up with the one value that won.
+ */
+export function localSecretFile(dataDir: string, name: string, make: () => string): string {
+  const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const secret = `whsec_${randomBytes(32).toString('base64')}`;
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  new Logger('Config').log(`SANDBOX_WEBHOOK_SECRETS unset: generated one in ${file}`);
-  return secret;
+  try {
+    writeFileSync(file, `${make()}\n`, { mode: 0o600, flag: 'wx' });
+    new Logger('Config').log(`generated ${file}`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 /** Nest's logger levels for a configured threshold (`warn` logs warnings and errors). */

@@ -48,7 +48,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 /** Reads and validates the environment. Every problem is reported at once, each naming its variable. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
@@ -111,7 +111,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   return config;
 }
 
-class EnvReader {
+/** Reads typed values from an environment, collecting every problem (each naming its variable) instead of throwing. */
+export class EnvReader {
   constructor(
     private readonly env: Env,
     private readonly problems: string[],
