@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig, prepareRuntime } from '@app/common';
+import { loadConfig, prepareRuntime, PublicAddress } from '@app/common';
 import { signStandardWebhook } from '@app/signature-providers';
 import { createApp } from '../../apps/api/src/create-app';
 import { eventually } from './eventually';
@@ -10,6 +10,7 @@ export { eventually };
 
 export const TEST_SECRET = `whsec_${Buffer.from('signbridge-test-secret-0123456789').toString('base64')}`;
 export const TEST_ADMIN_KEY = 'sb_test_admin_key_0123456789abcdef';
+export const TEST_SANDBOX_API_KEY = 'sbx_test_sandbox_key_0123456789';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -27,6 +28,7 @@ export async function startTestApp(options: { redis?: boolean; env?: Record<stri
   const env: Record<string, string> = {
     DATABASE_URL: TEST_DATABASE_URL,
     SANDBOX_WEBHOOK_SECRETS: TEST_SECRET,
+    SANDBOX_API_KEY: TEST_SANDBOX_API_KEY,
     SIGNBRIDGE_ADMIN_API_KEY: TEST_ADMIN_KEY,
     MIGRATIONS_RUN: 'false',
     LOG_LEVEL: 'error',
@@ -44,6 +46,7 @@ export async function startTestApp(options: { redis?: boolean; env?: Record<stri
   const app = await createApp(runtime);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  app.get(PublicAddress).listening(url);
   return { app, url, queuePrefix, close: () => app.close() };
 }
 

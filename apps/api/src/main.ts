@@ -1,6 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, exitOnStartupFailure, loadConfigOrExit, prepareRuntime, stopOnSignal } from '@app/common';
+import {
+  ConfigError,
+  exitOnStartupFailure,
+  loadConfigOrExit,
+  prepareRuntime,
+  PublicAddress,
+  stopOnSignal,
+} from '@app/common';
 import { createApp } from './create-app';
 
 /** `npm start`: the HTTP API, and (by default, SIGNBRIDGE_ROLES=api,worker) the workers in the same process. */
@@ -13,6 +20,7 @@ async function main(): Promise<void> {
   const app = await createApp(runtime);
   await app.listen(config.port, config.host);
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
+  app.get(PublicAddress).listening(url);
   const roles = (['api', 'worker'] as const).filter((role) => config.roles[role]).join(', ');
   const logger = new Logger('SignBridge');
   logger.log(`listening on ${url} (roles: ${roles})`);

@@ -8,6 +8,7 @@ import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health.registry';
+import { PublicAddress } from './http/public-address';
 
 /** Config, database connection, API-key auth and health: what every other module leans on. */
 @Global()
@@ -28,8 +29,15 @@ export class CommonModule {
         PassportModule,
       ],
       controllers: [HealthController],
-      providers: [{ provide: APP_CONFIG, useValue: config }, ApiKeyService, ApiKeyStrategy, ScopeGuard, HealthRegistry],
-      exports: [APP_CONFIG, ApiKeyService, HealthRegistry],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        ApiKeyService,
+        ApiKeyStrategy,
+        ScopeGuard,
+        HealthRegistry,
+        PublicAddress,
+      ],
+      exports: [APP_CONFIG, ApiKeyService, HealthRegistry, PublicAddress],
     };
   }
 }

@@ -6,6 +6,7 @@ registerErrorStatuses({
   'CONTRACT.NOT_FOUND': 404,
   'CONTRACT.ENVELOPE_TAKEN': 409,
   'CONTRACT.INVALID': 400,
+  'CONTRACT.NOT_VOIDABLE': 409,
 });
 
 /** Errors of the contracts module; the code is the contract with API clients, the message is for people. */

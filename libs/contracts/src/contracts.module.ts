@@ -6,6 +6,8 @@ import { ApplySignatureEventsUseCase } from './usecases/apply-signature-events.u
 import { ContractsQueries } from './usecases/contracts.queries';
 import { RegisterContractUseCase } from './usecases/register-contract.usecase';
 import { RegisterCustomerUseCase } from './usecases/register-customer.usecase';
+import { SendContractForSignatureUseCase } from './usecases/send-contract-for-signature.usecase';
+import { VoidContractUseCase } from './usecases/void-contract.usecase';
 
 @Module({
   controllers: [CustomersController, ContractsController],
@@ -14,6 +16,8 @@ import { RegisterCustomerUseCase } from './usecases/register-customer.usecase';
     ContractsQueries,
     RegisterContractUseCase,
     RegisterCustomerUseCase,
+    SendContractForSignatureUseCase,
+    VoidContractUseCase,
     ActivateCustomerWhenContractActivatedHandler,
   ],
   exports: [ApplySignatureEventsUseCase],

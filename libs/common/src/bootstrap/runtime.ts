@@ -14,7 +14,8 @@ export interface Runtime {
 
 /**
  * Fills in the embedded defaults before any module is built: the database (embedded PostgreSQL when
- * DATABASE_URL is unset) and a sandbox webhook secret kept under the data directory when none is configured.
+ * DATABASE_URL is unset), and the sandbox's webhook secret and API key kept under the data directory when
+ * not configured (the sandbox platform reads the same files, so the two are wired without any set-up).
  */
 export async function prepareRuntime(config: AppConfig): Promise<Runtime> {
   const resolved: AppConfig = {
@@ -25,6 +26,14 @@ export async function prepareRuntime(config: AppConfig): Promise<Runtime> {
         config.webhooks.sandboxSecrets.length > 0
           ? config.webhooks.sandboxSecrets
           : [localSandboxSecret(config.dataDir)],
+    },
+    providers: {
+      ...config.providers,
+      sandbox: {
+        ...config.providers.sandbox,
+        apiKey:
+          config.providers.sandbox.apiKey ?? localSecretFile(config.dataDir, SANDBOX_API_KEY_FILE, newSandboxApiKey),
+      },
     },
   };
   const database = await prepareDatabase(config);
@@ -49,6 +58,11 @@ function localSandboxSecret(dataDir: string): string {
 
 export const SANDBOX_WEBHOOK_SECRET_FILE = 'sandbox-webhook-secret';
 export const SANDBOX_API_KEY_FILE = 'sandbox-api-key';
+
+/** The format of a sandbox API key, whichever process (SignBridge or the sandbox) creates the shared file first. */
+export function newSandboxApiKey(): string {
+  return `sbx_${randomBytes(24).toString('base64url')}`;
+}
 
 /**
  * Reads `<dataDir>/<name>`, or creates it with `make()` when missing. Creation is exclusive (`wx`), so two

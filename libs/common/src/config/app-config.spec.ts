@@ -40,6 +40,25 @@ describe('loadConfig', () => {
     expect(config.webhooks.sandboxSecrets).toEqual([]);
     expect(config.adminApiKey).toBeUndefined();
     expect(config.logLevel).toBe('log');
+    expect(config.publicUrl).toBeUndefined();
+    expect(config.providers.sandbox).toEqual({ baseUrl: 'http://127.0.0.1:3100', timeoutMs: 15000 });
+  });
+
+  it('finds the sandbox at SANDBOX_URL, or on SANDBOX_PORT of this host', () => {
+    expect(loadConfig({ SANDBOX_PORT: '3200' }, CWD).providers.sandbox.baseUrl).toBe('http://127.0.0.1:3200');
+    const config = loadConfig(
+      {
+        SANDBOX_URL: 'https://sandbox.example/',
+        SANDBOX_API_KEY: 'sbx_0123456789abcdef',
+        SIGNBRIDGE_PUBLIC_URL: 'https://sb.example/',
+      },
+      CWD,
+    );
+    expect(config.providers.sandbox.baseUrl).toBe('https://sandbox.example');
+    expect(config.providers.sandbox.apiKey).toBe('sbx_0123456789abcdef');
+    expect(config.publicUrl).toBe('https://sb.example');
+    expect(problemsOf({ SANDBOX_API_KEY: 'short' })[0].startsWith('SANDBOX_API_KEY:')).toBe(true);
+    expect(problemsOf({ SANDBOX_URL: 'ftp://x' })[0].startsWith('SANDBOX_URL:')).toBe(true);
   });
 
   it('resolves a relative DATA_DIR against cwd and keeps an absolute one', () => {

@@ -28,6 +28,16 @@ export interface AppConfig {
     sandboxSecrets: string[];
   };
   api: { maxBodyBytes: number };
+  /** Where signature platforms reach this process (webhook URLs sent with each envelope); unset: the listening address. */
+  publicUrl?: string;
+  providers: {
+    sandbox: {
+      baseUrl: string;
+      /** Unset: read or created in `<dataDir>/sandbox-api-key`, the file the sandbox platform reads too. */
+      apiKey?: string;
+      timeoutMs: number;
+    };
+  };
   adminApiKey?: string;
   sweeper: { intervalMs: number; graceMs: number };
   inbox: { maxAttempts: number };
@@ -74,6 +84,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push('SIGNBRIDGE_ADMIN_API_KEY: must be at least 24 characters');
   }
   const dataDir = read.string('DATA_DIR') ?? '.data';
+  const sandboxPort = read.int('SANDBOX_PORT', 3100, 1, 65535);
+  const sandboxApiKey = read.string('SANDBOX_API_KEY');
+  if (sandboxApiKey !== undefined && sandboxApiKey.length < 16) {
+    problems.push('SANDBOX_API_KEY: must be at least 16 characters');
+  }
   const config: AppConfig = {
     port: read.int('PORT', 3000, 0, 65535),
     host: read.string('HOST') ?? '127.0.0.1',
@@ -98,6 +113,17 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       sandboxSecrets,
     },
     api: { maxBodyBytes: read.int('API_MAX_BODY_BYTES', 25 * 1024 * 1024, 1024, 200 * 1024 * 1024) },
+    publicUrl: read.url('SIGNBRIDGE_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+    providers: {
+      sandbox: {
+        baseUrl: (read.url('SANDBOX_URL', ['http:', 'https:']) ?? `http://127.0.0.1:${sandboxPort}`).replace(
+          /\/+$/,
+          '',
+        ),
+        apiKey: sandboxApiKey,
+        timeoutMs: read.int('PROVIDER_TIMEOUT_MS', 15_000, 100, 300_000),
+      },
+    },
     adminApiKey,
     sweeper: {
       intervalMs: read.int('SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),

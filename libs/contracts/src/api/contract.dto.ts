@@ -6,6 +6,7 @@ import {
   IsEmail,
   IsIn,
   IsInt,
+  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -36,6 +37,23 @@ export class SignerDto {
   @ApiProperty({ example: 'Ana García' }) @IsString() @Length(1, 200) name!: string;
 }
 
+/** A PDF as base64: at most 10 MB once decoded (the check on the decoded bytes is in the use case). */
+export const MAX_DOCUMENT_BASE64_LENGTH = Math.ceil((10 * 1024 * 1024) / 3) * 4;
+
+export class ContractDocumentDto {
+  @ApiProperty({ example: 'service-agreement.pdf' })
+  @IsString()
+  @Length(1, 200)
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what the pattern rejects
+  @Matches(/^[^/\\\x00-\x1f]+$/, { message: 'filename must be a plain file name (no path, no control characters)' })
+  filename!: string;
+
+  @ApiProperty({ description: 'The PDF, base64-encoded (at most 10 MB decoded)', example: 'JVBERi0xLjcK...' })
+  @IsString()
+  @Length(8, MAX_DOCUMENT_BASE64_LENGTH)
+  contentBase64!: string;
+}
+
 export class CreateContractDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() customerId!: string;
 
@@ -43,10 +61,31 @@ export class CreateContractDto {
   @IsIn(['sandbox'])
   provider!: string;
 
-  @ApiProperty({ example: 'env_7f3a9c', description: "The platform's envelope id" })
+  @ApiPropertyOptional({
+    example: 'env_7f3a9c',
+    description: 'Register an envelope already sent on the platform: its id. Give this or `document`, not both.',
+  })
+  @IsOptional()
   @IsString()
   @Length(1, 200)
-  envelopeId!: string;
+  envelopeId?: string;
+
+  @ApiPropertyOptional({
+    type: ContractDocumentDto,
+    description: 'Send this PDF for signature through the provider now. Give this or `envelopeId`, not both.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ContractDocumentDto)
+  document?: ContractDocumentDto;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: "When sending: the signing deadline (default: the platform's)",
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expiresAt?: string;
 
   @ApiPropertyOptional({ example: 'Service agreement 2026' })
   @IsOptional()
@@ -86,6 +125,21 @@ export class SignerView {
   @ApiProperty() name!: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) signedAt!: string | null;
   @ApiProperty({ nullable: true, enum: SIGNATURE_LEVELS }) signatureLevel!: SignatureLevel | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The signing link, for contracts SignBridge sent' })
+  signingUrl!: string | null;
+}
+
+export class DocumentRefView {
+  @ApiProperty({ nullable: true, type: String }) filename!: string | null;
+  @ApiProperty({ description: 'SHA-256 (hex) of the PDF as sent for signature' }) sha256!: string;
+}
+
+export class VoidContractDto {
+  @ApiPropertyOptional({ example: 'Customer changed plan', description: 'Passed to the platform' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
 }
 
 export class HoldView {
@@ -104,6 +158,14 @@ export class ContractView {
   @ApiProperty({ enum: SIGNATURE_LEVELS }) requiredSignatureLevel!: SignatureLevel;
   @ApiProperty({ type: [SignerView] }) signers!: SignerView[];
   @ApiProperty({ nullable: true, type: HoldView }) hold!: HoldView | null;
+  @ApiProperty({ nullable: true, type: DocumentRefView }) document!: DocumentRefView | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'When a void was requested; the status turns `voided` once the platform confirms',
+  })
+  voidRequestedAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }

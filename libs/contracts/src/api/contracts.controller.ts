@@ -1,9 +1,27 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { RequireScope } from '@app/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadGatewayResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { RequestInvalidError, RequireScope, type ApiPrincipal } from '@app/common';
 import { ContractsQueries } from '../usecases/contracts.queries';
 import { RegisterContractUseCase } from '../usecases/register-contract.usecase';
-import { ContractPage, ContractView, CreateContractDto, ListContractsQueryDto, TimelineView } from './contract.dto';
+import { SendContractForSignatureUseCase } from '../usecases/send-contract-for-signature.usecase';
+import { VoidContractUseCase } from '../usecases/void-contract.usecase';
+import {
+  ContractPage,
+  ContractView,
+  CreateContractDto,
+  ListContractsQueryDto,
+  TimelineView,
+  VoidContractDto,
+} from './contract.dto';
 
 @ApiTags('contracts')
 @RequireScope('erp')
@@ -11,6 +29,8 @@ import { ContractPage, ContractView, CreateContractDto, ListContractsQueryDto, T
 export class ContractsController {
   constructor(
     private readonly registerContract: RegisterContractUseCase,
+    private readonly sendContract: SendContractForSignatureUseCase,
+    private readonly voidContract: VoidContractUseCase,
     private readonly queries: ContractsQueries,
   ) {}
 
@@ -19,13 +39,55 @@ export class ContractsController {
   @ApiCreatedResponse({
     type: ContractView,
     description:
-      'Registers a contract already sent for signature on the platform. Its status starts at `sent`; ' +
-      'events that arrived for the envelope before this call are applied now.',
+      'With `document`: sends the PDF for signature through the provider and returns the envelope id and a ' +
+      'signing link per signer. With `envelopeId`: registers a contract already sent on the platform. Either ' +
+      'way the status starts at `sent`, and events that arrived for the envelope before this call are applied now.',
   })
   @ApiNotFoundResponse({ description: 'Unknown customerId (code CUSTOMER.NOT_FOUND)' })
   @ApiConflictResponse({ description: 'The envelope is already registered (code CONTRACT.ENVELOPE_TAKEN)' })
-  async create(@Body() body: CreateContractDto): Promise<ContractView> {
-    const id = await this.registerContract.execute(body);
+  @ApiUnprocessableEntityResponse({ description: 'The platform refused the envelope (code PROVIDER.REJECTED)' })
+  @ApiBadGatewayResponse({ description: 'The platform did not answer; retry with the same Idempotency-Key' })
+  async create(
+    @Body() body: CreateContractDto,
+    @Req() request: { user?: ApiPrincipal },
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<ContractView> {
+    if ((body.document === undefined) === (body.envelopeId === undefined)) {
+      const problem = 'give exactly one of document (to send it for signature) or envelopeId (already sent)';
+      throw new RequestInvalidError(problem, [{ field: 'document', problem }]);
+    }
+    if (body.document === undefined) {
+      const id = await this.registerContract.execute({ ...body, envelopeId: body.envelopeId as string });
+      return this.queries.contract(id);
+    }
+    if (body.title === undefined) {
+      throw new RequestInvalidError('title: required when sending a document', [
+        { field: 'title', problem: 'required when sending a document' },
+      ]);
+    }
+    const id = await this.sendContract.execute({
+      ...body,
+      title: body.title,
+      document: body.document,
+      expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
+      idempotency:
+        idempotencyKey && request.user ? { principalId: request.user.keyId, key: idempotencyKey } : undefined,
+    });
+    return this.queries.contract(id);
+  }
+
+  @Post(':id/void')
+  @HttpCode(202)
+  @ApiAcceptedResponse({
+    type: ContractView,
+    description:
+      'The platform accepted the void (`voidRequestedAt` is set); the status turns `voided` when its event arrives. ' +
+      'Voiding a voided contract changes nothing.',
+  })
+  @ApiNotFoundResponse({ description: 'code CONTRACT.NOT_FOUND' })
+  @ApiConflictResponse({ description: 'Already completed, declined or expired (code CONTRACT.NOT_VOIDABLE)' })
+  async void(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: VoidContractDto): Promise<ContractView> {
+    await this.voidContract.execute(id, body.reason);
     return this.queries.contract(id);
   }
 

@@ -16,10 +16,12 @@ export interface RegisterContractCommand {
   signers: { email: string; name: string }[];
   amount: Money;
   requiredSignatureLevel?: SignatureLevel;
+  /** Set when SignBridge sent the envelope itself: the instant it did, the document and the signing links. */
+  sent?: { at: Date; document: { filename: string; sha256: string }; signingUrls: Record<string, string> };
 }
 
 /**
- * Registers a contract that was sent for signature elsewhere. Its `ContractRegistered` event is what
+ * Registers a contract that was sent for signature elsewhere (or just now, by SendContractForSignature). Its `ContractRegistered` event is what
  * applies any events that arrived for the envelope before the contract existed (they were parked).
  */
 @Injectable()
@@ -50,11 +52,12 @@ export class RegisterContractUseCase {
         customerId: command.customerId,
         signers: command.signers,
         requiredLevel,
-        sentElsewhere: true,
+        ...(command.sent ? { sentAt: command.sent.at } : { sentElsewhere: true }),
       });
       const inserted: unknown[] = await em.query(
-        `INSERT INTO contracts (id, customer_id, provider, envelope_id, title, currency, amount_cents, required_level, status, lifecycle)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        `INSERT INTO contracts (id, customer_id, provider, envelope_id, title, currency, amount_cents, required_level, status, lifecycle,
+                                document_filename, document_sha256, signing_urls)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (provider, envelope_id) DO NOTHING RETURNING id`,
         [
           contractId,
@@ -67,6 +70,9 @@ export class RegisterContractUseCase {
           requiredLevel,
           start.state.status,
           JSON.stringify(start.state),
+          command.sent?.document.filename ?? null,
+          command.sent?.document.sha256 ?? null,
+          JSON.stringify(command.sent?.signingUrls ?? {}),
         ],
       );
       if (inserted.length === 0) {

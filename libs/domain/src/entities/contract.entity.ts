@@ -38,6 +38,19 @@ export class ContractEntity {
   @Column({ type: 'jsonb' })
   lifecycle!: Record<string, unknown>;
 
+  @Column({ name: 'document_filename', type: 'text', nullable: true })
+  documentFilename!: string | null;
+
+  @Column({ name: 'document_sha256', type: 'text', nullable: true })
+  documentSha256!: string | null;
+
+  /** Signer e-mail → signing link, for contracts SignBridge sent itself. */
+  @Column({ name: 'signing_urls', type: 'jsonb', default: {} })
+  signingUrls!: Record<string, string>;
+
+  @Column({ name: 'void_requested_at', type: 'timestamptz', nullable: true })
+  voidRequestedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,0 +1,138 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { PublicAddress } from '@app/common';
+import { type Money, type SignatureLevel } from '@app/domain';
+import { SignatureProviderRegistry } from '@app/signature-providers';
+import type { DataSource } from 'typeorm';
+import { ContractsError } from '../contracts.errors';
+import { normalizeEmail } from '../lifecycle';
+import { RegisterContractUseCase } from './register-contract.usecase';
+
+export interface SendContractCommand {
+  customerId: string;
+  provider: string;
+  title: string;
+  document: { filename: string; contentBase64: string };
+  signers: { email: string; name: string }[];
+  amount: Money;
+  requiredSignatureLevel?: SignatureLevel;
+  expiresAt?: Date;
+  /** The caller's Idempotency-Key, scoped to its API key: a retry reaches the same envelope at the platform. */
+  idempotency?: { principalId: string; key: string };
+}
+
+const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Sends a PDF for signature through the contract's provider, then registers the contract with the envelope
+ * id the platform returned. The platform fires `envelope.sent` as soon as the envelope exists, usually before
+ * the registration commits: those events are parked and applied by `ContractRegistered`.
+ */
+@Injectable()
+export class SendContractForSignatureUseCase {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly providers: SignatureProviderRegistry,
+    private readonly register: RegisterContractUseCase,
+    private readonly address: PublicAddress,
+  ) {}
+
+  async execute(command: SendContractCommand): Promise<string> {
+    const pdf = decodePdf(command.document.contentBase64);
+    const emails = command.signers.map((s) => normalizeEmail(s.email));
+    if (new Set(emails).size !== emails.length) {
+      throw new ContractsError('CONTRACT.INVALID', 'Two signers share one e-mail address', { field: 'signers' });
+    }
+    if (command.expiresAt && command.expiresAt.getTime() <= Date.now()) {
+      throw new ContractsError('CONTRACT.INVALID', 'expiresAt must be in the future', { field: 'expiresAt' });
+    }
+    // Checked before the platform is called, so a typo never leaves an orphan envelope behind.
+    const customers: unknown[] = await this.dataSource.query(`SELECT 1 FROM customers WHERE id = $1`, [
+      command.customerId,
+    ]);
+    if (customers.length === 0) {
+      throw new ContractsError('CUSTOMER.NOT_FOUND', `No customer with id ${command.customerId}`, {
+        field: 'customerId',
+      });
+    }
+
+    const provider = this.providers.get(command.provider);
+    const requiredLevel = command.requiredSignatureLevel ?? 'simple';
+    const sentAt = new Date();
+    const envelope = await provider.createEnvelope({
+      title: command.title,
+      document: { filename: command.document.filename, content: pdf },
+      signers: command.signers.map((s, i) => ({ name: s.name, email: emails[i] })),
+      signatureLevel: requiredLevel,
+      webhookUrl: `${this.address.url()}/webhooks/${provider.name}`,
+      expiresAt: command.expiresAt,
+      metadata: { signbridge_customer_id: command.customerId },
+      idempotencyKey: providerIdempotencyKey(command),
+    });
+
+    const signingUrls: Record<string, string> = {};
+    for (const signer of envelope.signers) if (signer.signingUrl) signingUrls[signer.email] = signer.signingUrl;
+    try {
+      return await this.register.execute({
+        customerId: command.customerId,
+        provider: provider.name,
+        envelopeId: envelope.envelopeId,
+        title: command.title,
+        signers: command.signers,
+        amount: command.amount,
+        requiredSignatureLevel: requiredLevel,
+        sent: {
+          at: sentAt,
+          document: { filename: command.document.filename, sha256: sha256(pdf) },
+          signingUrls,
+        },
+      });
+    } catch (error) {
+      // A retry of a send that registered before its answer was lost: the platform returned the same envelope.
+      if (error instanceof ContractsError && error.code === 'CONTRACT.ENVELOPE_TAKEN') {
+        const existing = await this.contractFor(provider.name, envelope.envelopeId, command.customerId);
+        if (existing) return existing;
+      }
+      throw error;
+    }
+  }
+
+  private async contractFor(provider: string, envelopeId: string, customerId: string): Promise<string | undefined> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM contracts WHERE provider = $1 AND envelope_id = $2 AND customer_id = $3`,
+      [provider, envelopeId, customerId],
+    );
+    return rows[0]?.id;
+  }
+}
+
+/** With an Idempotency-Key, the same key for every retry (per API key); without one, every call is new. */
+function providerIdempotencyKey(command: SendContractCommand): string {
+  if (!command.idempotency) return randomUUID();
+  return `sb-${sha256(Buffer.from(`${command.idempotency.principalId}\n${command.idempotency.key}`)).slice(0, 48)}`;
+}
+
+function decodePdf(contentBase64: string): Buffer {
+  const compact = contentBase64.replace(/\s+/g, '');
+  if (!BASE64.test(compact)) {
+    throw new ContractsError('CONTRACT.INVALID', 'document.contentBase64 is not base64', {
+      field: 'document.contentBase64',
+    });
+  }
+  const pdf = Buffer.from(compact, 'base64');
+  if (pdf.length > MAX_DOCUMENT_BYTES) {
+    throw new ContractsError('CONTRACT.INVALID', 'document is larger than 10 MB', { field: 'document.contentBase64' });
+  }
+  if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') {
+    throw new ContractsError('CONTRACT.INVALID', 'document is not a PDF (it does not start with %PDF-)', {
+      field: 'document.contentBase64',
+    });
+  }
+  return pdf;
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import {
+  ProviderError,
+  type CreateEnvelopeRequest,
+  type EnvelopeSummary,
+  type ProviderDocument,
+  type SignatureProvider,
+} from '../signature-provider';
+
+export interface SandboxProviderOptions {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+}
+
+type Json = Record<string, unknown>;
+
+/** The sandbox platform's REST API (`apps/sandbox`) behind the SignatureProvider port. */
+export class SandboxSignatureProvider implements SignatureProvider {
+  readonly name = 'sandbox';
+
+  constructor(private readonly options: SandboxProviderOptions) {}
+
+  async createEnvelope(request: CreateEnvelopeRequest): Promise<EnvelopeSummary> {
+    const body = {
+      title: request.title,
+      document: { filename: request.document.filename, content_base64: request.document.content.toString('base64') },
+      signers: request.signers.map((s) => ({ name: s.name, email: s.email })),
+      signature_level: request.signatureLevel,
+      webhook_url: request.webhookUrl,
+      metadata: request.metadata,
+      ...(request.expiresAt ? { expires_at: request.expiresAt.toISOString() } : {}),
+    };
+    const response = await this.call('POST', '/v1/envelopes', {
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey },
+    });
+    return toSummary(await readJson(response));
+  }
+
+  async getEnvelope(envelopeId: string): Promise<EnvelopeSummary> {
+    return toSummary(await readJson(await this.call('GET', `/v1/envelopes/${encodeURIComponent(envelopeId)}`)));
+  }
+
+  async voidEnvelope(envelopeId: string, reason?: string): Promise<EnvelopeSummary> {
+    const response = await this.call('POST', `/v1/envelopes/${encodeURIComponent(envelopeId)}/void`, {
+      body: JSON.stringify(reason ? { reason } : {}),
+      headers: { 'content-type': 'application/json' },
+    });
+    return toSummary(await readJson(response));
+  }
+
+  downloadSignedDocument(envelopeId: string): Promise<ProviderDocument> {
+    return this.download(envelopeId, 'signed');
+  }
+
+  downloadEvidence(envelopeId: string): Promise<ProviderDocument> {
+    return this.download(envelopeId, 'audit-trail');
+  }
+
+  private async download(envelopeId: string, kind: 'signed' | 'audit-trail'): Promise<ProviderDocument> {
+    const response = await this.call('GET', `/v1/envelopes/${encodeURIComponent(envelopeId)}/documents/${kind}`);
+    const content = Buffer.from(await response.arrayBuffer());
+    const stated = response.headers.get('x-content-sha256');
+    return {
+      content,
+      mediaType: response.headers.get('content-type')?.split(';')[0]?.trim() ?? 'application/octet-stream',
+      sha256: createHash('sha256').update(content).digest('hex'),
+      statedSha256: stated && /^[0-9a-f]{64}$/i.test(stated) ? stated.toLowerCase() : null,
+    };
+  }
+
+  /** One request with a deadline; every failure becomes a ProviderError with a stable code. */
+  private async call(
+    method: 'GET' | 'POST',
+    path: string,
+    init: { body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.options.baseUrl}${path}`, {
+        method,
+        body: init.body,
+        headers: { accept: 'application/json', authorization: `Bearer ${this.options.apiKey}`, ...init.headers },
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      throw new ProviderError(
+        'PROVIDER.UNAVAILABLE',
+        `The sandbox platform at ${this.options.baseUrl} did not answer ${method} ${path}: ${describe(error)}`,
+        undefined,
+        { cause: error },
+      );
+    }
+    if (response.ok) return response;
+    const detail = await problemDetail(response);
+    const message = `The sandbox platform answered ${response.status} to ${method} ${path}${detail ? `: ${detail}` : ''}`;
+    if (response.status === 404) throw new ProviderError('PROVIDER.ENVELOPE_NOT_FOUND', message);
+    if (response.status === 409) throw new ProviderError('PROVIDER.CONFLICT', message);
+    if (response.status >= 500 || response.status === 429 || response.status === 401 || response.status === 403) {
+      // Our key being refused is our configuration's fault, not the caller's: report it as the platform being unusable.
+      throw new ProviderError('PROVIDER.UNAVAILABLE', message);
+    }
+    throw new ProviderError('PROVIDER.REJECTED', message);
+  }
+}
+
+async function readJson(response: Response): Promise<Json> {
+  const parsed: unknown = await response.json().catch(() => null);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ProviderError(
+      'PROVIDER.UNAVAILABLE',
+      'The sandbox platform answered with a body that is not a JSON object',
+    );
+  }
+  return parsed as Json;
+}
+
+function toSummary(body: Json): EnvelopeSummary {
+  const { id, status, signers } = body;
+  if (typeof id !== 'string' || typeof status !== 'string' || !Array.isArray(signers)) {
+    throw new ProviderError(
+      'PROVIDER.UNAVAILABLE',
+      'The sandbox platform answered without an envelope id, status or signers',
+    );
+  }
+  return {
+    envelopeId: id,
+    status,
+    signers: signers.map((raw: unknown) => {
+      const signer = (typeof raw === 'object' && raw !== null ? raw : {}) as Json;
+      return {
+        email: String(signer.email ?? '').toLowerCase(),
+        name: String(signer.name ?? ''),
+        status: String(signer.status ?? ''),
+        signingUrl: typeof signer.signing_url === 'string' ? signer.signing_url : null,
+      };
+    }),
+  };
+}
+
+async function problemDetail(response: Response): Promise<string> {
+  const text = await response.text().catch(() => '');
+  try {
+    const problem = JSON.parse(text) as Json;
+    return [problem.code, problem.detail]
+      .filter((p) => typeof p === 'string')
+      .join(' ')
+      .slice(0, 500);
+  } catch {
+    return text.slice(0, 200);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
+  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
+  return cause?.code ?? (error instanceof Error ? error.message : String(error));
+}

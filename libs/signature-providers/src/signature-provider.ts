@@ -1,0 +1,74 @@
+import { AppError, registerErrorStatuses } from '@app/common';
+import type { SignatureLevel } from '@app/domain';
+
+registerErrorStatuses({
+  'PROVIDER.NOT_CONFIGURED': 400,
+  'PROVIDER.REJECTED': 422,
+  'PROVIDER.ENVELOPE_NOT_FOUND': 404,
+  'PROVIDER.CONFLICT': 409,
+  'PROVIDER.UNAVAILABLE': 502,
+});
+
+/** A platform refused, failed or could not be reached. Codes are stable; the message quotes the platform's reason. */
+export class ProviderError extends AppError {}
+
+export interface CreateEnvelopeRequest {
+  title: string;
+  document: { filename: string; content: Buffer };
+  signers: { name: string; email: string }[];
+  signatureLevel: SignatureLevel;
+  /** Where the platform posts this envelope's webhooks. */
+  webhookUrl: string;
+  expiresAt?: Date;
+  metadata: Record<string, string>;
+  /** The platform returns the first envelope for a repeated key, so a retried send never makes two. */
+  idempotencyKey: string;
+}
+
+export interface EnvelopeSummary {
+  envelopeId: string;
+  /** The platform's own status word. */
+  status: string;
+  signers: { email: string; name: string; status: string; signingUrl: string | null }[];
+}
+
+export interface ProviderDocument {
+  content: Buffer;
+  mediaType: string;
+  /** SHA-256 (hex) of the bytes received, computed here. */
+  sha256: string;
+  /** The SHA-256 the platform states for the document, when it states one: compare before trusting the bytes. */
+  statedSha256: string | null;
+}
+
+/**
+ * The outbound port to a signature platform (ARCHITECTURE.md: provider adapters). Inbound webhooks go through
+ * the `WebhookAdapter` of the same provider. Every call talks only to the configured base URL, never to a URL
+ * taken from a webhook.
+ */
+export interface SignatureProvider {
+  readonly name: string;
+  createEnvelope(request: CreateEnvelopeRequest): Promise<EnvelopeSummary>;
+  getEnvelope(envelopeId: string): Promise<EnvelopeSummary>;
+  downloadSignedDocument(envelopeId: string): Promise<ProviderDocument>;
+  /** The platform's evidence document (audit trail). */
+  downloadEvidence(envelopeId: string): Promise<ProviderDocument>;
+  voidEnvelope(envelopeId: string, reason?: string): Promise<EnvelopeSummary>;
+}
+
+export const SIGNATURE_PROVIDERS = Symbol('SIGNATURE_PROVIDERS');
+
+/** The configured platforms by name: how use cases find the port for a contract's `provider`. */
+export class SignatureProviderRegistry {
+  private readonly byName: ReadonlyMap<string, SignatureProvider>;
+
+  constructor(providers: readonly SignatureProvider[]) {
+    this.byName = new Map(providers.map((p) => [p.name, p]));
+  }
+
+  get(name: string): SignatureProvider {
+    const provider = this.byName.get(name);
+    if (!provider) throw new ProviderError('PROVIDER.NOT_CONFIGURED', `No signature provider "${name}" is configured`);
+    return provider;
+  }
+}
