@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ export function startWorkerProcess(queuePrefix: string, env: Record<string, stri
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
+      // Generated secrets (the sandbox's key and webhook secret) go here, not into the checkout's .data.
+      DATA_DIR: join(tmpdir(), 'signbridge-worker-test'),
       DATABASE_URL: TEST_DATABASE_URL,
       REDIS_URL: TEST_REDIS_URL,
       QUEUE_PREFIX: queuePrefix,
