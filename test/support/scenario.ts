@@ -8,25 +8,31 @@ export interface Party {
   signers: { email: string; name: string }[];
 }
 
-/** A fresh customer and a registered contract, unique per call: tests isolate by data, not truncation. */
-export async function registerParty(
-  url: string,
-  options: { signers?: number; requiredSignatureLevel?: string; envelopeId?: string } = {},
-): Promise<Party> {
-  const tag = randomUUID().slice(0, 8);
+/** A fresh pending customer; returns its id. */
+export async function createCustomer(url: string, tag = randomUUID().slice(0, 8)): Promise<string> {
   const customer = await api<{ id: string }>(url, 'POST', '/api/v1/customers', {
     externalRef: `cust-${tag}`,
     name: `Customer ${tag}`,
     email: `billing-${tag}@example.test`,
   });
   if (customer.status !== 201) throw new Error(`customer: ${customer.status} ${JSON.stringify(customer.body)}`);
+  return customer.body.id;
+}
+
+/** A fresh customer and a registered contract, unique per call: tests isolate by data, not truncation. */
+export async function registerParty(
+  url: string,
+  options: { signers?: number; requiredSignatureLevel?: string; envelopeId?: string } = {},
+): Promise<Party> {
+  const tag = randomUUID().slice(0, 8);
+  const customerId = await createCustomer(url, tag);
   const signers = Array.from({ length: options.signers ?? 2 }, (_, i) => ({
     email: `signer${i}-${tag}@example.test`,
     name: `Signer ${i}`,
   }));
   const envelopeId = options.envelopeId ?? `env_${tag}`;
   const contract = await api<{ id: string }>(url, 'POST', '/api/v1/contracts', {
-    customerId: customer.body.id,
+    customerId,
     provider: 'sandbox',
     envelopeId,
     title: `Contract ${tag}`,
@@ -35,7 +41,7 @@ export async function registerParty(
     ...(options.requiredSignatureLevel ? { requiredSignatureLevel: options.requiredSignatureLevel } : {}),
   });
   if (contract.status !== 201) throw new Error(`contract: ${contract.status} ${JSON.stringify(contract.body)}`);
-  return { customerId: customer.body.id, contractId: contract.body.id, envelopeId, signers };
+  return { customerId, contractId: contract.body.id, envelopeId, signers };
 }
 
 /** A realistic history, in occurrence order: sent, delivered, opened, each signer signs, completed. */

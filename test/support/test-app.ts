@@ -23,7 +23,9 @@ export interface TestApp {
  * Boots the real app (same createApp as production) against the test database; `redis: true` uses BullMQ
  * on the local Redis under a prefix of its own, otherwise the in-process driver. Sweeps are fast here.
  */
-export async function startTestApp(options: { redis?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { redis?: boolean; env?: Record<string, string>; port?: number } = {},
+): Promise<TestApp> {
   const queuePrefix = `sbtest-${randomUUID().slice(0, 8)}`;
   const env: Record<string, string> = {
     DATABASE_URL: TEST_DATABASE_URL,
@@ -44,7 +46,7 @@ export async function startTestApp(options: { redis?: boolean; env?: Record<stri
   };
   const runtime = await prepareRuntime(loadConfig(env));
   const app = await createApp(runtime);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   app.get(PublicAddress).listening(url);
   return { app, url, queuePrefix, close: () => app.close() };

@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import { PDFDocument } from 'pdf-lib';
+import type { DataSource } from 'typeorm';
+import { createCustomer } from '../support/scenario';
+import { mailbox, samplePdfBase64, signOnPage, startTestSandbox, type TestSandbox } from '../support/sandbox';
+import {
+  api,
+  eventually,
+  startTestApp,
+  TEST_ADMIN_KEY,
+  TEST_SANDBOX_API_KEY,
+  waitForStatus,
+  type TestApp,
+} from '../support/test-app';
+import { connectTestDatabase } from '../support/test-db';
+
+interface SentContract {
+  id: string;
+  status: string;
+  envelopeId: string;
+  signers: { email: string; name: string; signingUrl: string | null }[];
+  document: { filename: string; sha256: string } | null;
+  voidRequestedAt: string | null;
+}
+
+interface Delivery {
+  id: string;
+  type: string;
+  status: string;
+  body: { type: string; data: Record<string, unknown> };
+  attempt_log: { attempt: number; started_at: string; outcome: string; status_code: number | null }[];
+}
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** SignBridge sends a PDF through the sandbox platform; a person signs; the customer turns active. */
+describe('sending a contract for signature through the sandbox platform', () => {
+  let sandbox: TestSandbox;
+  let app: TestApp;
+  let db: DataSource;
+  let pdf: string;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    app = await startTestApp({ env: { SANDBOX_URL: sandbox.url } });
+    db = await connectTestDatabase();
+    pdf = await samplePdfBase64();
+  });
+  afterAll(async () => {
+    await app.close();
+    await sandbox.close();
+    await db.destroy();
+  });
+
+  async function send(
+    level: 'simple' | 'advanced' | 'qualified',
+    signers = 1,
+    headers: Record<string, string> = {},
+  ): Promise<{ customerId: string; status: number; contract: SentContract }> {
+    const customerId = await createCustomer(app.url);
+    const tag = customerId.slice(0, 8);
+    const body = {
+      customerId,
+      provider: 'sandbox',
+      title: `Service agreement ${tag}`,
+      document: { filename: 'agreement.pdf', contentBase64: pdf },
+      signers: Array.from({ length: signers }, (_, i) => ({ email: `s${i}-${tag}@example.test`, name: `Signer ${i}` })),
+      amount: { currency: 'EUR', amountCents: 99000 },
+      requiredSignatureLevel: level,
+    };
+    const response = await fetch(`${app.url}/api/v1/contracts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    return { customerId, status: response.status, contract: (await response.json()) as SentContract };
+  }
+
+  it('creates the envelope, answers with its id and a signing link per signer, and activates the customer once signed', async () => {
+    const { customerId, status, contract } = await send('advanced', 2);
+    expect(status).toBe(201);
+    expect(contract.status).toBe('sent');
+    expect(contract.envelopeId).toMatch(/^env_/);
+    expect(contract.document?.sha256).toBe(sha256(Buffer.from(pdf, 'base64')));
+    for (const signer of contract.signers) expect(signer.signingUrl).toMatch(new RegExp(`^${sandbox.url}/sign/`));
+
+    const envelope = await sandbox.api<{ status: string; signers: { email: string }[] }>(
+      'GET',
+      `/v1/envelopes/${contract.envelopeId}`,
+    );
+    expect(envelope.body.status).toBe('sent');
+    expect(envelope.body.signers.map((s) => s.email)).toEqual(contract.signers.map((s) => s.email));
+    // The invitation went to the signer's inbox with the link SignBridge returned.
+    const invitation = (await mailbox(sandbox.url, contract.signers[0].email)).find((m) => m.kind === 'invitation');
+    expect(invitation?.text).toContain(contract.signers[0].signingUrl);
+
+    for (const signer of contract.signers) {
+      const signed = await signOnPage(sandbox.url, signer.signingUrl as string, signer, 'advanced');
+      expect(signed.status).toBeLessThan(400);
+    }
+    await waitForStatus(app.url, `/api/v1/contracts/${contract.id}`, 'active');
+    const customer = await waitForStatus<{ status: string }>(app.url, `/api/v1/customers/${customerId}`, 'active');
+    expect(customer.status).toBe('active');
+
+    const timeline = await api<{ items: { type: string; outcome: string }[] }>(
+      app.url,
+      'GET',
+      `/api/v1/contracts/${contract.id}/timeline`,
+    );
+    const types = timeline.body.items.map((i) => i.type);
+    expect(types).toEqual(expect.arrayContaining(['registered', 'sent', 'delivered', 'opened', 'completed']));
+    expect(types.filter((t) => t === 'signer_signed')).toHaveLength(2);
+  });
+
+  it('serves a signed PDF that parses, whose SHA-256 matches the header, the envelope and the completed webhook', async () => {
+    const { contract } = await send('simple');
+    await signOnPage(sandbox.url, contract.signers[0].signingUrl as string, contract.signers[0], 'simple');
+    await waitForStatus(app.url, `/api/v1/contracts/${contract.id}`, 'active');
+
+    const response = await fetch(`${sandbox.url}/v1/envelopes/${contract.envelopeId}/documents/signed`, {
+      headers: { authorization: `Bearer ${TEST_SANDBOX_API_KEY}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/pdf');
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const signed = await PDFDocument.load(bytes);
+    const original = await PDFDocument.load(Buffer.from(pdf, 'base64'));
+    expect(signed.getPageCount()).toBe(original.getPageCount() + 1);
+
+    const hash = sha256(bytes);
+    expect(response.headers.get('x-content-sha256')).toBe(hash);
+    expect(response.headers.get('repr-digest')).toBe(
+      `sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`,
+    );
+    const envelope = await sandbox.api<{ documents: { signed: { sha256: string } } }>(
+      'GET',
+      `/v1/envelopes/${contract.envelopeId}`,
+    );
+    expect(envelope.body.documents.signed.sha256).toBe(hash);
+    // What SignBridge received in the envelope.completed webhook, byte for byte.
+    const received = await api<{ items: { providerType: string; body: string }[] }>(
+      app.url,
+      'GET',
+      `/api/v1/inbound-events?envelopeId=${contract.envelopeId}`,
+    );
+    const completed = received.body.items.find((e) => e.providerType === 'envelope.completed');
+    expect(JSON.parse(completed?.body ?? '{}').data.signed_document_sha256).toBe(hash);
+  });
+
+  it('applies an envelope.sent that arrived before the contract was registered (the race, forced)', async () => {
+    await sandbox.api('PUT', '/v1/faults', { deliver_before_response: true });
+    let sent: SentContract;
+    try {
+      const result = await send('simple');
+      expect(result.status).toBe(201);
+      sent = result.contract;
+    } finally {
+      await sandbox.api('PUT', '/v1/faults', { deliver_before_response: false });
+    }
+    const rows: { status: string; received_at: Date; contract_created: Date }[] = await db.query(
+      `SELECT e.status, e.received_at, c.created_at AS contract_created
+         FROM inbound_events e JOIN contracts c ON c.envelope_id = e.envelope_id AND c.provider = e.provider
+        WHERE e.envelope_id = $1 AND e.provider_type = 'envelope.sent'`,
+      [sent.envelopeId],
+    );
+    expect(rows).toHaveLength(1);
+    // Stored before the contract existed, so it was parked; then applied when the contract was registered.
+    expect(rows[0].received_at.getTime()).toBeLessThan(rows[0].contract_created.getTime());
+    await eventually(
+      async () => {
+        const [row]: { status: string }[] = await db.query(
+          `SELECT status FROM inbound_events WHERE envelope_id = $1 AND provider_type = 'envelope.sent'`,
+          [sent.envelopeId],
+        );
+        return row.status === 'processed' ? row : undefined;
+      },
+      { what: 'the parked envelope.sent to be applied' },
+    );
+    const timeline = await api<{ items: { type: string; inboundEventId: string | null }[] }>(
+      app.url,
+      'GET',
+      `/api/v1/contracts/${sent.id}/timeline`,
+    );
+    expect(timeline.body.items.filter((i) => i.type === 'sent' && i.inboundEventId !== null)).toHaveLength(1);
+  });
+
+  it('voids through the platform: 202, then voided when the event arrives; a signed contract cannot be voided', async () => {
+    const { contract } = await send('simple');
+    const voided = await api<SentContract>(app.url, 'POST', `/api/v1/contracts/${contract.id}/void`, {
+      reason: 'Customer changed plan',
+    });
+    expect(voided.status).toBe(202);
+    expect(voided.body.voidRequestedAt).not.toBeNull();
+    await waitForStatus(app.url, `/api/v1/contracts/${contract.id}`, 'voided');
+    expect((await api(app.url, 'POST', `/api/v1/contracts/${contract.id}/void`, {})).status).toBe(202);
+    const envelope = await sandbox.api<{ status: string; reason: string }>(
+      'GET',
+      `/v1/envelopes/${contract.envelopeId}`,
+    );
+    expect(envelope.body).toMatchObject({ status: 'voided', reason: 'Customer changed plan' });
+
+    const signed = (await send('simple')).contract;
+    await signOnPage(sandbox.url, signed.signers[0].signingUrl as string, signed.signers[0], 'simple');
+    await waitForStatus(app.url, `/api/v1/contracts/${signed.id}`, 'active');
+    const refused = await api<{ code: string }>(app.url, 'POST', `/api/v1/contracts/${signed.id}/void`, {});
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('CONTRACT.NOT_VOIDABLE');
+  });
+
+  it('refuses bad input before anything reaches the platform', async () => {
+    const customerId = await createCustomer(app.url);
+    const base = {
+      customerId,
+      provider: 'sandbox',
+      title: 'Bad',
+      signers: [{ email: 'x@example.test', name: 'X' }],
+      amount: { currency: 'EUR', amountCents: 1 },
+    };
+    const notPdf = await api<{ code: string; detail: string }>(app.url, 'POST', '/api/v1/contracts', {
+      ...base,
+      document: { filename: 'a.pdf', contentBase64: Buffer.from('hello, not a pdf').toString('base64') },
+    });
+    expect(notPdf.status).toBe(400);
+    expect(notPdf.body.detail).toContain('not a PDF');
+    const both = await api<{ code: string }>(app.url, 'POST', '/api/v1/contracts', {
+      ...base,
+      envelopeId: 'env_x',
+      document: { filename: 'a.pdf', contentBase64: pdf },
+    });
+    expect(both.status).toBe(400);
+    const unknownCustomer = await api<{ code: string }>(app.url, 'POST', '/api/v1/contracts', {
+      ...base,
+      customerId: '00000000-0000-4000-8000-000000000000',
+      document: { filename: 'a.pdf', contentBase64: pdf },
+    });
+    expect(unknownCustomer.status).toBe(404);
+    expect(await mailbox(sandbox.url, 'x@example.test')).toEqual([]);
+  });
+
+  it('answers 502 PROVIDER.UNAVAILABLE when the platform is down, and creates no contract', async () => {
+    const down = await startTestApp({ env: { SANDBOX_URL: 'http://127.0.0.1:9', PROVIDER_TIMEOUT_MS: '2000' } });
+    try {
+      const customerId = await createCustomer(down.url);
+      const response = await api<{ code: string }>(down.url, 'POST', '/api/v1/contracts', {
+        customerId,
+        provider: 'sandbox',
+        title: 'Nowhere',
+        document: { filename: 'a.pdf', contentBase64: pdf },
+        signers: [{ email: 'y@example.test', name: 'Y' }],
+        amount: { currency: 'EUR', amountCents: 1 },
+      });
+      expect(response.status).toBe(502);
+      expect(response.body.code).toBe('PROVIDER.UNAVAILABLE');
+      const contracts: unknown[] = await db.query(`SELECT 1 FROM contracts WHERE customer_id = $1`, [customerId]);
+      expect(contracts).toHaveLength(0);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('logs every webhook attempt at the sandbox', async () => {
+    const { contract } = await send('simple');
+    const deliveries = await eventually(
+      async () => {
+        const log = await sandbox.api<{ items: Delivery[] }>(
+          'GET',
+          `/v1/webhook-deliveries?envelope_id=${contract.envelopeId}`,
+        );
+        const all = log.body.items;
+        return all.length >= 2 && all.every((d) => d.status === 'delivered') ? all : undefined;
+      },
+      { what: 'sent and delivered webhooks to be delivered' },
+    );
+    expect(deliveries.map((d) => d.type).sort()).toEqual(['envelope.delivered', 'envelope.sent']);
+    for (const delivery of deliveries) {
+      expect(delivery.attempt_log).toHaveLength(1);
+      expect(delivery.attempt_log[0]).toMatchObject({ attempt: 1, outcome: 'delivered', status_code: 200 });
+    }
+  });
+});
