@@ -8,3 +8,4 @@ export * from './pagination/cursor';
 export * from './bootstrap/runtime';
 export * from './bootstrap/configure-http';
 export * from './bootstrap/process';
+export * from './idempotency';
