@@ -90,6 +90,19 @@ describe('Idempotency-Key on the ERP API', () => {
     await db.destroy();
   });
 
+  it('documents the optional Idempotency-Key header on the idempotent POSTs', async () => {
+    type Operation = { parameters?: { name: string; in: string; required?: boolean; description?: string }[] };
+    const docs = (await (await fetch(`${target.url}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    for (const path of ['/api/v1/customers', '/api/v1/inbound-events/{id}/replay']) {
+      const header = docs.paths[path].post.parameters?.find((p) => p.name === 'Idempotency-Key');
+      expect(header).toMatchObject({ in: 'header', required: false });
+      expect(header?.description).toContain('Idempotent-Replayed');
+    }
+    expect(docs.paths['/api/v1/customers'].get.parameters?.some((p) => p.name === 'Idempotency-Key')).toBe(false);
+  });
+
   it('without a key, a POST runs as usual every time', async () => {
     const body = newCustomer();
     expect((await createCustomer(body)).status).toBe(201);

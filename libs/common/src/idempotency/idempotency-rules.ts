@@ -13,9 +13,8 @@ export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
 
 const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
 
-/** The header's value, or undefined when absent; throws KEY_INVALID for anything but 1..255 printable ASCII. */
-export function parseIdempotencyKey(header: string | string[] | undefined): string | undefined {
-  if (header === undefined) return undefined;
+/** The header's value (when sent); throws KEY_INVALID for anything but one value of 1..255 printable ASCII. */
+export function parseIdempotencyKey(header: string | string[]): string {
   if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
     throw new AppError(
       IDEMPOTENCY_ERRORS.KEY_INVALID,

@@ -5,7 +5,7 @@ import { defer, lastValueFrom, type Observable } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { ApiPrincipal } from '../auth/api-key.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { PROBLEM_CONTENT_TYPE } from '../errors/problem';
+import { PROBLEM_CONTENT_TYPE, type ProblemDocument } from '../errors/problem';
 import { toProblem } from '../errors/problem.filter';
 import {
   decideExisting,
@@ -45,9 +45,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & { user?: ApiPrincipal }>();
     const reply = http.getResponse<FastifyReply>();
+    const header = request.headers[IDEMPOTENCY_KEY_HEADER];
+    // Without a key the request runs as usual, and the handler's own result (even a stream) goes through untouched.
+    if (header === undefined) return next.handle();
     return defer(async () => {
-      const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_KEY_HEADER]);
-      if (key === undefined) return lastValueFrom(next.handle(), { defaultValue: undefined });
+      const key = parseIdempotencyKey(header);
       const principal = request.user;
       if (!principal) throw new Error('@Idempotent() needs an authenticated route: request.user is not set');
       const fingerprint = fingerprintOf(request.method, request.url, request.body);
@@ -72,10 +74,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       switch (decision.kind) {
         case 'replay':
           void reply.status(decision.status).header(IDEMPOTENT_REPLAYED_HEADER, 'true');
-          if (decision.status < 400) return decision.body ?? undefined;
+          if (decision.status < 400 || !isProblem(decision.body)) return decision.body ?? undefined;
           // The stored problem is what the ProblemFilter sent, before it added `instance`: add it the same way.
           void reply.header('content-type', PROBLEM_CONTENT_TYPE);
-          return { ...(decision.body as Record<string, unknown>), instance: request.url };
+          return { ...decision.body, instance: request.url };
         case 'reused':
           throw reusedError(key, row, decision.differs);
         case 'in-progress':
@@ -130,4 +132,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private warn(claim: IdempotencyClaim, doing: string, error: unknown): void {
     this.logger.error(`${doing} Idempotency-Key "${claim.key}" of key ${claim.principalId} failed: ${String(error)}`);
   }
+}
+
+/** A stored 4xx answer that came from the error path: the problem document the ProblemFilter sent. */
+function isProblem(body: unknown): body is ProblemDocument {
+  return typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'string';
 }
