@@ -9,3 +9,4 @@ export * from './bootstrap/runtime';
 export * from './bootstrap/configure-http';
 export * from './bootstrap/process';
 export * from './http/public-address';
+export * from './idempotency';

@@ -40,6 +40,7 @@ describe('loadConfig', () => {
     expect(config.webhooks.sandboxSecrets).toEqual([]);
     expect(config.adminApiKey).toBeUndefined();
     expect(config.logLevel).toBe('log');
+    expect(config.idempotency).toEqual({ lockSeconds: 60, ttlHours: 24 });
     expect(config.publicUrl).toBeUndefined();
     expect(config.providers.sandbox).toEqual({ baseUrl: 'http://127.0.0.1:3100', timeoutMs: 15000 });
   });
@@ -59,6 +60,13 @@ describe('loadConfig', () => {
     expect(config.publicUrl).toBe('https://sb.example');
     expect(problemsOf({ SANDBOX_API_KEY: 'short' })[0].startsWith('SANDBOX_API_KEY:')).toBe(true);
     expect(problemsOf({ SANDBOX_URL: 'ftp://x' })[0].startsWith('SANDBOX_URL:')).toBe(true);
+  });
+
+  it('reads the idempotency lease and retention', () => {
+    const config = loadConfig({ IDEMPOTENCY_LOCK_SECONDS: '5', IDEMPOTENCY_TTL_HOURS: '48' }, CWD);
+    expect(config.idempotency).toEqual({ lockSeconds: 5, ttlHours: 48 });
+    expect(problemsOf({ IDEMPOTENCY_LOCK_SECONDS: '0' })[0].startsWith('IDEMPOTENCY_LOCK_SECONDS:')).toBe(true);
+    expect(problemsOf({ IDEMPOTENCY_TTL_HOURS: 'day' })[0].startsWith('IDEMPOTENCY_TTL_HOURS:')).toBe(true);
   });
 
   it('resolves a relative DATA_DIR against cwd and keeps an absolute one', () => {

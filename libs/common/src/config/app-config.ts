@@ -41,6 +41,8 @@ export interface AppConfig {
   adminApiKey?: string;
   sweeper: { intervalMs: number; graceMs: number };
   inbox: { maxAttempts: number };
+  /** `Idempotency-Key` on the ERP API's POSTs: how long a claim is held, and how long a key is remembered. */
+  idempotency: { lockSeconds: number; ttlHours: number };
   logLevel: LogLevel;
   /** Test hook: kill the process at a named point to prove that a crash loses nothing. */
   faultInjection?: FaultPoint;
@@ -130,6 +132,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       graceMs: read.int('SWEEP_GRACE_MS', 30_000, 0, 86_400_000),
     },
     inbox: { maxAttempts: read.int('INBOX_MAX_ATTEMPTS', 10, 1, 1000) },
+    idempotency: {
+      lockSeconds: read.int('IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600),
+      ttlHours: read.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30),
+    },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     faultInjection: read.optionalOneOf('SIGNBRIDGE_FAULT', FAULT_POINTS),
   };

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { RequireScope } from '@app/common';
+import { Idempotent, RequireScope } from '@app/common';
 import { ContractsQueries } from '../usecases/contracts.queries';
 import { RegisterCustomerUseCase } from '../usecases/register-customer.usecase';
 import { CreateCustomerDto, CustomerPage, CustomerView, ListCustomersQueryDto, toCustomerView } from './customer.dto';
@@ -16,6 +16,7 @@ export class CustomersController {
 
   @Post()
   @HttpCode(201)
+  @Idempotent()
   @ApiCreatedResponse({ type: CustomerView, description: 'The customer, `pending` until its first contract activates' })
   @ApiConflictResponse({ description: 'externalRef already registered (code CUSTOMER.EXTERNAL_REF_TAKEN)' })
   async create(@Body() body: CreateCustomerDto): Promise<CustomerView> {

@@ -9,7 +9,7 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { AppError, PageQueryDto, paginate, registerErrorStatuses, RequireScope } from '@app/common';
+import { AppError, Idempotent, PageQueryDto, paginate, registerErrorStatuses, RequireScope } from '@app/common';
 import { INBOUND_EVENT_STATUSES, InboundEventEntity, type InboundEventStatus } from '@app/domain';
 import { QUEUE_DRIVER, type QueueDriver } from '@app/event-bus';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
@@ -76,6 +76,7 @@ export class InboundEventsController {
 
   @Post(':id/replay')
   @HttpCode(202)
+  @Idempotent()
   @ApiAcceptedResponse({
     type: InboundEventView,
     description:

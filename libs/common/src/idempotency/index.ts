@@ -1,0 +1,5 @@
+export * from './idempotency.errors';
+export * from './idempotency-rules';
+export * from './idempotency.store';
+export * from './idempotency.interceptor';
+export * from './idempotent.decorator';
