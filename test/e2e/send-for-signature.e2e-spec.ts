@@ -147,6 +147,48 @@ describe('sending a contract for signature through the sandbox platform', () => 
     expect(JSON.parse(completed?.body ?? '{}').data.signed_document_sha256).toBe(hash);
   });
 
+  it('sends once per Idempotency-Key, even when the first answer was lost after the envelope was made', async () => {
+    const customerId = await createCustomer(app.url);
+    const body = {
+      customerId,
+      provider: 'sandbox',
+      title: 'Idempotent agreement',
+      document: { filename: 'idem.pdf', contentBase64: pdf },
+      signers: [{ email: `idem-${customerId.slice(0, 8)}@example.test`, name: 'Idem' }],
+      amount: { currency: 'EUR', amountCents: 1000 },
+    };
+    const post = () =>
+      fetch(`${app.url}/api/v1/contracts`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_ADMIN_KEY}`,
+          'content-type': 'application/json',
+          'idempotency-key': `send-${customerId}`,
+        },
+        body: JSON.stringify(body),
+      });
+    const first = await post();
+    expect(first.status).toBe(201);
+    const firstBody = (await first.json()) as SentContract;
+    const again = await post();
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await again.json()) as SentContract).id).toBe(firstBody.id);
+
+    // As if SignBridge had crashed after the platform made the envelope, before the answer was stored: the key
+    // is free again, the request runs again, and the platform's own idempotency returns the same envelope.
+    await db.query(`DELETE FROM idempotency_keys WHERE key = $1`, [`send-${customerId}`]);
+    const rerun = await post();
+    expect(rerun.status).toBe(201);
+    expect(rerun.headers.get('idempotent-replayed')).toBeNull();
+    expect(((await rerun.json()) as SentContract).id).toBe(firstBody.id);
+
+    const contracts: unknown[] = await db.query(`SELECT 1 FROM contracts WHERE customer_id = $1`, [customerId]);
+    expect(contracts).toHaveLength(1);
+    const invitations = (await mailbox(sandbox.url, body.signers[0].email)).filter((m) => m.kind === 'invitation');
+    expect(invitations).toHaveLength(1);
+  });
+
   it('applies an envelope.sent that arrived before the contract was registered (the race, forced)', async () => {
     await sandbox.api('PUT', '/v1/faults', { deliver_before_response: true });
     let sent: SentContract;

@@ -9,7 +9,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { RequestInvalidError, RequireScope, type ApiPrincipal } from '@app/common';
+import { Idempotent, RequestInvalidError, RequireScope, type ApiPrincipal } from '@app/common';
 import { ContractsQueries } from '../usecases/contracts.queries';
 import { RegisterContractUseCase } from '../usecases/register-contract.usecase';
 import { SendContractForSignatureUseCase } from '../usecases/send-contract-for-signature.usecase';
@@ -36,6 +36,7 @@ export class ContractsController {
 
   @Post()
   @HttpCode(201)
+  @Idempotent()
   @ApiCreatedResponse({
     type: ContractView,
     description:
@@ -78,6 +79,7 @@ export class ContractsController {
 
   @Post(':id/void')
   @HttpCode(202)
+  @Idempotent()
   @ApiAcceptedResponse({
     type: ContractView,
     description:
