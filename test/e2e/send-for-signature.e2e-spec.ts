@@ -189,6 +189,46 @@ describe('sending a contract for signature through the sandbox platform', () => 
     expect(invitations).toHaveLength(1);
   });
 
+  it('accepts the PDF as a multipart upload, fingerprinted for Idempotency-Key like a JSON body', async () => {
+    const customerId = await createCustomer(app.url);
+    const upload = (title: string) => {
+      const form = new FormData();
+      form.append(
+        'contract',
+        JSON.stringify({
+          customerId,
+          provider: 'sandbox',
+          title,
+          signers: [{ email: `upload-${customerId.slice(0, 8)}@example.test`, name: 'Upload' }],
+          amount: { currency: 'EUR', amountCents: 4200 },
+        }),
+      );
+      form.append('document', new Blob([Buffer.from(pdf, 'base64')], { type: 'application/pdf' }), 'uploaded.pdf');
+      return fetch(`${app.url}/api/v1/contracts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'idempotency-key': `upload-${customerId}` },
+        body: form,
+      });
+    };
+    const created = await upload('Uploaded agreement');
+    expect(created.status).toBe(201);
+    const contract = (await created.json()) as SentContract;
+    expect(contract.document).toEqual({ filename: 'uploaded.pdf', sha256: sha256(Buffer.from(pdf, 'base64')) });
+    expect(contract.signers[0].signingUrl).toMatch(/\/sign\//);
+    const reused = await upload('Another title');
+    expect(reused.status).toBe(422);
+
+    const missingFile = new FormData();
+    missingFile.append('contract', JSON.stringify({ customerId }));
+    const refused = await fetch(`${app.url}/api/v1/contracts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      body: missingFile,
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { detail: string }).detail).toContain('document');
+  });
+
   it('applies an envelope.sent that arrived before the contract was registered (the race, forced)', async () => {
     await sandbox.api('PUT', '/v1/faults', { deliver_before_response: true });
     let sent: SentContract;

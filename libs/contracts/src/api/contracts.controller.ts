@@ -1,8 +1,21 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+  UseInterceptors,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadGatewayResponse,
   ApiConflictResponse,
+  ApiConsumes,
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -14,6 +27,7 @@ import { ContractsQueries } from '../usecases/contracts.queries';
 import { RegisterContractUseCase } from '../usecases/register-contract.usecase';
 import { SendContractForSignatureUseCase } from '../usecases/send-contract-for-signature.usecase';
 import { VoidContractUseCase } from '../usecases/void-contract.usecase';
+import { ContractUploadInterceptor } from './contract-upload.interceptor';
 import {
   ContractPage,
   ContractView,
@@ -37,12 +51,18 @@ export class ContractsController {
   @Post()
   @HttpCode(201)
   @Idempotent()
+  // Below @Idempotent, so it runs first (decorators apply bottom-up and interceptors run in that order): the
+  // upload becomes the JSON body before the idempotency fingerprint is taken.
+  @UseInterceptors(ContractUploadInterceptor)
+  @ApiConsumes('application/json', 'multipart/form-data')
   @ApiCreatedResponse({
     type: ContractView,
     description:
       'With `document`: sends the PDF for signature through the provider and returns the envelope id and a ' +
       'signing link per signer. With `envelopeId`: registers a contract already sent on the platform. Either ' +
-      'way the status starts at `sent`, and events that arrived for the envelope before this call are applied now.',
+      'way the status starts at `sent`, and events that arrived for the envelope before this call are applied now. ' +
+      'The PDF may also be uploaded as multipart/form-data: a `contract` field with this JSON (without `document`) ' +
+      'and a `document` file part.',
   })
   @ApiNotFoundResponse({ description: 'Unknown customerId (code CUSTOMER.NOT_FOUND)' })
   @ApiConflictResponse({ description: 'The envelope is already registered (code CONTRACT.ENVELOPE_TAKEN)' })
