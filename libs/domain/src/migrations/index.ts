@@ -1,5 +1,6 @@
 import { InitialSchema1764200000000 } from './1764200000000-initial-schema';
 import { ContractSending1764300000001 } from './1764300000001-contract-sending';
+import { Documents1764400000001 } from './1764400000001-documents';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
-export const MIGRATIONS = [InitialSchema1764200000000, ContractSending1764300000001];
+export const MIGRATIONS = [InitialSchema1764200000000, ContractSending1764300000001, Documents1764400000001];
