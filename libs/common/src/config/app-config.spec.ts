@@ -153,4 +153,51 @@ describe('loadConfig', () => {
     expect(config.queue.redisUrl).toBeUndefined();
     expect(config.adminApiKey).toBeUndefined();
   });
+  describe('document store', () => {
+    const S3 = {
+      DOCUMENT_STORE: 's3',
+      S3_BUCKET: 'signbridge-archive',
+      S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      S3_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    };
+
+    it('defaults to the filesystem under DATA_DIR/documents', () => {
+      expect(loadConfig({}, CWD).documents).toEqual({ store: 'fs', dir: resolve(CWD, '.data/documents') });
+      expect(loadConfig({ DATA_DIR: '/var/lib/sb' }, CWD).documents.dir).toBe('/var/lib/sb/documents');
+      expect(loadConfig({ DOCUMENTS_DIR: 'docs' }, CWD).documents.dir).toBe(resolve(CWD, 'docs'));
+      expect(loadConfig({ DOCUMENTS_DIR: '/mnt/archive' }, CWD).documents.dir).toBe('/mnt/archive');
+    });
+
+    it('reads the S3 bucket, credentials and endpoint, with us-east-1 and path-style by default', () => {
+      expect(loadConfig(S3, CWD).documents.s3).toEqual({
+        endpoint: undefined,
+        bucket: 'signbridge-archive',
+        region: 'us-east-1',
+        accessKeyId: 'AKIAEXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+        forcePathStyle: true,
+      });
+      const custom = loadConfig(
+        { ...S3, S3_ENDPOINT: 'http://minio:9000', S3_REGION: 'eu-west-3', S3_FORCE_PATH_STYLE: 'false' },
+        CWD,
+      ).documents.s3;
+      expect(custom).toMatchObject({ endpoint: 'http://minio:9000', region: 'eu-west-3', forcePathStyle: false });
+      expect(loadConfig({ S3_BUCKET: 'ignored' }, CWD).documents.s3).toBeUndefined();
+    });
+
+    it.each(['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'])(
+      'with DOCUMENT_STORE=s3, a missing %s is an error naming it',
+      (name) => {
+        const problems = problemsOf({ ...S3, [name]: '' });
+        expect(problems).toEqual([`${name}: required when DOCUMENT_STORE=s3`]);
+      },
+    );
+
+    it('rejects an unknown store, a bad endpoint and a bad path-style flag, without echoing the secret', () => {
+      expect(problemsOf({ DOCUMENT_STORE: 'gcs' })[0]).toMatch(/^DOCUMENT_STORE: .*"gcs"/);
+      expect(problemsOf({ ...S3, S3_ENDPOINT: 'minio:9000' })[0].startsWith('S3_ENDPOINT:')).toBe(true);
+      expect(problemsOf({ ...S3, S3_FORCE_PATH_STYLE: 'sometimes' })[0].startsWith('S3_FORCE_PATH_STYLE:')).toBe(true);
+      expect(messageOf({ ...S3, S3_BUCKET: '' })).not.toContain(S3.S3_SECRET_ACCESS_KEY);
+    });
+  });
 });

@@ -40,6 +40,7 @@ export interface AppConfig {
   };
   adminApiKey?: string;
   sweeper: { intervalMs: number; graceMs: number };
+  documents: DocumentsConfig;
   inbox: { maxAttempts: number };
   /** `Idempotency-Key` on the ERP API's POSTs: how long a claim is held, and how long a key is remembered. */
   idempotency: { lockSeconds: number; ttlHours: number };
@@ -47,6 +48,28 @@ export interface AppConfig {
   /** Test hook: kill the process at a named point to prove that a crash loses nothing. */
   faultInjection?: FaultPoint;
 }
+
+/** Where archived documents live: a directory (the embedded default) or an S3-compatible bucket. */
+export interface DocumentsConfig {
+  store: DocumentStoreKind;
+  /** The filesystem driver's root; unused with s3. */
+  dir: string;
+  /** Set exactly when `store` is s3. */
+  s3?: S3Config;
+}
+
+export interface S3Config {
+  /** Unset: AWS S3 itself; set for MinIO, Ceph, R2 and the like. */
+  endpoint?: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+}
+
+export const DOCUMENT_STORE_KINDS = ['fs', 's3'] as const;
+export type DocumentStoreKind = (typeof DOCUMENT_STORE_KINDS)[number];
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -91,11 +114,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (sandboxApiKey !== undefined && sandboxApiKey.length < 16) {
     problems.push('SANDBOX_API_KEY: must be at least 16 characters');
   }
+  const resolvedDataDir = isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir);
   const config: AppConfig = {
     port: read.int('PORT', 3000, 0, 65535),
     host: read.string('HOST') ?? '127.0.0.1',
     roles: { api: roles.includes('api'), worker: roles.includes('worker') },
-    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    dataDir: resolvedDataDir,
     database: {
       url: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
       embeddedPort: read.int('EMBEDDED_PG_PORT', 54329, 1, 65535),
@@ -131,6 +155,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       intervalMs: read.int('SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
       graceMs: read.int('SWEEP_GRACE_MS', 30_000, 0, 86_400_000),
     },
+    documents: readDocumentsConfig(read, problems, resolvedDataDir, cwd),
     inbox: { maxAttempts: read.int('INBOX_MAX_ATTEMPTS', 10, 1, 1000) },
     idempotency: {
       lockSeconds: read.int('IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600),
@@ -141,6 +166,29 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function readDocumentsConfig(read: EnvReader, problems: string[], dataDir: string, cwd: string): DocumentsConfig {
+  const store = read.oneOf('DOCUMENT_STORE', DOCUMENT_STORE_KINDS, 'fs');
+  const dir = read.string('DOCUMENTS_DIR');
+  const documents: DocumentsConfig = {
+    store,
+    dir: dir === undefined ? resolve(dataDir, 'documents') : isAbsolute(dir) ? dir : resolve(cwd, dir),
+  };
+  // Read whatever the driver, so a malformed value is reported even before it is used.
+  const endpoint = read.url('S3_ENDPOINT', ['http:', 'https:']);
+  const region = read.string('S3_REGION') ?? 'us-east-1';
+  const forcePathStyle = read.bool('S3_FORCE_PATH_STYLE', true);
+  if (store !== 's3') return documents;
+  const required = (name: string): string => {
+    const value = read.string(name);
+    if (value === undefined) problems.push(`${name}: required when DOCUMENT_STORE=s3`);
+    return value ?? '';
+  };
+  const bucket = required('S3_BUCKET');
+  const accessKeyId = required('S3_ACCESS_KEY_ID');
+  const secretAccessKey = required('S3_SECRET_ACCESS_KEY');
+  return { ...documents, s3: { endpoint, bucket, region, accessKeyId, secretAccessKey, forcePathStyle } };
 }
 
 /** Reads typed values from an environment, collecting every problem (each naming its variable) instead of throwing. */

@@ -1,6 +1,12 @@
 import { InitialSchema1764200000000 } from './1764200000000-initial-schema';
 import { IdempotencyKeys1764300000000 } from './1764300000000-idempotency-keys';
 import { ContractSending1764300000001 } from './1764300000001-contract-sending';
+import { Documents1764400000001 } from './1764400000001-documents';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
-export const MIGRATIONS = [InitialSchema1764200000000, IdempotencyKeys1764300000000, ContractSending1764300000001];
+export const MIGRATIONS = [
+  InitialSchema1764200000000,
+  IdempotencyKeys1764300000000,
+  ContractSending1764300000001,
+  Documents1764400000001,
+];
