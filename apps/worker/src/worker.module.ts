@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AuditLogModule } from '@app/archive';
 import { CommonModule, type Runtime } from '@app/common';
 import { ContractsModule } from '@app/contracts';
 import { EventBusModule } from '@app/event-bus';
@@ -19,6 +20,7 @@ export class WorkerModule {
         SignatureProvidersModule,
         ContractsModule,
         WebhookIngestionModule,
+        AuditLogModule,
       ],
     };
   }

@@ -1,5 +1,12 @@
 import { InitialSchema1764200000000 } from './1764200000000-initial-schema';
 import { ContractSending1764300000001 } from './1764300000001-contract-sending';
+import { AuditLog1764400000000 } from './1764400000000-audit-log';
+import { Immutability1764400000002 } from './1764400000002-immutability';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
-export const MIGRATIONS = [InitialSchema1764200000000, ContractSending1764300000001];
+export const MIGRATIONS = [
+  InitialSchema1764200000000,
+  ContractSending1764300000001,
+  AuditLog1764400000000,
+  Immutability1764400000002,
+];
