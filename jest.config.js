@@ -11,7 +11,8 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@app/(common|domain|event-bus|signature-providers|webhook-ingestion|contracts|sandbox|archive)$': '<rootDir>/libs/$1/src',
+  '^@app/(common|domain|event-bus|signature-providers|webhook-ingestion|contracts|sandbox|archive)$':
+    '<rootDir>/libs/$1/src',
 };
 // NestJS 12 ships ES modules; Jest on Node 20 cannot require() them, so swc turns them into CommonJS too.
 const base = {
