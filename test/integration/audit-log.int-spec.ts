@@ -74,6 +74,24 @@ describe('audit log', () => {
     expect(app).toEqual({ current_user: 'signbridge_app', session_user: 'postgres' });
   });
 
+  it('is documented in Swagger, staff scope, with both verify answers', async () => {
+    const doc = (await (await fetch(`${target.url}/docs-json`)).json()) as {
+      paths: Record<string, { get?: { security?: unknown[]; responses: Record<string, unknown> } }>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const verifyOp = doc.paths['/api/v1/audit-log/verify']?.get;
+    expect(verifyOp?.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(verifyOp?.responses ?? {})).toEqual(expect.arrayContaining(['200', '401', '403']));
+    expect(Object.keys(doc.components.schemas.ChainBrokenView.properties).sort()).toEqual([
+      'brokenAt',
+      'entriesChecked',
+      'valid',
+    ]);
+    expect(doc.paths['/api/v1/audit-log']?.get).toBeDefined();
+    const forbidden = await api<{ code: string }>(target.url, 'GET', '/api/v1/audit-log/verify', undefined, 'sb_nope');
+    expect(forbidden.status).toBe(401);
+  });
+
   it('50 concurrent appends from separate transactions: gapless seq, one chain, verified through the API', async () => {
     const subject = `test:${randomUUID()}`;
     const appended = await Promise.all(
