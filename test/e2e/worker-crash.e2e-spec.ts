@@ -66,6 +66,17 @@ describe('worker killed between the inbox commit and the dispatch', () => {
     );
     const byType = Object.fromEntries(counts.map((c) => [c.type, Number(c.n)]));
     expect(byType).toMatchObject({ ContractActivated: 1, CustomerActivated: 1, ContractSigned: 1, SignerSigned: 1 });
+    const [{ n: contractEvents }]: { n: string }[] = await db.query(
+      `SELECT count(*) AS n FROM outbox WHERE aggregate_id = $1`,
+      [party.contractId],
+    );
+    // The audit-log subscriber's jobs may still be running after the last dispatch.
+    await eventually(async () => {
+      const [{ n }]: { n: string }[] = await db.query(`SELECT count(*) AS n FROM audit_log WHERE subject = $1`, [
+        `contract:${party.contractId}`,
+      ]);
+      return n === contractEvents ? true : undefined;
+    });
     const receipts: { subscriber: string; n: string }[] = await db.query(
       `SELECT r.subscriber, count(*) AS n FROM subscriber_receipts r JOIN outbox o ON o.id = r.event_id
         WHERE o.aggregate_id = $1 GROUP BY r.subscriber`,
@@ -74,7 +85,14 @@ describe('worker killed between the inbox commit and the dispatch', () => {
     expect(Object.fromEntries(receipts.map((r) => [r.subscriber, Number(r.n)]))).toEqual({
       'contracts.activate-customer': 1,
       'webhook-ingestion.apply-parked-events': 1,
+      // Every domain event gets one audit-log entry.
+      'archive.audit-log': Number(contractEvents),
     });
+    const audited: { n: string }[] = await db.query(
+      `SELECT count(*) AS n FROM audit_log WHERE subject = $1 GROUP BY data->>'eventId'`,
+      [`contract:${party.contractId}`],
+    );
+    expect(audited.map((a) => Number(a.n))).toEqual(Array(Number(contractEvents)).fill(1));
     const inbound: { status: string }[] = await db.query(`SELECT status FROM inbound_events WHERE envelope_id = $1`, [
       party.envelopeId,
     ]);

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AuditLogModule } from '@app/archive';
 import { DocumentsModule } from '@app/archive';
 import { CommonModule, type Runtime } from '@app/common';
 import { ContractsModule } from '@app/contracts';
@@ -20,6 +21,7 @@ export class AppModule {
         SignatureProvidersModule,
         ContractsModule,
         WebhookIngestionModule,
+        AuditLogModule,
         DocumentsModule,
       ],
     };

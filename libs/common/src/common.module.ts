@@ -19,9 +19,8 @@ export class CommonModule {
       module: CommonModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...buildDataSourceOptions(databaseUrl, config.database.poolSize),
-          migrationsRun: config.database.runMigrations,
-          migrationsTransactionMode: 'each',
+          // Migrations already ran as the owner (prepareRuntime); this pool acts as the application role.
+          ...buildDataSourceOptions(databaseUrl, config.database.poolSize, { role: config.database.appRole }),
           // Fail fast at boot: a process that cannot reach its database should say so, not hang.
           retryAttempts: 2,
           retryDelay: 1000,

@@ -21,6 +21,24 @@ export interface DomainEventPayloads {
 
 export type DomainEventType = keyof DomainEventPayloads;
 
+/** Every domain event type, checked by the compiler against `DomainEventPayloads` (add one there, add it here). */
+export const DOMAIN_EVENT_TYPES = Object.keys({
+  ContractRegistered: true,
+  ContractSent: true,
+  ContractDelivered: true,
+  ContractDeliveryFailed: true,
+  ContractOpened: true,
+  SignerSigned: true,
+  SignerAuthenticationFailed: true,
+  ContractSigned: true,
+  ContractActivated: true,
+  ContractPutOnHold: true,
+  ContractDeclined: true,
+  ContractExpired: true,
+  ContractVoided: true,
+  CustomerActivated: true,
+} satisfies Record<DomainEventType, true>) as readonly DomainEventType[];
+
 /** A domain event before it has an identity: what the pure domain code returns. */
 export type DomainEventDraft = { [K in DomainEventType]: { type: K; data: DomainEventPayloads[K] } }[DomainEventType];
 

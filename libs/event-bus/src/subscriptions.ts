@@ -1,4 +1,4 @@
-import type { DomainEventType } from './domain-events';
+import { DOMAIN_EVENT_TYPES, type DomainEventType } from './domain-events';
 
 /**
  * Who reacts to which domain event: the one list the relay reads to fan an event out into jobs.
@@ -7,6 +7,8 @@ import type { DomainEventType } from './domain-events';
 export const SUBSCRIPTIONS = {
   'contracts.activate-customer': ['ContractActivated'],
   'webhook-ingestion.apply-parked-events': ['ContractRegistered'],
+  // One hash-chained entry per domain event, whatever its type.
+  'archive.audit-log': DOMAIN_EVENT_TYPES,
 } as const satisfies Record<string, readonly DomainEventType[]>;
 
 export type SubscriberName = keyof typeof SUBSCRIPTIONS;

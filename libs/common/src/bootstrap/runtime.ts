@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { LOG_LEVELS, type AppConfig } from '../config/app-config';
+import { runMigrations } from '../database/data-source-options';
 import { startEmbeddedPostgres } from '../database/embedded-postgres';
 
 export interface Runtime {
@@ -37,6 +38,16 @@ export async function prepareRuntime(config: AppConfig): Promise<Runtime> {
     },
   };
   const database = await prepareDatabase(config);
+  if (config.database.runMigrations) {
+    try {
+      // As the login user (the owner), before the app's pool connects as DATABASE_APP_ROLE.
+      const applied = await runMigrations(database.databaseUrl);
+      if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
+    } catch (error) {
+      await database.stop();
+      throw error;
+    }
+  }
   return { config: resolved, ...database };
 }
 

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
     expect(config.roles).toEqual({ api: true, worker: true });
     expect(config.queue.redisUrl).toBeUndefined();
     expect(config.database.url).toBeUndefined();
+    expect(config.database.appRole).toBe('signbridge_app');
     expect(config.dataDir).toBe(resolve(CWD, '.data'));
     expect(config.webhooks.toleranceSeconds).toBe(300);
     expect(config.webhooks.maxBodyBytes).toBe(262144);
@@ -145,6 +146,12 @@ describe('loadConfig', () => {
     expect(messageOf({ SIGNBRIDGE_ADMIN_API_KEY: short })).not.toContain(short);
     const key = 'sb_0123456789abcdefghijklmn';
     expect(loadConfig({ SIGNBRIDGE_ADMIN_API_KEY: key }, CWD).adminApiKey).toBe(key);
+  });
+
+  it('acts as DATABASE_APP_ROLE, or as the login user when it is set empty', () => {
+    expect(loadConfig({ DATABASE_APP_ROLE: 'erp_app' }, CWD).database.appRole).toBe('erp_app');
+    expect(loadConfig({ DATABASE_APP_ROLE: '' }, CWD).database.appRole).toBeUndefined();
+    expect(problemsOf({ DATABASE_APP_ROLE: 'app; DROP' })[0].startsWith('DATABASE_APP_ROLE:')).toBe(true);
   });
 
   it('treats blank values as unset', () => {

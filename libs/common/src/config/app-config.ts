@@ -12,6 +12,12 @@ export interface AppConfig {
     embeddedPort: number;
     poolSize: number;
     runMigrations: boolean;
+    /**
+     * The role the app's connections act as (`SET ROLE` at connect): not the tables' owner, so it cannot
+     * disable triggers or rewrite the audit log. Unset (DATABASE_APP_ROLE=''): act as the login user.
+     * Migrations always run as the login user (the owner).
+     */
+    appRole?: string;
   };
   queue: {
     /** Unset: the in-process driver (api and worker must then share the process). */
@@ -115,6 +121,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push('SANDBOX_API_KEY: must be at least 16 characters');
   }
   const resolvedDataDir = isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir);
+  const appRole = readAppRole(env, problems);
   const config: AppConfig = {
     port: read.int('PORT', 3000, 0, 65535),
     host: read.string('HOST') ?? '127.0.0.1',
@@ -125,6 +132,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       embeddedPort: read.int('EMBEDDED_PG_PORT', 54329, 1, 65535),
       poolSize: read.int('DB_POOL_SIZE', 20, 2, 500),
       runMigrations: read.bool('MIGRATIONS_RUN', true),
+      appRole,
     },
     queue: {
       redisUrl,
@@ -190,6 +198,22 @@ function readDocumentsConfig(read: EnvReader, problems: string[], dataDir: strin
   const secretAccessKey = required('S3_SECRET_ACCESS_KEY');
   return { ...documents, s3: { endpoint, bucket, region, accessKeyId, secretAccessKey, forcePathStyle } };
 }
+
+/** DATABASE_APP_ROLE: unset means the default role, an empty value means none (the login user's own rights). */
+function readAppRole(env: Env, problems: string[]): string | undefined {
+  const raw = env.DATABASE_APP_ROLE;
+  if (raw === undefined) return DEFAULT_APP_ROLE;
+  const role = raw.trim();
+  if (role === '') return undefined;
+  // Goes into the connection's startup options (`-c role=...`): a plain identifier only.
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
+    problems.push(`DATABASE_APP_ROLE: expected a lower-case role name (letters, digits, _), got "${role}"`);
+    return DEFAULT_APP_ROLE;
+  }
+  return role;
+}
+
+export const DEFAULT_APP_ROLE = 'signbridge_app';
 
 /** Reads typed values from an environment, collecting every problem (each naming its variable) instead of throwing. */
 export class EnvReader {

@@ -1,8 +1,17 @@
 import { ENTITIES, MIGRATIONS } from '@app/domain';
 import type { DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
+
+export interface ConnectionOptions {
+  /**
+   * Every connection of the pool acts as this role from its first statement (`-c role=...` in the startup
+   * packet, the same as `SET ROLE`): the app's DataSource only, never the migrations', which need the owner.
+   */
+  role?: string;
+}
 
 /** One definition of the connection, shared by the apps, the migration CLI (ormconfig.ts) and the tests. */
-export function buildDataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+export function buildDataSourceOptions(url: string, poolSize = 20, options: ConnectionOptions = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -19,6 +28,22 @@ export function buildDataSourceOptions(url: string, poolSize = 20): DataSourceOp
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
       application_name: 'signbridge',
+      ...(options.role ? { options: `-c role=${options.role}` } : {}),
     },
   };
+}
+
+/**
+ * Applies pending migrations on a short-lived connection of the login user (the tables' owner), before the
+ * app opens its own pool as the application role. Returns the names of the migrations applied.
+ */
+export async function runMigrations(url: string): Promise<string[]> {
+  const dataSource = new DataSource(buildDataSourceOptions(url, 2));
+  try {
+    await dataSource.initialize();
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+  }
 }

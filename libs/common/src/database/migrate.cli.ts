@@ -1,21 +1,15 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
 import { loadConfigOrExit } from '../bootstrap/process';
 import { prepareDatabase } from '../bootstrap/runtime';
-import { buildDataSourceOptions } from './data-source-options';
+import { runMigrations } from './data-source-options';
 
 /** `npm run migration:run`: applies pending migrations to DATABASE_URL (or the embedded database). */
 async function main(): Promise<void> {
   const runtime = await prepareDatabase(loadConfigOrExit());
-  const dataSource = new DataSource(buildDataSourceOptions(runtime.databaseUrl, 2));
   try {
-    await dataSource.initialize();
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    process.stdout.write(
-      applied.length === 0 ? 'schema up to date\n' : `applied: ${applied.map((m) => m.name).join(', ')}\n`,
-    );
+    const applied = await runMigrations(runtime.databaseUrl);
+    process.stdout.write(applied.length === 0 ? 'schema up to date\n' : `applied: ${applied.join(', ')}\n`);
   } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
     await runtime.stop();
   }
 }

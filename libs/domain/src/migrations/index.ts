@@ -1,6 +1,8 @@
 import { InitialSchema1764200000000 } from './1764200000000-initial-schema';
 import { IdempotencyKeys1764300000000 } from './1764300000000-idempotency-keys';
 import { ContractSending1764300000001 } from './1764300000001-contract-sending';
+import { AuditLog1764400000000 } from './1764400000000-audit-log';
+import { Immutability1764400000002 } from './1764400000002-immutability';
 import { Documents1764400000001 } from './1764400000001-documents';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
@@ -8,5 +10,7 @@ export const MIGRATIONS = [
   InitialSchema1764200000000,
   IdempotencyKeys1764300000000,
   ContractSending1764300000001,
+  AuditLog1764400000000,
   Documents1764400000001,
+  Immutability1764400000002,
 ];

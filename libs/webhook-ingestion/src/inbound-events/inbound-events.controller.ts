@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   ApiAcceptedResponse,
@@ -9,7 +9,16 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { AppError, Idempotent, PageQueryDto, paginate, registerErrorStatuses, RequireScope } from '@app/common';
+import { AuditLog } from '@app/archive';
+import {
+  AppError,
+  Idempotent,
+  PageQueryDto,
+  paginate,
+  registerErrorStatuses,
+  RequireScope,
+  type ApiPrincipal,
+} from '@app/common';
 import { INBOUND_EVENT_STATUSES, InboundEventEntity, type InboundEventStatus } from '@app/domain';
 import { QUEUE_DRIVER, type QueueDriver } from '@app/event-bus';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
@@ -84,9 +93,26 @@ export class InboundEventsController {
       'what it has already applied, and the timeline gets no second entry.',
   })
   @ApiNotFoundResponse({ description: 'code INBOUND_EVENT.NOT_FOUND' })
-  async replay(@Param('id', new ParseUUIDPipe()) id: string): Promise<InboundEventView> {
-    await this.find(id);
-    await this.dataSource.query(`UPDATE inbound_events SET status = 'received', last_error = NULL WHERE id = $1`, [id]);
+  async replay(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Req() request: { user?: ApiPrincipal },
+  ): Promise<InboundEventView> {
+    await this.dataSource.transaction(async (em) => {
+      const rows: { provider: string; provider_event_id: string; status: InboundEventStatus }[] = await em.query(
+        `SELECT provider, provider_event_id, status FROM inbound_events WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
+      const row = rows[0];
+      if (!row) throw new AppError('INBOUND_EVENT.NOT_FOUND', `No inbound event with id ${id}`);
+      await em.query(`UPDATE inbound_events SET status = 'received', last_error = NULL WHERE id = $1`, [id]);
+      // An operator's action: recorded in the chain, in the same transaction as the change it records.
+      await AuditLog.append(em, {
+        actor: `api-key:${request.user?.keyId ?? 'unknown'}`,
+        action: 'InboundEventReplayed',
+        subject: `inbound-event:${id}`,
+        data: { provider: row.provider, providerEventId: row.provider_event_id, statusBefore: row.status },
+      });
+    });
     await this.queue.enqueue([
       { name: 'inbox.process', id: `${id}.replay-${randomUUID()}`, data: { inboundEventId: id } },
     ]);

@@ -1,0 +1,43 @@
+import type { DomainEvent, DomainEventPayloads, DomainEventType } from '@app/event-bus';
+
+/** A domain event's payload split into what the chain may hold forever and what retention may erase. */
+export interface AuditDataSplit {
+  data: Record<string, unknown>;
+  personal?: Record<string, unknown>;
+}
+
+type Splitters = { [K in DomainEventType]: (payload: DomainEventPayloads[K]) => AuditDataSplit };
+
+const whole = (payload: object): AuditDataSplit => ({ data: { ...payload } });
+
+/**
+ * Which fields of each event are personal data: e-mail addresses, and free text written by a signer or a
+ * mail server (a decline reason, a bounce message, which quote addresses and names). A `Record` over every
+ * event type, so a new event does not compile until someone has decided what in it is personal.
+ */
+const SPLITTERS: Splitters = {
+  ContractRegistered: whole,
+  ContractSent: whole,
+  ContractDelivered: whole,
+  ContractDeliveryFailed: ({ reason, ...rest }) => withPersonal(rest, { reason }),
+  ContractOpened: whole,
+  SignerSigned: ({ email, ...rest }) => withPersonal(rest, { email }),
+  SignerAuthenticationFailed: ({ email, ...rest }) => withPersonal(rest, { email }),
+  ContractSigned: ({ signers, ...rest }) => withPersonal({ ...rest, signerCount: signers.length }, { signers }),
+  ContractActivated: whole,
+  ContractPutOnHold: whole,
+  ContractDeclined: ({ reason, ...rest }) => withPersonal(rest, { reason }),
+  ContractExpired: whole,
+  ContractVoided: whole,
+  CustomerActivated: whole,
+};
+
+function withPersonal(data: Record<string, unknown>, personal: Record<string, unknown>): AuditDataSplit {
+  const present = Object.fromEntries(Object.entries(personal).filter(([, v]) => v !== undefined));
+  return Object.keys(present).length === 0 ? { data } : { data, personal: present };
+}
+
+export function splitEventPayload(event: DomainEvent): AuditDataSplit {
+  const split = SPLITTERS[event.type] as (payload: DomainEvent['data']) => AuditDataSplit;
+  return split(event.data);
+}
