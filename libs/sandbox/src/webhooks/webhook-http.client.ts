@@ -103,13 +103,14 @@ async function readExcerpt(response: Response): Promise<string | null> {
   return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
 }
 
-/** undici hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. */
+/**
+ * undici hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. Duck-typed: fetch's errors may come from
+ * another realm (Jest's sandbox), where instanceof Error is false.
+ */
 function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return `${error.message}: ${typeof code === 'string' ? `${code} ` : ''}${cause.message}`.slice(0, 500);
-  }
-  return error.message.slice(0, 500);
+  const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (typeof message !== 'string') return String(error).slice(0, 500);
+  const code = typeof cause?.code === 'string' ? `${cause.code} ` : '';
+  const detail = typeof cause?.message === 'string' ? `: ${code}${cause.message}` : '';
+  return `${message}${detail}`.slice(0, 500);
 }
