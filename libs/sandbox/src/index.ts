@@ -10,4 +10,4 @@ export * from './webhooks/webhook.dispatcher';
 export * from './webhooks/webhook-faults.state';
 export * from './webhooks/webhook-http.client';
 export * from './webhooks/webhook-retry.policy';
-export { WEBHOOK_MESSAGE_STATUSES, type WebhookMessageStatus } from './webhooks/webhook-message.store';
+export * from './webhooks/webhook-message.store';
