@@ -59,6 +59,7 @@ class SandboxWebhookTestRoot {}
 export async function startSandboxWebhookApp(
   schema: string,
   env: Record<string, string> = {},
+  databaseUrl = TEST_DATABASE_URL,
 ): Promise<SandboxWebhookApp> {
   assertTestDatabase(TEST_DATABASE_URL);
   const config = loadSandboxConfig({
@@ -71,7 +72,7 @@ export async function startSandboxWebhookApp(
     LOG_LEVEL: 'error',
     ...env,
   });
-  const database = SandboxDatabase.connect(TEST_DATABASE_URL, schema, 5);
+  const database = SandboxDatabase.connect(databaseUrl, schema, 5);
   await database.migrate(WEBHOOK_MIGRATIONS);
   const root: DynamicModule = {
     module: SandboxWebhookTestRoot,
