@@ -8,3 +8,5 @@ export * from './sandbox.tokens';
 export * from './webhooks/webhook-outbox';
 export * from './runtime/sandbox-runtime';
 export * from './runtime/start-sandbox';
+export type { EnvelopeDto, SignerDto } from './envelopes/envelope.view';
+export type { MailMessageDto } from './mailbox/mailbox.dto';
