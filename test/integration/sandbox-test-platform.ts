@@ -63,15 +63,15 @@ export interface ReceivedWebhook {
 
 /** A real HTTP endpoint standing in for SignBridge: records every POST and checks its Standard Webhooks signature. */
 export class WebhookReceiver {
-  readonly received: ReceivedWebhook[] = [];
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    readonly received: ReceivedWebhook[],
   ) {}
 
   static async start(secret = SANDBOX_TEST_SECRET): Promise<WebhookReceiver> {
     const key = parseWebhookSecret(secret);
-    let receiver: WebhookReceiver | undefined;
+    const received: ReceivedWebhook[] = [];
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -84,7 +84,7 @@ export class WebhookReceiver {
           now: new Date(),
           toleranceSeconds: 300,
         });
-        receiver?.received.push({
+        received.push({
           id: String(request.headers['webhook-id']),
           verified: result.ok,
           verification: result.ok ? 'ok' : `${result.reason}: ${result.detail}`,
@@ -95,11 +95,8 @@ export class WebhookReceiver {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    receiver = new WebhookReceiver(
-      server,
-      `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/sandbox`,
-    );
-    return receiver;
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/sandbox`;
+    return new WebhookReceiver(server, url, received);
   }
 
   of(envelopeId: string, type?: string): ReceivedWebhook[] {
