@@ -1,6 +1,9 @@
 export * from './config/sandbox-config';
 export * from './database/sandbox-database';
+export * from './database/sandbox-migrations';
 export * from './sandbox-core.module';
+export * from './sandbox-platform.module';
+export * from './sandbox.errors';
 export * from './sandbox.tokens';
 export * from './webhooks/webhook-outbox';
 export * from './webhooks/webhooks.schema';
@@ -11,3 +14,7 @@ export * from './webhooks/webhook-faults.state';
 export * from './webhooks/webhook-http.client';
 export * from './webhooks/webhook-retry.policy';
 export * from './webhooks/webhook-message.store';
+export * from './runtime/sandbox-runtime';
+export * from './runtime/start-sandbox';
+export type { EnvelopeDto, SignerDto } from './envelopes/envelope.view';
+export type { MailMessageDto } from './mailbox/mailbox.dto';

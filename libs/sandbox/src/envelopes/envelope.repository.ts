@@ -1,0 +1,55 @@
+import type { SandboxQueryable } from '../database/sandbox-database';
+import { SandboxError } from '../sandbox.errors';
+import type { DocumentInfo, DocumentKind, EnvelopeRow, SignerRow } from './envelope.types';
+
+/** Reads shared by the API, the signing page and the sweeps. Writes live with the change that makes them. */
+export async function findEnvelope(q: SandboxQueryable, id: string, lock = false): Promise<EnvelopeRow> {
+  const [row] = await q.query<EnvelopeRow>(`SELECT * FROM envelopes WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  if (!row) throw new SandboxError('ENVELOPE.NOT_FOUND', `No envelope ${id}`);
+  return row;
+}
+
+export function signersOf(q: SandboxQueryable, envelopeId: string): Promise<SignerRow[]> {
+  return q.query<SignerRow>('SELECT * FROM signers WHERE envelope_id = $1 ORDER BY position', [envelopeId]);
+}
+
+export async function findSignerByToken(q: SandboxQueryable, token: string): Promise<SignerRow | undefined> {
+  const [row] = await q.query<SignerRow>('SELECT * FROM signers WHERE token = $1', [token]);
+  return row;
+}
+
+export function documentsOf(q: SandboxQueryable, envelopeId: string): Promise<DocumentInfo[]> {
+  return q.query<DocumentInfo>('SELECT kind, media_type, sha256, size_bytes FROM documents WHERE envelope_id = $1', [
+    envelopeId,
+  ]);
+}
+
+export interface StoredDocument extends DocumentInfo {
+  bytes: Buffer;
+}
+
+export async function findDocument(
+  q: SandboxQueryable,
+  envelopeId: string,
+  kind: DocumentKind,
+): Promise<StoredDocument | undefined> {
+  const [row] = await q.query<StoredDocument>(
+    'SELECT kind, media_type, sha256, size_bytes, bytes FROM documents WHERE envelope_id = $1 AND kind = $2',
+    [envelopeId, kind],
+  );
+  return row;
+}
+
+export async function insertDocument(
+  q: SandboxQueryable,
+  envelopeId: string,
+  kind: DocumentKind,
+  document: { mediaType: string; bytes: Buffer; sha256: string },
+  now: Date,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO documents (envelope_id, kind, media_type, bytes, sha256, size_bytes, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [envelopeId, kind, document.mediaType, document.bytes, document.sha256, document.bytes.length, now],
+  );
+}

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { generateCompletionDocuments } from '../documents/completion-documents';
+import { findDocument, insertDocument } from '../envelopes/envelope.repository';
+import type { AuditEventRow, EnvelopeRow, SignerRow } from '../envelopes/envelope.types';
+import { completedMail } from '../mailbox/mail-templates';
+import type { EnvelopeChanges } from '../platform/envelope-transactions';
+import { SandboxPublicUrl } from '../platform/public-url';
+
+/**
+ * The last signature completes the envelope, in the same transaction: the documents are generated and
+ * stored once (their hashes never change afterwards), then `envelope.completed` and a mail to every signer.
+ */
+@Injectable()
+export class EnvelopeCompletion {
+  constructor(private readonly urls: SandboxPublicUrl) {}
+
+  async complete(changes: EnvelopeChanges, envelope: EnvelopeRow, signers: SignerRow[]): Promise<void> {
+    const { tx, now } = changes;
+    const original = await findDocument(tx, envelope.id, 'original');
+    if (!original) throw new Error(`envelope ${envelope.id} has no original document`);
+    const events = await tx.query<Omit<AuditEventRow, 'seq' | 'envelope_id'>>(
+      'SELECT at, type, signer_id, ip, user_agent, detail FROM audit_events WHERE envelope_id = $1 ORDER BY seq',
+      [envelope.id],
+    );
+    const documents = await generateCompletionDocuments({
+      envelope,
+      completedAt: now,
+      original: original.bytes,
+      signers,
+      events,
+    });
+    await insertDocument(tx, envelope.id, 'signed', documents.signed, now);
+    await insertDocument(tx, envelope.id, 'audit_trail', documents.auditTrail, now);
+    await insertDocument(tx, envelope.id, 'evidence', documents.evidence, now);
+    await tx.query(`UPDATE envelopes SET status = 'completed', completed_at = $2 WHERE id = $1`, [envelope.id, now]);
+    const hashes = {
+      document_sha256: original.sha256,
+      signed_document_sha256: documents.signed.sha256,
+      audit_trail_sha256: documents.auditTrail.sha256,
+      evidence_sha256: documents.evidence.sha256,
+    };
+    await changes.audit(envelope.id, 'completed', { detail: hashes });
+    changes.webhook(envelope, 'envelope.completed', { completed_at: now.toISOString(), ...hashes });
+    for (const signer of signers)
+      await changes.mail(completedMail(envelope, signer, this.urls.signingUrl(signer.token)));
+  }
+}
