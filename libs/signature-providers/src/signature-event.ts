@@ -23,6 +23,8 @@ export interface SignerDetails {
   userAgent?: string;
   authMethod?: string;
   level?: SignatureLevel;
+  /** The platform verified a one-time code for this signature. */
+  otpVerified?: boolean;
 }
 
 export interface SignatureEvent {

@@ -1,7 +1,7 @@
 import { meetsSignatureLevel, signatureLevelRank, type SignatureLevel } from '@app/domain';
 import type { DomainEventDraft } from '@app/event-bus';
 import type { SignatureEvent } from '@app/signature-providers';
-import type { ContractStatus, HoldReason } from './contract-status';
+import type { ContractStatus, EvidenceFailure, HoldReason } from './contract-status';
 
 /**
  * The contract lifecycle as a pure function: (state, event) → (state, effects). No I/O, no clock.
@@ -21,7 +21,13 @@ export interface SignerSignature {
   ip?: string;
   userAgent?: string;
   authMethod?: string;
+  otpVerified?: boolean;
 }
+
+/** What archiving the signed PDF and the evidence came to (ARCHITECTURE.md §5: the activation gate). */
+export type EvidenceOutcome =
+  | { result: 'archived'; at: string; signedSha256: string; evidenceSha256: string }
+  | { result: 'failed'; at: string; reason: EvidenceFailure; detail: string };
 
 export interface SignerRecord {
   email: string;
@@ -39,6 +45,8 @@ export interface LifecycleFacts {
   /** The earliest final event wins; a later conflicting one is an anomaly. */
   terminal?: { type: TerminalType; at: string; reason?: string };
   evidenceReadyAt?: string;
+  /** Set once the archive reported; an `archived` outcome beats a `failed` one whatever their order. */
+  evidence?: EvidenceOutcome;
   /** Provider event ids of failed authentications (an id set, so duplicates count once). */
   authenticationFailures: { eventId: string; email?: string; at: string }[];
 }
@@ -49,7 +57,10 @@ export interface LifecycleState {
   requiredLevel: SignatureLevel;
   signers: SignerRecord[];
   facts: LifecycleFacts;
-  holdReleased: boolean;
+  /** Activation waits for the signed PDF and the evidence to be archived with verified hashes. */
+  evidenceRequired?: boolean;
+  /** The gate refusals staff released, each with a written justification (kept with the release's audit entry). */
+  releasedHolds?: HoldReason[];
   /** Registered as already sent by the platform; the platform's own `sent` event brings the instant. */
   sentElsewhere?: boolean;
   /** Milestone keys already emitted as domain events, sorted. */
@@ -80,6 +91,8 @@ export function createLifecycle(input: {
   sentAt?: Date;
   /** Registered after being sent elsewhere, at an instant SignBridge does not know: `sent`, no send fact. */
   sentElsewhere?: boolean;
+  /** The provider can serve the signed PDF and evidence: activation then waits until both are archived. */
+  evidenceRequired?: boolean;
 }): Transition {
   const facts: LifecycleFacts = {
     sends: input.sentAt ? [input.sentAt.toISOString()] : [],
@@ -92,9 +105,9 @@ export function createLifecycle(input: {
     requiredLevel: input.requiredLevel,
     signers: input.signers.map((s) => ({ email: normalizeEmail(s.email), name: s.name })),
     facts,
-    holdReleased: false,
     emitted: [],
     ...(input.sentElsewhere ? { sentElsewhere: true } : {}),
+    ...(input.evidenceRequired ? { evidenceRequired: true } : {}),
   };
   return settle(base, base, 'advanced');
 }
@@ -109,23 +122,49 @@ export function applySignatureEvent(state: LifecycleState, event: LifecycleEvent
   return anomaly ? { ...transition, outcome: 'anomaly', anomaly } : transition;
 }
 
-/** Staff released a hold with a written justification: the gate's refusal no longer blocks activation. */
+/**
+ * Staff released a hold with a written justification: that refusal no longer blocks activation. Only the
+ * reason holding the contract now is released; a different refusal found later holds it again.
+ */
 export function releaseHold(state: LifecycleState): Transition {
-  // Only a hold can be released: a release recorded earlier would silently skip a later gate's refusal.
-  if (state.status !== 'on_hold') return { state, effects: [], outcome: 'duplicate' };
-  return settle(state, { ...state, holdReleased: true }, 'recorded');
+  const gate = evaluateActivationGate(state);
+  if (state.status !== 'on_hold' || gate.result !== 'fail') return { state, effects: [], outcome: 'duplicate' };
+  const releasedHolds = [...(state.releasedHolds ?? []), gate.reason].sort();
+  return settle(state, { ...state, releasedHolds }, 'recorded');
 }
 
-export function evaluateActivationGate(state: Pick<LifecycleState, 'signers' | 'requiredLevel'>): GateResult {
+/** The archive's report. Pure fold: an `archived` outcome wins over `failed`, so the order they arrive in cannot matter. */
+export function applyEvidenceOutcome(state: LifecycleState, outcome: EvidenceOutcome): Transition {
+  const current = state.facts.evidence;
+  const next = preferredEvidence(current, outcome);
+  if (next === current) return { state, effects: [], outcome: 'duplicate' };
+  return settle(state, { ...state, facts: { ...state.facts, evidence: next } }, 'recorded');
+}
+
+type GateInput = Pick<LifecycleState, 'signers' | 'requiredLevel' | 'evidenceRequired' | 'releasedHolds' | 'facts'>;
+
+/**
+ * Activation gate, in order: every signature's level known and at least the required one; then, when the
+ * provider serves documents, the signed PDF and evidence archived with verified hashes. A released refusal
+ * is skipped.
+ */
+export function evaluateActivationGate(state: GateInput): GateResult {
+  const released = new Set(state.releasedHolds ?? []);
   const levels = state.signers.map((s) => s.signature?.level);
   if (levels.some((l) => l === undefined)) return { result: 'pending' };
   const lowest = (levels as SignatureLevel[]).reduce((a, b) => (signatureLevelRank(b) < signatureLevelRank(a) ? b : a));
-  if (!meetsSignatureLevel(lowest, state.requiredLevel)) {
+  if (!meetsSignatureLevel(lowest, state.requiredLevel) && !released.has('SIGNATURE.LEVEL_TOO_LOW')) {
     return {
       result: 'fail',
       reason: 'SIGNATURE.LEVEL_TOO_LOW',
       detail: `lowest signature level is ${lowest}; the contract requires ${state.requiredLevel}`,
     };
+  }
+  if (!state.evidenceRequired) return { result: 'pass' };
+  const evidence = state.facts.evidence;
+  if (!evidence) return { result: 'pending' };
+  if (evidence.result === 'failed' && !released.has(evidence.reason)) {
+    return { result: 'fail', reason: evidence.reason, detail: evidence.detail };
   }
   return { result: 'pass' };
 }
@@ -140,7 +179,7 @@ export function deriveStatus(state: Omit<LifecycleState, 'status' | 'emitted'>):
       case 'pass':
         return 'active';
       case 'fail':
-        return state.holdReleased ? 'active' : 'on_hold';
+        return 'on_hold';
     }
   }
   if (facts.terminal) return facts.terminal.type;
@@ -333,6 +372,7 @@ function foldSigner(signers: SignerRecord[], event: LifecycleEvent): SignerRecor
     ...(event.signer.ip ? { ip: event.signer.ip } : {}),
     ...(event.signer.userAgent ? { userAgent: event.signer.userAgent } : {}),
     ...(event.signer.authMethod ? { authMethod: event.signer.authMethod } : {}),
+    ...(event.signer.otpVerified !== undefined ? { otpVerified: event.signer.otpVerified } : {}),
   };
   return signers.map((s) => (s.email === email ? { ...s, signature: preferredSignature(s.signature, signature) } : s));
 }
@@ -358,6 +398,14 @@ function earlierTerminal(
     return TERMINAL_ORDER.indexOf(incoming.type) < TERMINAL_ORDER.indexOf(current.type) ? incoming : current;
   }
   return (incoming.reason ?? '') < (current.reason ?? '') ? incoming : current;
+}
+
+function preferredEvidence(current: EvidenceOutcome | undefined, incoming: EvidenceOutcome): EvidenceOutcome {
+  if (!current) return incoming;
+  if (current.result !== incoming.result) return current.result === 'archived' ? current : incoming;
+  // Same result twice: keep the earlier report, then a fixed order, so duplicates fold to one state.
+  if (incoming.at !== current.at) return incoming.at < current.at ? incoming : current;
+  return JSON.stringify(incoming) < JSON.stringify(current) ? incoming : current;
 }
 
 function addUnique(values: string[], value: string): string[] {

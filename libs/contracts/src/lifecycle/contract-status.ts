@@ -15,4 +15,7 @@ export const CONTRACT_STATUSES = [
 export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 
 /** Why the activation gate refused: a stable code staff and the ERP can act on. */
-export type HoldReason = 'SIGNATURE.LEVEL_TOO_LOW';
+export const HOLD_REASONS = ['SIGNATURE.LEVEL_TOO_LOW', 'EVIDENCE.HASH_MISMATCH', 'EVIDENCE.UNAVAILABLE'] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
+/** Why archiving the evidence failed for good; a subset of the hold reasons. */
+export type EvidenceFailure = Extract<HoldReason, `EVIDENCE.${string}`>;

@@ -158,6 +158,14 @@ function readSigner(value: unknown, providerType: string, required: boolean): Si
   if (userAgent !== undefined) signer.userAgent = userAgent;
   if (authMethod !== undefined) signer.authMethod = authMethod;
 
+  const otpVerified = value.otp_verified;
+  if (otpVerified !== undefined && otpVerified !== null) {
+    if (typeof otpVerified !== 'boolean') {
+      throw new MalformedWebhookError('data.signer.otp_verified', 'data.signer.otp_verified must be a boolean');
+    }
+    signer.otpVerified = otpVerified;
+  }
+
   const level = value.signature_level;
   if (level !== undefined && level !== null) {
     if (!isSignatureLevel(level)) {
