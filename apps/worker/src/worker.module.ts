@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { AuditLogModule } from '@app/archive';
-import { DocumentsModule } from '@app/archive';
+import { AuditLogModule, DocumentsModule, EvidenceModule } from '@app/archive';
 import { CommonModule, type Runtime } from '@app/common';
 import { ContractsModule } from '@app/contracts';
 import { EventBusModule } from '@app/event-bus';
@@ -23,6 +22,7 @@ export class WorkerModule {
         WebhookIngestionModule,
         AuditLogModule,
         DocumentsModule,
+        EvidenceModule,
       ],
     };
   }

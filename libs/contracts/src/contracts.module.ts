@@ -2,10 +2,12 @@ import { Module } from '@nestjs/common';
 import { ContractsController } from './api/contracts.controller';
 import { CustomersController } from './api/customers.controller';
 import { ActivateCustomerWhenContractActivatedHandler } from './handlers/activate-customer-when-contract-activated.handler';
+import { ApplyEvidenceOutcomeWhenArchivedHandler } from './handlers/apply-evidence-outcome-when-archived.handler';
 import { ApplySignatureEventsUseCase } from './usecases/apply-signature-events.usecase';
 import { ContractsQueries } from './usecases/contracts.queries';
 import { RegisterContractUseCase } from './usecases/register-contract.usecase';
 import { RegisterCustomerUseCase } from './usecases/register-customer.usecase';
+import { ReleaseHoldUseCase } from './usecases/release-hold.usecase';
 import { SendContractForSignatureUseCase } from './usecases/send-contract-for-signature.usecase';
 import { VoidContractUseCase } from './usecases/void-contract.usecase';
 
@@ -19,6 +21,8 @@ import { VoidContractUseCase } from './usecases/void-contract.usecase';
     SendContractForSignatureUseCase,
     VoidContractUseCase,
     ActivateCustomerWhenContractActivatedHandler,
+    ApplyEvidenceOutcomeWhenArchivedHandler,
+    ReleaseHoldUseCase,
   ],
   exports: [ApplySignatureEventsUseCase],
 })

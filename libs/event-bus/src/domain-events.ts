@@ -17,6 +17,12 @@ export interface DomainEventPayloads {
   ContractExpired: { at: string; reason?: string };
   ContractVoided: { at: string; reason?: string };
   CustomerActivated: { contractId: string };
+  /** The signed PDF and the platform's evidence are in the archive, their SHA-256 verified. */
+  DocumentsArchived: { signedSha256: string; evidenceSha256: string; signers: number };
+  /** The archive could not accept the platform's documents (a hash that does not match, a document missing). */
+  EvidenceRejected: { reason: 'EVIDENCE.HASH_MISMATCH' | 'EVIDENCE.UNAVAILABLE'; detail: string };
+  /** Staff released a hold; the justification is kept with the audit entry. */
+  ContractHoldReleased: { customerId: string; reason: string; justification: string; actor: string };
 }
 
 export type DomainEventType = keyof DomainEventPayloads;
@@ -37,6 +43,9 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   ContractExpired: true,
   ContractVoided: true,
   CustomerActivated: true,
+  DocumentsArchived: true,
+  EvidenceRejected: true,
+  ContractHoldReleased: true,
 } satisfies Record<DomainEventType, true>) as readonly DomainEventType[];
 
 /** A domain event before it has an identity: what the pure domain code returns. */

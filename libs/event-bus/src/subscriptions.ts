@@ -7,6 +7,8 @@ import { DOMAIN_EVENT_TYPES, type DomainEventType } from './domain-events';
 export const SUBSCRIPTIONS = {
   'contracts.activate-customer': ['ContractActivated'],
   'webhook-ingestion.apply-parked-events': ['ContractRegistered'],
+  'archive.archive-evidence': ['ContractSigned'],
+  'contracts.apply-evidence-outcome': ['DocumentsArchived', 'EvidenceRejected'],
   // One hash-chained entry per domain event, whatever its type.
   'archive.audit-log': DOMAIN_EVENT_TYPES,
 } as const satisfies Record<string, readonly DomainEventType[]>;

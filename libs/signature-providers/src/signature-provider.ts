@@ -48,6 +48,8 @@ export interface ProviderDocument {
  */
 export interface SignatureProvider {
   readonly name: string;
+  /** It serves the signed PDF and evidence: activation then waits until both are archived. */
+  readonly servesDocuments: boolean;
   createEnvelope(request: CreateEnvelopeRequest): Promise<EnvelopeSummary>;
   getEnvelope(envelopeId: string): Promise<EnvelopeSummary>;
   downloadSignedDocument(envelopeId: string): Promise<ProviderDocument>;

@@ -30,6 +30,10 @@ const SPLITTERS: Splitters = {
   ContractExpired: whole,
   ContractVoided: whole,
   CustomerActivated: whole,
+  DocumentsArchived: whole,
+  EvidenceRejected: whole,
+  // Written by a person, so it may name people; the reason and the actor stay in the chain.
+  ContractHoldReleased: ({ justification, ...rest }) => withPersonal(rest, { justification }),
 };
 
 function withPersonal(data: Record<string, unknown>, personal: Record<string, unknown>): AuditDataSplit {

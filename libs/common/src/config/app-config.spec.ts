@@ -63,6 +63,20 @@ describe('loadConfig', () => {
     expect(problemsOf({ SANDBOX_URL: 'ftp://x' })[0].startsWith('SANDBOX_URL:')).toBe(true);
   });
 
+  it('reads the signature-level policy: advanced from 10,000 EUR unless told otherwise', () => {
+    expect(loadConfig({}, CWD).signaturePolicy).toEqual([
+      { level: 'advanced', currency: 'EUR', minAmountCents: 1_000_000 },
+    ]);
+    expect(
+      loadConfig({ SIGNATURE_LEVEL_POLICY: 'advanced@500.5 EUR, qualified@250000USD' }, CWD).signaturePolicy,
+    ).toEqual([
+      { level: 'advanced', currency: 'EUR', minAmountCents: 50_050 },
+      { level: 'qualified', currency: 'USD', minAmountCents: 25_000_000 },
+    ]);
+    expect(loadConfig({ SIGNATURE_LEVEL_POLICY: 'none' }, CWD).signaturePolicy).toEqual([]);
+    expect(problemsOf({ SIGNATURE_LEVEL_POLICY: 'strong@10 EUR' })[0].startsWith('SIGNATURE_LEVEL_POLICY:')).toBe(true);
+  });
+
   it('reads the idempotency lease and retention', () => {
     const config = loadConfig({ IDEMPOTENCY_LOCK_SECONDS: '5', IDEMPOTENCY_TTL_HOURS: '48' }, CWD);
     expect(config.idempotency).toEqual({ lockSeconds: 5, ttlHours: 48 });

@@ -48,6 +48,8 @@ export interface AppConfig {
   sweeper: { intervalMs: number; graceMs: number };
   documents: DocumentsConfig;
   inbox: { maxAttempts: number };
+  /** The least signature level by amount: a contract at or above `minAmountCents` (in `currency`) needs `level`. */
+  signaturePolicy: SignatureLevelRule[];
   /** `Idempotency-Key` on the ERP API's POSTs: how long a claim is held, and how long a key is remembered. */
   idempotency: { lockSeconds: number; ttlHours: number };
   logLevel: LogLevel;
@@ -76,6 +78,28 @@ export interface S3Config {
 
 export const DOCUMENT_STORE_KINDS = ['fs', 's3'] as const;
 export type DocumentStoreKind = (typeof DOCUMENT_STORE_KINDS)[number];
+
+export interface SignatureLevelRule {
+  level: 'simple' | 'advanced' | 'qualified';
+  currency: string;
+  minAmountCents: number;
+}
+
+/** `"advanced@10000 EUR,qualified@250000 EUR"`: from 10,000 EUR advanced, from 250,000 EUR qualified; `none`: no rule. */
+export function parseSignaturePolicy(raw: string, problems: string[]): SignatureLevelRule[] {
+  if (raw === 'none') return [];
+  const rules: SignatureLevelRule[] = [];
+  for (const item of raw.split(',').map((s) => s.trim())) {
+    const match = /^(simple|advanced|qualified)@(\d{1,13})(?:\.(\d{1,2}))? ?([A-Z]{3})$/.exec(item);
+    if (!match) {
+      problems.push(`SIGNATURE_LEVEL_POLICY: "${item}" is not <level>@<amount> <currency>, e.g. advanced@10000 EUR`);
+      continue;
+    }
+    const cents = Number(match[2]) * 100 + Number((match[3] ?? '0').padEnd(2, '0'));
+    rules.push({ level: match[1] as SignatureLevelRule['level'], currency: match[4], minAmountCents: cents });
+  }
+  return rules;
+}
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -165,6 +189,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     documents: readDocumentsConfig(read, problems, resolvedDataDir, cwd),
     inbox: { maxAttempts: read.int('INBOX_MAX_ATTEMPTS', 10, 1, 1000) },
+    signaturePolicy: parseSignaturePolicy(read.string('SIGNATURE_LEVEL_POLICY') ?? 'advanced@10000 EUR', problems),
     idempotency: {
       lockSeconds: read.int('IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600),
       ttlHours: read.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30),

@@ -134,6 +134,16 @@ export class DocumentRefView {
   @ApiProperty({ description: 'SHA-256 (hex) of the PDF as sent for signature' }) sha256!: string;
 }
 
+export class ReleaseHoldDto {
+  @ApiProperty({
+    example: 'Level accepted: the customer signed the paper annex in person on 2026-11-20 (file ERP-42/7).',
+    description: 'Why the hold may be released; kept with the audit entry',
+  })
+  @IsString()
+  @Length(10, 2000)
+  justification!: string;
+}
+
 export class VoidContractDto {
   @ApiPropertyOptional({ example: 'Customer changed plan', description: 'Passed to the platform' })
   @IsOptional()

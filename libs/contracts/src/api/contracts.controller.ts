@@ -26,6 +26,7 @@ import { Idempotent, RequestInvalidError, RequireScope, type ApiPrincipal } from
 import { ContractsQueries } from '../usecases/contracts.queries';
 import { RegisterContractUseCase } from '../usecases/register-contract.usecase';
 import { SendContractForSignatureUseCase } from '../usecases/send-contract-for-signature.usecase';
+import { ReleaseHoldUseCase } from '../usecases/release-hold.usecase';
 import { VoidContractUseCase } from '../usecases/void-contract.usecase';
 import { ContractUploadInterceptor } from './contract-upload.interceptor';
 import {
@@ -33,6 +34,7 @@ import {
   ContractView,
   CreateContractDto,
   ListContractsQueryDto,
+  ReleaseHoldDto,
   TimelineView,
   VoidContractDto,
 } from './contract.dto';
@@ -45,6 +47,7 @@ export class ContractsController {
     private readonly registerContract: RegisterContractUseCase,
     private readonly sendContract: SendContractForSignatureUseCase,
     private readonly voidContract: VoidContractUseCase,
+    private readonly releaseHoldUseCase: ReleaseHoldUseCase,
     private readonly queries: ContractsQueries,
   ) {}
 
@@ -94,6 +97,27 @@ export class ContractsController {
       idempotency:
         idempotencyKey && request.user ? { principalId: request.user.keyId, key: idempotencyKey } : undefined,
     });
+    return this.queries.contract(id);
+  }
+
+  @Post(':id/release-hold')
+  @HttpCode(200)
+  @RequireScope('staff')
+  @Idempotent()
+  @ApiOkResponse({
+    type: ContractView,
+    description:
+      'Releases the refusal holding the contract (a low signature level, evidence that failed its hash check) ' +
+      'with a written justification, recorded in the audit log. The contract activates if nothing else holds it.',
+  })
+  @ApiNotFoundResponse({ description: 'code CONTRACT.NOT_FOUND' })
+  @ApiConflictResponse({ description: 'The contract is not on hold (code CONTRACT.NOT_ON_HOLD)' })
+  async releaseHold(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: ReleaseHoldDto,
+    @Req() request: { user?: ApiPrincipal },
+  ): Promise<ContractView> {
+    await this.releaseHoldUseCase.execute(id, body.justification, `api-key:${request.user?.keyId ?? 'unknown'}`);
     return this.queries.contract(id);
   }
 

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '@app/common';
 import { type Money, type SignatureLevel } from '@app/domain';
 import { appendToOutbox, OutboxRelay, type OutboxRef } from '@app/event-bus';
+import { SignatureProviderRegistry } from '@app/signature-providers';
 import type { DataSource } from 'typeorm';
 import { ContractsError } from '../contracts.errors';
 import { createLifecycle, normalizeEmail } from '../lifecycle';
 import { lockEnvelope } from './envelope-lock';
+import { requiredSignatureLevel } from './signature-policy';
 
 export interface RegisterContractCommand {
   customerId: string;
@@ -29,6 +32,8 @@ export class RegisterContractUseCase {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly relay: OutboxRelay,
+    private readonly providers: SignatureProviderRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute(command: RegisterContractCommand): Promise<string> {
@@ -37,7 +42,12 @@ export class RegisterContractUseCase {
       throw new ContractsError('CONTRACT.INVALID', 'Two signers share one e-mail address', { field: 'signers' });
     }
     const contractId = randomUUID();
-    const requiredLevel = command.requiredSignatureLevel ?? 'simple';
+    const requiredLevel = requiredSignatureLevel(
+      command.amount,
+      command.requiredSignatureLevel,
+      this.config.signaturePolicy,
+    );
+    const evidenceRequired = this.providers.get(command.provider).servesDocuments;
     let emitted: OutboxRef[] = [];
     await this.dataSource.transaction(async (em) => {
       const customers: unknown[] = await em.query(`SELECT 1 FROM customers WHERE id = $1`, [command.customerId]);
@@ -53,6 +63,7 @@ export class RegisterContractUseCase {
         signers: command.signers,
         requiredLevel,
         ...(command.sent ? { sentAt: command.sent.at } : { sentElsewhere: true }),
+        evidenceRequired,
       });
       const inserted: unknown[] = await em.query(
         `INSERT INTO contracts (id, customer_id, provider, envelope_id, title, currency, amount_cents, required_level, status, lifecycle,

@@ -1,13 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { PublicAddress } from '@app/common';
+import { APP_CONFIG, PublicAddress, type AppConfig } from '@app/common';
 import { type Money, type SignatureLevel } from '@app/domain';
 import { SignatureProviderRegistry } from '@app/signature-providers';
 import type { DataSource } from 'typeorm';
 import { ContractsError } from '../contracts.errors';
 import { normalizeEmail } from '../lifecycle';
 import { RegisterContractUseCase } from './register-contract.usecase';
+import { requiredSignatureLevel } from './signature-policy';
 
 export interface SendContractCommand {
   customerId: string;
@@ -37,6 +38,7 @@ export class SendContractForSignatureUseCase {
     private readonly providers: SignatureProviderRegistry,
     private readonly register: RegisterContractUseCase,
     private readonly address: PublicAddress,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute(command: SendContractCommand): Promise<string> {
@@ -59,7 +61,12 @@ export class SendContractForSignatureUseCase {
     }
 
     const provider = this.providers.get(command.provider);
-    const requiredLevel = command.requiredSignatureLevel ?? 'simple';
+    // Asked of the platform, so signers are offered the level the contract will be checked against.
+    const requiredLevel = requiredSignatureLevel(
+      command.amount,
+      command.requiredSignatureLevel,
+      this.config.signaturePolicy,
+    );
     const sentAt = new Date();
     const envelope = await provider.createEnvelope({
       title: command.title,

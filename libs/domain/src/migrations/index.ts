@@ -3,6 +3,7 @@ import { IdempotencyKeys1764300000000 } from './1764300000000-idempotency-keys';
 import { ContractSending1764300000001 } from './1764300000001-contract-sending';
 import { AuditLog1764400000000 } from './1764400000000-audit-log';
 import { Immutability1764400000002 } from './1764400000002-immutability';
+import { SignatureEvidence1764500000000 } from './1764500000000-signature-evidence';
 import { Documents1764400000001 } from './1764400000001-documents';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   AuditLog1764400000000,
   Documents1764400000001,
   Immutability1764400000002,
+  SignatureEvidence1764500000000,
 ];

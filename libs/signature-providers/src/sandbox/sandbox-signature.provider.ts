@@ -18,6 +18,7 @@ type Json = Record<string, unknown>;
 /** The sandbox platform's REST API (`apps/sandbox`) behind the SignatureProvider port. */
 export class SandboxSignatureProvider implements SignatureProvider {
   readonly name = 'sandbox';
+  readonly servesDocuments = true;
 
   constructor(private readonly options: SandboxProviderOptions) {}
 

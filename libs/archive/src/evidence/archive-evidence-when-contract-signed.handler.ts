@@ -1,0 +1,150 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { appendToOutbox, JobRegistry, type DomainEvent, type DomainEventDraft, type OutboxRef } from '@app/event-bus';
+import { ProviderError, SignatureProviderRegistry, type ProviderDocument } from '@app/signature-providers';
+import type { EntityManager } from 'typeorm';
+import { DocumentsService } from '../documents/documents.service';
+import type { DocumentKind } from '../documents/documents.types';
+
+interface SignedContract {
+  id: string;
+  provider: string;
+  envelope_id: string;
+  document_sha256: string | null;
+  lifecycle: { signers: ArchivedSigner[] };
+}
+
+interface ArchivedSigner {
+  email: string;
+  name: string;
+  signature?: {
+    at: string;
+    level?: string;
+    ip?: string;
+    userAgent?: string;
+    authMethod?: string;
+    otpVerified?: boolean;
+  };
+}
+
+type Outcome = { outcome: 'done' | 'skipped'; emitted: OutboxRef[] };
+
+/**
+ * On `ContractSigned`: downloads the signed PDF and the evidence (audit trail) through the provider port, from
+ * its configured base URL only, checks each against the SHA-256 the platform states, stores the bytes in the
+ * content-addressed archive, writes one evidence record per signer, and reports `DocumentsArchived`, or
+ * `EvidenceRejected` when the platform's documents cannot be trusted. A platform that is down or not ready
+ * throws: the job is retried with backoff, and the receipt makes a second success impossible.
+ */
+@Injectable()
+export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
+  private readonly logger = new Logger('Archive');
+
+  constructor(
+    private readonly registry: JobRegistry,
+    private readonly providers: SignatureProviderRegistry,
+    private readonly documents: DocumentsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.registerSubscriber('archive.archive-evidence', (event, em) => this.handle(event, em));
+  }
+
+  async handle(event: DomainEvent, em: EntityManager): Promise<Outcome> {
+    if (event.type !== 'ContractSigned') return { outcome: 'skipped', emitted: [] };
+    const rows: SignedContract[] = await em.query(
+      `SELECT id, provider, envelope_id, document_sha256, lifecycle FROM contracts WHERE id = $1`,
+      [event.aggregateId],
+    );
+    const contract = rows[0];
+    if (!contract) return { outcome: 'skipped', emitted: [] };
+
+    const provider = this.providers.get(contract.provider);
+    let signed: ProviderDocument;
+    let evidence: ProviderDocument;
+    try {
+      signed = await provider.downloadSignedDocument(contract.envelope_id);
+      evidence = await provider.downloadEvidence(contract.envelope_id);
+    } catch (error) {
+      if (error instanceof ProviderError && error.code === 'PROVIDER.ENVELOPE_NOT_FOUND') {
+        return this.reject(em, event, 'EVIDENCE.UNAVAILABLE', error.message);
+      }
+      // Unreachable, 5xx, or not completed yet (409): the queue retries with backoff.
+      throw error;
+    }
+    for (const [kind, document] of [
+      ['signed PDF', signed],
+      ['evidence', evidence],
+    ] as const) {
+      if (document.statedSha256 !== null && document.statedSha256 !== document.sha256) {
+        const detail = `${kind}: the platform states SHA-256 ${document.statedSha256}, the bytes hash to ${document.sha256}`;
+        this.logger.warn(`contract ${contract.id}: ${detail}`);
+        return this.reject(em, event, 'EVIDENCE.HASH_MISMATCH', detail);
+      }
+    }
+
+    await this.store(em, contract, 'signed', signed);
+    await this.store(em, contract, 'evidence', evidence);
+    let signers = 0;
+    for (const signer of contract.lifecycle.signers) {
+      if (!signer.signature) continue;
+      signers += 1;
+      await em.query(
+        `INSERT INTO signature_evidence (contract_id, signer_email, signer_name, signed_at, ip, user_agent, auth_method,
+                                         signature_level, otp_verified, document_sha256, signed_document_sha256,
+                                         evidence_document_sha256)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (contract_id, signer_email) DO NOTHING`,
+        [
+          contract.id,
+          signer.email,
+          signer.name,
+          signer.signature.at,
+          signer.signature.ip ?? null,
+          signer.signature.userAgent ?? null,
+          signer.signature.authMethod ?? null,
+          signer.signature.level ?? null,
+          signer.signature.otpVerified ?? null,
+          contract.document_sha256,
+          signed.sha256,
+          evidence.sha256,
+        ],
+      );
+    }
+    return this.emit(event, em, {
+      type: 'DocumentsArchived',
+      data: { signedSha256: signed.sha256, evidenceSha256: evidence.sha256, signers },
+    });
+  }
+
+  private async store(em: EntityManager, contract: SignedContract, kind: DocumentKind, document: ProviderDocument) {
+    await this.documents.storeAndRecord(em, {
+      contractId: contract.id,
+      kind,
+      mediaType: document.mediaType,
+      provider: contract.provider,
+      providerReference: `${contract.envelope_id}/${kind}`,
+      content: document.content,
+      statedSha256: document.statedSha256,
+    });
+  }
+
+  private reject(
+    em: EntityManager,
+    event: DomainEvent,
+    reason: 'EVIDENCE.HASH_MISMATCH' | 'EVIDENCE.UNAVAILABLE',
+    detail: string,
+  ): Promise<Outcome> {
+    return this.emit(event, em, { type: 'EvidenceRejected', data: { reason, detail } });
+  }
+
+  private async emit(event: DomainEvent, em: EntityManager, draft: DomainEventDraft): Promise<Outcome> {
+    const emitted = await appendToOutbox(em, [draft], {
+      aggregateType: 'contract',
+      aggregateId: event.aggregateId,
+      correlationId: event.correlationId,
+      causationId: event.id,
+      occurredAt: new Date(),
+    });
+    return { outcome: 'done', emitted };
+  }
+}
