@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { registerParty, signingHistory } from '../support/scenario';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import {
   api,
   eventually,
@@ -18,18 +19,22 @@ describe.each([
 ])('signed webhook to active customer (%s)', (_name, redis) => {
   let target: TestApp;
   let db: DataSource;
+  // The platform whose documents the archive fetches; this test plays its webhooks by hand.
+  let sandbox: TestSandbox;
 
   beforeAll(async () => {
-    target = await startTestApp({ redis });
+    sandbox = await startTestSandbox();
+    target = await startTestApp({ redis, env: { SANDBOX_URL: sandbox.url } });
     db = await connectTestDatabase();
   });
   afterAll(async () => {
     await target.close();
+    await sandbox.close();
     await db.destroy();
   });
 
   it('activates the customer exactly once from an out-of-order, repeated event stream', async () => {
-    const party = await registerParty(target.url, { signers: 2, requiredSignatureLevel: 'advanced' });
+    const party = await registerParty(target.url, { signers: 2, requiredSignatureLevel: 'advanced', sandbox });
     const deliveries = signingHistory(party, 'advanced').map((event) => signedDelivery(event));
     // Completed first, signers reversed, and every delivery sent twice (a retrying platform).
     const order = [deliveries[5], deliveries[4], deliveries[0], deliveries[3], deliveries[1], deliveries[2]];
@@ -59,7 +64,7 @@ describe.each([
     });
     const providerTypes = timeline.filter((i) => i.kind === 'provider_event').map((i) => i.type);
     expect(providerTypes).toEqual(['sent', 'delivered', 'opened', 'signer_signed', 'signer_signed', 'completed']);
-    expect(timeline.filter((i) => i.kind === 'system').map((i) => i.type)).toEqual(['registered']);
+    expect(timeline.filter((i) => i.kind === 'system').map((i) => i.type)).toEqual(['registered', 'evidence_archived']);
 
     const events: { type: string; count: string }[] = await db.query(
       `SELECT type, count(*) FROM outbox WHERE aggregate_id = $1 GROUP BY type ORDER BY type`,
@@ -73,6 +78,7 @@ describe.each([
       ContractRegistered: 1,
       ContractSent: 1,
       ContractSigned: 1,
+      DocumentsArchived: 1,
       SignerSigned: 2,
     });
     const customerEvents: { type: string }[] = await db.query(`SELECT type FROM outbox WHERE aggregate_id = $1`, [

@@ -1,10 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { registerParty, signingHistory } from '../support/scenario';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import {
   eventually,
   postWebhook,
   signedDelivery,
   startTestApp,
+  TEST_SANDBOX_API_KEY,
   TEST_SECRET,
   waitForStatus,
   type TestApp,
@@ -20,21 +22,32 @@ describe('worker killed between the inbox commit and the dispatch', () => {
   let signbridge: TestApp;
   let db: DataSource;
   let worker: WorkerProcess | undefined;
+  let sandbox: TestSandbox;
+  // The worker process archives the signed documents from this platform.
+  const workerEnv = () => ({
+    SANDBOX_WEBHOOK_SECRETS: TEST_SECRET,
+    SANDBOX_URL: sandbox.url,
+    SANDBOX_API_KEY: TEST_SANDBOX_API_KEY,
+    // A job the killed worker held (say, an audit entry) runs again within seconds, not a minute.
+    JOB_LOCK_MS: '2000',
+  });
 
   beforeAll(async () => {
-    signbridge = await startTestApp({ redis: true, env: { SIGNBRIDGE_ROLES: 'api' } });
+    sandbox = await startTestSandbox();
+    signbridge = await startTestApp({ redis: true, env: { SIGNBRIDGE_ROLES: 'api', SANDBOX_URL: sandbox.url } });
     db = await connectTestDatabase();
   });
   afterAll(async () => {
     await worker?.stop();
     await signbridge.close();
+    await sandbox.close();
     await db.destroy();
   });
 
   it('recovers on restart: customer active, each domain event exactly once', async () => {
-    const party = await registerParty(signbridge.url, { signers: 1 });
+    const party = await registerParty(signbridge.url, { signers: 1, sandbox });
     worker = startWorkerProcess(signbridge.queuePrefix, {
-      SANDBOX_WEBHOOK_SECRETS: TEST_SECRET,
+      ...workerEnv(),
       SIGNBRIDGE_FAULT: 'crash-after-inbox-commit',
     });
     for (const event of signingHistory(party)) {
@@ -50,7 +63,7 @@ describe('worker killed between the inbox commit and the dispatch', () => {
     );
     expect(stranded.length).toBeGreaterThan(0);
 
-    worker = startWorkerProcess(signbridge.queuePrefix, { SANDBOX_WEBHOOK_SECRETS: TEST_SECRET });
+    worker = startWorkerProcess(signbridge.queuePrefix, workerEnv());
     await waitForStatus(signbridge.url, `/api/v1/customers/${party.customerId}`, 'active', 30_000);
     await eventually(async () => {
       const left: unknown[] = await db.query(
@@ -85,6 +98,8 @@ describe('worker killed between the inbox commit and the dispatch', () => {
     expect(Object.fromEntries(receipts.map((r) => [r.subscriber, Number(r.n)]))).toEqual({
       'contracts.activate-customer': 1,
       'webhook-ingestion.apply-parked-events': 1,
+      'archive.archive-evidence': 1,
+      'contracts.apply-evidence-outcome': 1,
       // Every domain event gets one audit-log entry.
       'archive.audit-log': Number(contractEvents),
     });

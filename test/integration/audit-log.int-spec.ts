@@ -16,6 +16,7 @@ import {
 import { connectTestDatabase } from '../support/test-db';
 import { TEST_DATABASE_URL } from '../support/test-env';
 import { registerParty, signingHistory } from '../support/scenario';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
 type Entry = {
   seq: number;
@@ -41,14 +42,18 @@ describe('audit log', () => {
   let db: DataSource;
   /** The app's own pool: connected as the application role. */
   let appDb: DataSource;
+  /** Serves the signed documents the archive fetches before a contract may activate. */
+  let sandbox: TestSandbox;
 
   beforeAll(async () => {
-    target = await startTestApp();
+    sandbox = await startTestSandbox();
+    target = await startTestApp({ env: { SANDBOX_URL: sandbox.url } });
     db = await connectTestDatabase(4);
     appDb = target.app.get(DataSource);
   });
   afterAll(async () => {
     await target.close();
+    await sandbox.close();
     await db.destroy();
   });
 
@@ -136,7 +141,7 @@ describe('audit log', () => {
   });
 
   it('records every domain event of a real flow once, personal data kept out of the chain; erasing it keeps the chain valid', async () => {
-    const party = await registerParty(target.url, { signers: 2 });
+    const party = await registerParty(target.url, { signers: 2, sandbox });
     for (const payload of signingHistory(party)) {
       expect((await postWebhook(target.url, signedDelivery(payload))).status).toBe(200);
     }

@@ -16,6 +16,7 @@ interface FaultsView {
   drop_first_attempt: boolean;
   delay_ms: number;
   deliver_before_response: boolean;
+  tamper_documents: boolean;
 }
 
 const NONE: FaultsView = {
@@ -25,6 +26,7 @@ const NONE: FaultsView = {
   drop_first_attempt: false,
   delay_ms: 0,
   deliver_before_response: false,
+  tamper_documents: false,
 };
 
 /** The switchable misbehaviours, set at runtime through PUT /v1/faults as a test suite would. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { samplePdfBase64, type TestSandbox } from './sandbox';
 import { api } from './test-app';
 
 export interface Party {
@@ -22,7 +23,7 @@ export async function createCustomer(url: string, tag = randomUUID().slice(0, 8)
 /** A fresh customer and a registered contract, unique per call: tests isolate by data, not truncation. */
 export async function registerParty(
   url: string,
-  options: { signers?: number; requiredSignatureLevel?: string; envelopeId?: string } = {},
+  options: { signers?: number; requiredSignatureLevel?: string; envelopeId?: string; sandbox?: TestSandbox } = {},
 ): Promise<Party> {
   const tag = randomUUID().slice(0, 8);
   const customerId = await createCustomer(url, tag);
@@ -30,7 +31,8 @@ export async function registerParty(
     email: `signer${i}-${tag}@example.test`,
     name: `Signer ${i}`,
   }));
-  const envelopeId = options.envelopeId ?? `env_${tag}`;
+  const envelopeId =
+    options.envelopeId ?? (options.sandbox ? await signedEnvelope(options.sandbox, signers) : `env_${tag}`);
   const contract = await api<{ id: string }>(url, 'POST', '/api/v1/contracts', {
     customerId,
     provider: 'sandbox',
@@ -70,4 +72,31 @@ export function signingHistory(party: Pick<Party, 'envelopeId' | 'signers'>, lev
     })),
     { type: 'envelope.completed', timestamp: at(), data },
   ];
+}
+
+/**
+ * An envelope the sandbox platform has already seen signed, so its signed PDF and evidence exist when
+ * SignBridge's archive asks for them. The test then plays the platform's webhooks itself (`signingHistory`),
+ * in any order it likes; the sandbox's own webhooks go nowhere (port 9 refuses them).
+ */
+export async function signedEnvelope(
+  sandbox: TestSandbox,
+  signers: { email: string; name: string }[],
+): Promise<string> {
+  const created = await sandbox.api<{ id: string }>('POST', '/v1/envelopes', {
+    title: 'Hand-played envelope',
+    document: { filename: 'contract.pdf', content_base64: await samplePdfBase64('Hand-played', 1) },
+    signers,
+    signature_level: 'advanced',
+    webhook_url: 'http://127.0.0.1:9/ignored',
+  });
+  if (created.status !== 201) throw new Error(`sandbox envelope: ${created.status} ${JSON.stringify(created.body)}`);
+  for (const signer of signers) {
+    const signed = await sandbox.api('POST', `/v1/envelopes/${created.body.id}/simulate`, {
+      action: 'sign',
+      signer: signer.email,
+    });
+    if (signed.status !== 200) throw new Error(`sandbox sign: ${signed.status} ${JSON.stringify(signed.body)}`);
+  }
+  return created.body.id;
 }

@@ -50,6 +50,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnModuleDestroy {
           concurrency: config.queue.concurrency,
           attempts: config.queue.attempts,
           backoffMs: config.queue.backoffMs,
+          lockMs: config.queue.lockMs,
           logger: { log: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
         });
       },

@@ -26,6 +26,8 @@ export interface AppConfig {
     concurrency: number;
     attempts: number;
     backoffMs: number;
+    /** BullMQ job lock; a job held by a killed worker runs again after about twice this. */
+    lockMs: number;
   };
   webhooks: {
     maxBodyBytes: number;
@@ -164,6 +166,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       concurrency: read.int('WORKER_CONCURRENCY', 16, 1, 1000),
       attempts: read.int('JOB_ATTEMPTS', 8, 1, 100),
       backoffMs: read.int('JOB_BACKOFF_MS', 1000, 1, 3_600_000),
+      lockMs: read.int('JOB_LOCK_MS', 30_000, 1000, 600_000),
     },
     webhooks: {
       maxBodyBytes: read.int('WEBHOOK_MAX_BODY_BYTES', 256 * 1024, 1024, 50 * 1024 * 1024),

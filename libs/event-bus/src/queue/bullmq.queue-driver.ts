@@ -26,6 +26,11 @@ export interface BullMqQueueDriverOptions {
   logger: QueueLogger;
   /** How long `close()` waits for running handlers before it lets go of Redis anyway. */
   closeTimeoutMs?: number;
+  /**
+   * A running job's lock, renewed every half of it: a job held by a killed worker runs again after at most
+   * about twice this (the lock expires, then the next stalled-job check finds it). BullMQ's default is 30 s.
+   */
+  lockMs?: number;
 }
 
 type AnyJobData = JobContracts[JobName];
@@ -248,7 +253,12 @@ export class BullMqQueueDriver implements QueueDriver {
         logger.debug?.(`Job ${name} ${job.id} ${outcome}`);
         return outcome;
       },
-      { connection, prefix: this.options.prefix, concurrency: this.options.concurrency },
+      {
+        connection,
+        prefix: this.options.prefix,
+        concurrency: this.options.concurrency,
+        ...(this.options.lockMs ? { lockDuration: this.options.lockMs, stalledInterval: this.options.lockMs } : {}),
+      },
     );
     const source = `BullMQ worker ${queueName}`;
     worker.on('error', (error: unknown) =>

@@ -15,10 +15,12 @@ export interface QueueDriverOptions {
   concurrency: number;
   attempts: number;
   backoffMs: number;
+  /** BullMQ only: see BullMqQueueDriverOptions.lockMs. */
+  lockMs?: number;
   logger: QueueLogger;
 }
 
 export function createQueueDriver(options: QueueDriverOptions): QueueDriver {
-  const { redisUrl, prefix, ...common } = options;
-  return redisUrl ? new BullMqQueueDriver({ redisUrl, prefix, ...common }) : new InProcessQueueDriver(common);
+  const { redisUrl, prefix, lockMs, ...common } = options;
+  return redisUrl ? new BullMqQueueDriver({ redisUrl, prefix, lockMs, ...common }) : new InProcessQueueDriver(common);
 }

@@ -14,6 +14,8 @@ export interface WebhookFaults {
   delayMs: number;
   /** `POST /v1/envelopes` answers only after its `envelope.sent` webhook was attempted: forces the registration race. */
   deliverBeforeResponse: boolean;
+  /** Signed PDFs and audit trails are served with one byte changed, under the real ones' stated hash. */
+  tamperDocuments: boolean;
 }
 
 export const NO_FAULTS: WebhookFaults = {
@@ -23,6 +25,7 @@ export const NO_FAULTS: WebhookFaults = {
   dropFirstAttempt: false,
   delayMs: 0,
   deliverBeforeResponse: false,
+  tamperDocuments: false,
 };
 
 /** Everything the sandbox platform reads from the environment, validated once at boot. */
@@ -131,7 +134,7 @@ export function parseSchedule(raw: string, problems: string[]): number[] {
   return delays;
 }
 
-/** `"duplicate,shuffle=300,drop-first,delay=200,deliver-before-response"`; unset or `none`: no faults. */
+/** `"duplicate,shuffle=300,drop-first,delay=200,deliver-before-response,tamper-documents"`; unset or `none`: none. */
 export function parseFaults(raw: string | undefined, problems: string[]): WebhookFaults {
   const faults: WebhookFaults = { ...NO_FAULTS };
   if (raw === undefined || raw === 'none') return faults;
@@ -159,9 +162,12 @@ export function parseFaults(raw: string | undefined, problems: string[]): Webhoo
       case 'deliver-before-response':
         faults.deliverBeforeResponse = true;
         break;
+      case 'tamper-documents':
+        faults.tamperDocuments = true;
+        break;
       default:
         problems.push(
-          `SANDBOX_FAULTS: unknown fault "${name}"; expected duplicate, shuffle[=ms], drop-first, delay=ms, deliver-before-response`,
+          `SANDBOX_FAULTS: unknown fault "${name}"; expected duplicate, shuffle[=ms], drop-first, delay=ms, deliver-before-response, tamper-documents`,
         );
     }
   }

@@ -18,6 +18,7 @@ import { SandboxAuth } from '../auth/sandbox-api-key.guard';
 import { SandboxDatabase } from '../database/sandbox-database';
 import { downloadName, sendDocument } from '../documents/document-response';
 import { invalidField, SandboxError } from '../sandbox.errors';
+import { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { CreateEnvelopeDto } from './create-envelope/create-envelope.dto';
 import { parseCreateEnvelopeRequest } from './create-envelope/create-envelope.request';
 import { CreateEnvelopeUseCase } from './create-envelope/create-envelope.usecase';
@@ -46,6 +47,7 @@ export class EnvelopesController {
     @Inject(EnvelopeActions) private readonly actions: EnvelopeActions,
     @Inject(SimulateUseCase) private readonly simulation: SimulateUseCase,
     @Inject(SandboxDatabase) private readonly database: SandboxDatabase,
+    @Inject(WebhookOutbox) private readonly outbox: WebhookOutbox,
   ) {}
 
   @Post()
@@ -130,6 +132,17 @@ export class EnvelopesController {
         'ENVELOPE.NOT_COMPLETED',
         `The ${path} document exists once the envelope is completed (it is ${envelope.status})`,
       );
-    await sendDocument(reply, document, downloadName(envelope.document_filename, kind), 'attachment');
+    // The tamper fault corrupts what is served, never what is stored: the stated hash stays the real one.
+    const served =
+      this.outbox.faults().tamperDocuments && (kind === 'signed' || kind === 'audit_trail')
+        ? { ...document, bytes: flipLastByte(document.bytes) }
+        : document;
+    await sendDocument(reply, served, downloadName(envelope.document_filename, kind), 'attachment');
   }
+}
+
+function flipLastByte(bytes: Buffer): Buffer {
+  const copy = Buffer.from(bytes);
+  copy[copy.length - 1] ^= 0xff;
+  return copy;
 }

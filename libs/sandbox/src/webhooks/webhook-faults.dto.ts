@@ -22,6 +22,7 @@ export class UpdateWebhookFaultsDto {
   @Max(MAX_FAULT_MS)
   delay_ms?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() deliver_before_response?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() tamper_documents?: boolean;
 }
 
 export class WebhookFaultsView {
@@ -33,6 +34,12 @@ export class WebhookFaultsView {
   @ApiProperty({ description: 'Each attempt waits a random 0..delay_ms first' }) delay_ms!: number;
   @ApiProperty({ description: 'POST /v1/envelopes answers only after its envelope.sent webhook was attempted' })
   deliver_before_response!: boolean;
+  @ApiProperty({
+    description:
+      'Signed PDFs and audit trails are served with one byte changed, under the hash of the real ones ' +
+      '(X-Content-SHA256): a platform whose storage or transport corrupts documents',
+  })
+  tamper_documents!: boolean;
 }
 
 export function toFaultsView(faults: WebhookFaults): WebhookFaultsView {
@@ -43,6 +50,7 @@ export function toFaultsView(faults: WebhookFaults): WebhookFaultsView {
     drop_first_attempt: faults.dropFirstAttempt,
     delay_ms: faults.delayMs,
     deliver_before_response: faults.deliverBeforeResponse,
+    tamper_documents: faults.tamperDocuments,
   };
 }
 
@@ -54,5 +62,6 @@ export function fromFaultsDto(dto: UpdateWebhookFaultsDto): Partial<WebhookFault
     dropFirstAttempt: dto.drop_first_attempt,
     delayMs: dto.delay_ms,
     deliverBeforeResponse: dto.deliver_before_response,
+    tamperDocuments: dto.tamper_documents,
   };
 }
