@@ -228,6 +228,60 @@ describe('ERP API /api/v1', () => {
     });
   });
 
+  describe('what a contract bills and provisions', () => {
+    it('keeps invoice lines (or a plan) and provisioning actions, and shows them back', async () => {
+      const customer = await createCustomer();
+      const billing = { lines: [{ description: 'Setup', quantity: 1, unitPriceCents: 15000, vatRate: 21 }] };
+      const provisioning = [
+        { action: 'access-credentials', params: { plan: 'pro', seats: 5 } },
+        { action: 'warehouse-order', params: { sku: 'KIT-1' } },
+      ];
+      const created = await call<{ billing: unknown; provisioning: unknown }>(
+        'POST',
+        '/api/v1/contracts',
+        newContract(customer.id, { billing, provisioning }),
+      );
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ billing, provisioning });
+      const plan = await call<{ billing: unknown; provisioning: unknown }>(
+        'POST',
+        '/api/v1/contracts',
+        newContract(customer.id, { billing: { plan: 'basic' } }),
+      );
+      expect(plan.body).toMatchObject({ billing: { plan: 'basic' }, provisioning: [] });
+    });
+
+    it.each([
+      [
+        'both lines and a plan',
+        { billing: { plan: 'basic', lines: [{ description: 'x', quantity: 1, unitPriceCents: 1, vatRate: 21 }] } },
+        'billing',
+      ],
+      ['an unknown plan', { billing: { plan: 'platinum' } }, 'billing.plan'],
+      [
+        'a VAT rate with three decimals',
+        { billing: { lines: [{ description: 'x', quantity: 1, unitPriceCents: 1, vatRate: 21.005 }] } },
+        'billing.lines.0.vatRate',
+      ],
+      [
+        'an action twice',
+        { provisioning: [{ action: 'warehouse-order' }, { action: 'warehouse-order' }] },
+        'provisioning',
+      ],
+      ['an action name with spaces', { provisioning: [{ action: 'Make Account' }] }, 'provisioning.0.action'],
+    ])('400 naming the field for %s', async (_case, overrides, field) => {
+      const customer = await createCustomer();
+      const problem = expectProblem(
+        await call('POST', '/api/v1/contracts', newContract(customer.id, overrides)),
+        400,
+        field.startsWith('billing.lines') || field.startsWith('provisioning.0')
+          ? 'REQUEST.INVALID'
+          : 'CONTRACT.INVALID',
+      );
+      expect([...fieldsOf(problem), (problem as { field?: string }).field]).toContain(field);
+    });
+  });
+
   describe('documentation and health', () => {
     it('serves the OpenAPI document: every /api/v1 operation requires the bearer key', async () => {
       const response = await fetch(`${target.url}/docs-json`);

@@ -50,6 +50,7 @@ export interface AppConfig {
   sweeper: { intervalMs: number; graceMs: number };
   documents: DocumentsConfig;
   inbox: { maxAttempts: number };
+  billing: { plans: Record<string, BillingPlan> };
   /** The least signature level by amount: a contract at or above `minAmountCents` (in `currency`) needs `level`. */
   signaturePolicy: SignatureLevelRule[];
   /** `Idempotency-Key` on the ERP API's POSTs: how long a claim is held, and how long a key is remembered. */
@@ -80,6 +81,53 @@ export interface S3Config {
 
 export const DOCUMENT_STORE_KINDS = ['fs', 's3'] as const;
 export type DocumentStoreKind = (typeof DOCUMENT_STORE_KINDS)[number];
+
+/** A catalogue entry a contract can bill instead of listing its lines. */
+export interface BillingPlan {
+  description: string;
+  unitPriceCents: number;
+  vatRate: number;
+}
+
+const DEFAULT_PLANS: Record<string, BillingPlan> = {
+  basic: { description: 'Basic plan, first month', unitPriceCents: 4900, vatRate: 21 },
+  pro: { description: 'Pro plan, first month', unitPriceCents: 19900, vatRate: 21 },
+};
+
+/** `BILLING_PLANS`: a JSON object of plans, `{"basic": {"description", "unitPriceCents", "vatRate"}}`. */
+export function parseBillingPlans(raw: string | undefined, problems: string[]): Record<string, BillingPlan> {
+  if (raw === undefined) return DEFAULT_PLANS;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push('BILLING_PLANS: expected a JSON object of plans');
+    return DEFAULT_PLANS;
+  }
+  const plans: Record<string, BillingPlan> = {};
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    problems.push('BILLING_PLANS: expected a JSON object of plans');
+    return DEFAULT_PLANS;
+  }
+  for (const [key, value] of Object.entries(parsed)) {
+    const plan = value as Partial<BillingPlan>;
+    const valid =
+      /^[a-z0-9][a-z0-9-]{0,49}$/.test(key) &&
+      typeof plan.description === 'string' &&
+      plan.description.length > 0 &&
+      Number.isSafeInteger(plan.unitPriceCents) &&
+      (plan.unitPriceCents ?? -1) >= 0 &&
+      typeof plan.vatRate === 'number' &&
+      plan.vatRate >= 0 &&
+      plan.vatRate <= 100;
+    if (!valid) {
+      problems.push(`BILLING_PLANS: plan "${key}" needs a description, whole unitPriceCents >= 0 and vatRate 0..100`);
+      continue;
+    }
+    plans[key] = { description: plan.description!, unitPriceCents: plan.unitPriceCents!, vatRate: plan.vatRate! };
+  }
+  return plans;
+}
 
 export interface SignatureLevelRule {
   level: 'simple' | 'advanced' | 'qualified';
@@ -192,6 +240,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     documents: readDocumentsConfig(read, problems, resolvedDataDir, cwd),
     inbox: { maxAttempts: read.int('INBOX_MAX_ATTEMPTS', 10, 1, 1000) },
+    billing: { plans: parseBillingPlans(read.string('BILLING_PLANS'), problems) },
     signaturePolicy: parseSignaturePolicy(read.string('SIGNATURE_LEVEL_POLICY') ?? 'advanced@10000 EUR', problems),
     idempotency: {
       lockSeconds: read.int('IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600),

@@ -6,6 +6,8 @@ import {
   IsEmail,
   IsIn,
   IsInt,
+  IsNumber,
+  IsObject,
   IsISO8601,
   IsOptional,
   IsString,
@@ -52,6 +54,53 @@ export class ContractDocumentDto {
   @IsString()
   @Length(8, MAX_DOCUMENT_BASE64_LENGTH)
   contentBase64!: string;
+}
+
+export class BillingLineDto {
+  @ApiProperty({ example: 'Service, first month' }) @IsString() @Length(1, 500) description!: string;
+  @ApiProperty({ example: 1, minimum: 1 }) @IsInt() @Min(1) @Max(1_000_000) quantity!: number;
+  @ApiProperty({ example: 99000, description: 'Integer cents, before VAT' })
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000_000)
+  unitPriceCents!: number;
+  @ApiProperty({ example: 21, description: 'VAT percent (0 to 100, at most two decimals)' })
+  @IsNumber({ maxDecimalPlaces: 2 })
+  @Min(0)
+  @Max(100)
+  vatRate!: number;
+}
+
+export class BillingDto {
+  @ApiPropertyOptional({ type: [BillingLineDto], description: 'What the first invoice bills. Give this or `plan`.' })
+  @IsOptional()
+  @ValidateNested({ each: true })
+  @Type(() => BillingLineDto)
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  lines?: BillingLineDto[];
+
+  @ApiPropertyOptional({ example: 'basic', description: 'A plan of the catalogue (BILLING_PLANS) instead of lines' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 50)
+  plan?: string;
+}
+
+export class ProvisioningActionDto {
+  @ApiProperty({ example: 'access-credentials', description: 'access-credentials, warehouse-order, or one you added' })
+  @Matches(/^[a-z][a-z0-9-]{1,49}$/, { message: 'action must be a lower-case name such as access-credentials' })
+  action!: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { plan: 'pro', seats: 5 },
+    description: 'Sent to the target as given',
+  })
+  @IsOptional()
+  @IsObject()
+  params?: Record<string, unknown>;
 }
 
 export class CreateContractDto {
@@ -109,6 +158,19 @@ export class CreateContractDto {
   @IsOptional()
   @IsIn(SIGNATURE_LEVELS)
   requiredSignatureLevel?: SignatureLevel;
+
+  @ApiPropertyOptional({ type: BillingDto, description: 'What the first invoice bills once the contract is active' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BillingDto)
+  billing?: BillingDto;
+
+  @ApiPropertyOptional({ type: [ProvisioningActionDto], description: 'Run once each when the contract is active' })
+  @IsOptional()
+  @ValidateNested({ each: true })
+  @Type(() => ProvisioningActionDto)
+  @ArrayMaxSize(10)
+  provisioning?: ProvisioningActionDto[];
 }
 
 export class ListContractsQueryDto extends PageQueryDto {
@@ -169,6 +231,8 @@ export class ContractView {
   @ApiProperty({ type: [SignerView] }) signers!: SignerView[];
   @ApiProperty({ nullable: true, type: HoldView }) hold!: HoldView | null;
   @ApiProperty({ nullable: true, type: DocumentRefView }) document!: DocumentRefView | null;
+  @ApiProperty({ nullable: true, type: BillingDto }) billing!: BillingDto | null;
+  @ApiProperty({ type: [ProvisioningActionDto] }) provisioning!: ProvisioningActionDto[];
   @ApiProperty({
     nullable: true,
     type: String,

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/common';
-import { type Money, type SignatureLevel } from '@app/domain';
+import {
+  type BillingLine,
+  type ContractBilling,
+  type Money,
+  type ProvisioningActionSpec,
+  type SignatureLevel,
+} from '@app/domain';
 import { appendToOutbox, OutboxRelay, type OutboxRef } from '@app/event-bus';
 import { SignatureProviderRegistry } from '@app/signature-providers';
 import type { DataSource } from 'typeorm';
@@ -10,6 +16,12 @@ import { ContractsError } from '../contracts.errors';
 import { createLifecycle, normalizeEmail } from '../lifecycle';
 import { lockEnvelope } from './envelope-lock';
 import { requiredSignatureLevel } from './signature-policy';
+
+/** As the API takes it: exactly one of the two is checked in the use case. */
+export interface BillingRequest {
+  lines?: BillingLine[];
+  plan?: string;
+}
 
 export interface RegisterContractCommand {
   customerId: string;
@@ -19,6 +31,8 @@ export interface RegisterContractCommand {
   signers: { email: string; name: string }[];
   amount: Money;
   requiredSignatureLevel?: SignatureLevel;
+  billing?: BillingRequest;
+  provisioning?: { action: string; params?: Record<string, unknown> }[];
   /** Set when SignBridge sent the envelope itself: the instant it did, the document and the signing links. */
   sent?: { at: Date; document: { filename: string; sha256: string }; signingUrls: Record<string, string> };
 }
@@ -41,6 +55,8 @@ export class RegisterContractUseCase {
     if (new Set(emails).size !== emails.length) {
       throw new ContractsError('CONTRACT.INVALID', 'Two signers share one e-mail address', { field: 'signers' });
     }
+    const billing = this.validBilling(command.billing);
+    const provisioning = validProvisioning(command.provisioning ?? []);
     const contractId = randomUUID();
     const requiredLevel = requiredSignatureLevel(
       command.amount,
@@ -67,8 +83,8 @@ export class RegisterContractUseCase {
       });
       const inserted: unknown[] = await em.query(
         `INSERT INTO contracts (id, customer_id, provider, envelope_id, title, currency, amount_cents, required_level, status, lifecycle,
-                                document_filename, document_sha256, signing_urls)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                document_filename, document_sha256, signing_urls, billing, provisioning)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (provider, envelope_id) DO NOTHING RETURNING id`,
         [
           contractId,
@@ -84,6 +100,8 @@ export class RegisterContractUseCase {
           command.sent?.document.filename ?? null,
           command.sent?.document.sha256 ?? null,
           JSON.stringify(command.sent?.signingUrls ?? {}),
+          billing === null ? null : JSON.stringify(billing),
+          JSON.stringify(provisioning),
         ],
       );
       if (inserted.length === 0) {
@@ -119,4 +137,38 @@ export class RegisterContractUseCase {
     await this.relay.dispatchOrLeaveForSweeper(emitted);
     return contractId;
   }
+
+  /** Exactly one of lines or a plan of the catalogue; the plan is resolved into lines when the invoice is issued. */
+  private validBilling(billing: BillingRequest | undefined): ContractBilling | null {
+    if (!billing) return null;
+    const { lines, plan } = billing;
+    if ((lines === undefined) === (plan === undefined)) {
+      throw new ContractsError('CONTRACT.INVALID', 'billing needs exactly one of lines or plan', { field: 'billing' });
+    }
+    if (plan !== undefined && !(plan in this.config.billing.plans)) {
+      const known = Object.keys(this.config.billing.plans).join(', ') || 'none';
+      throw new ContractsError('CONTRACT.INVALID', `Unknown plan "${plan}" (the catalogue has ${known})`, {
+        field: 'billing.plan',
+      });
+    }
+    return lines !== undefined ? { lines } : { plan: plan as string };
+  }
+}
+
+const MAX_PARAMS_BYTES = 8 * 1024;
+
+function validProvisioning(actions: { action: string; params?: Record<string, unknown> }[]): ProvisioningActionSpec[] {
+  const names = actions.map((a) => a.action);
+  if (new Set(names).size !== names.length) {
+    throw new ContractsError('CONTRACT.INVALID', 'Each provisioning action may appear once', { field: 'provisioning' });
+  }
+  return actions.map((a) => {
+    const params = a.params ?? {};
+    if (JSON.stringify(params).length > MAX_PARAMS_BYTES) {
+      throw new ContractsError('CONTRACT.INVALID', `provisioning params of ${a.action} exceed 8 KB`, {
+        field: 'provisioning',
+      });
+    }
+    return { action: a.action, params };
+  });
 }

@@ -7,7 +7,7 @@ import { SignatureProviderRegistry } from '@app/signature-providers';
 import type { DataSource } from 'typeorm';
 import { ContractsError } from '../contracts.errors';
 import { normalizeEmail } from '../lifecycle';
-import { RegisterContractUseCase } from './register-contract.usecase';
+import { RegisterContractUseCase, type RegisterContractCommand } from './register-contract.usecase';
 import { requiredSignatureLevel } from './signature-policy';
 
 export interface SendContractCommand {
@@ -19,6 +19,8 @@ export interface SendContractCommand {
   amount: Money;
   requiredSignatureLevel?: SignatureLevel;
   expiresAt?: Date;
+  billing?: RegisterContractCommand['billing'];
+  provisioning?: RegisterContractCommand['provisioning'];
   /** The caller's Idempotency-Key, scoped to its API key: a retry reaches the same envelope at the platform. */
   idempotency?: { principalId: string; key: string };
 }
@@ -90,6 +92,8 @@ export class SendContractForSignatureUseCase {
         signers: command.signers,
         amount: command.amount,
         requiredSignatureLevel: requiredLevel,
+        billing: command.billing,
+        provisioning: command.provisioning,
         sent: {
           at: sentAt,
           document: { filename: command.document.filename, sha256: sha256(pdf) },

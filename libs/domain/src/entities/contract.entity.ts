@@ -2,6 +2,21 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
 import type { SignatureLevel } from '../signature-level';
 import { bigintCents } from './transformers';
 
+export interface BillingLine {
+  description: string;
+  quantity: number;
+  unitPriceCents: number;
+  /** Percent, e.g. 21 or 10.5. */
+  vatRate: number;
+}
+
+export type ContractBilling = { lines: BillingLine[] } | { plan: string };
+
+export interface ProvisioningActionSpec {
+  action: string;
+  params: Record<string, unknown>;
+}
+
 /**
  * The lifecycle's facts and emitted milestones are stored as one JSON document beside the derived
  * `status`, which is a column so it can be filtered and indexed. Shape: see libs/contracts lifecycle.
@@ -47,6 +62,13 @@ export class ContractEntity {
   /** Signer e-mail → signing link, for contracts SignBridge sent itself. */
   @Column({ name: 'signing_urls', type: 'jsonb', default: {} })
   signingUrls!: Record<string, string>;
+
+  /** What the first invoice bills: `{lines}` or `{plan}`; null: nothing. */
+  @Column({ type: 'jsonb', nullable: true })
+  billing!: ContractBilling | null;
+
+  @Column({ type: 'jsonb', default: [] })
+  provisioning!: ProvisioningActionSpec[];
 
   @Column({ name: 'void_requested_at', type: 'timestamptz', nullable: true })
   voidRequestedAt!: Date | null;

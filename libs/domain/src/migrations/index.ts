@@ -4,6 +4,7 @@ import { ContractSending1764300000001 } from './1764300000001-contract-sending';
 import { AuditLog1764400000000 } from './1764400000000-audit-log';
 import { Immutability1764400000002 } from './1764400000002-immutability';
 import { SignatureEvidence1764500000000 } from './1764500000000-signature-evidence';
+import { ContractBilling1764600000000 } from './1764600000000-contract-billing';
 import { Documents1764400000001 } from './1764400000001-documents';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Documents1764400000001,
   Immutability1764400000002,
   SignatureEvidence1764500000000,
+  ContractBilling1764600000000,
 ];
