@@ -109,7 +109,9 @@ describe('evidence archive and activation gate, through the sandbox platform', (
       `/api/v1/contracts/${contract.id}/documents`,
     );
     const byKind = Object.fromEntries(documents.body.items.map((d) => [d.kind, d]));
-    expect(Object.keys(byKind).sort()).toEqual(['evidence', 'signed']);
+    expect(Object.keys(byKind).sort()).toEqual(['evidence', 'original', 'signed']);
+    expect(byKind.original.sha256).toBe(contract.document?.sha256);
+    expect(byKind.original.sha256).toBe(envelope.body.documents.original.sha256);
     expect(byKind.signed.sha256).toBe(envelope.body.documents.signed.sha256);
     expect(byKind.evidence.sha256).toBe(envelope.body.documents.audit_trail.sha256);
     for (const document of documents.body.items) {
@@ -258,7 +260,7 @@ describe('evidence archive and activation gate, through the sandbox platform', (
       const rows: { kind: string }[] = await db.query(`SELECT kind FROM documents WHERE contract_id = $1`, [
         contract.id,
       ]);
-      expect(rows.map((r) => r.kind).sort()).toEqual(['evidence', 'signed']);
+      expect(rows.map((r) => r.kind).sort()).toEqual(['evidence', 'original', 'signed']);
       const archived: unknown[] = await db.query(
         `SELECT 1 FROM outbox WHERE aggregate_id = $1 AND type = 'DocumentsArchived'`,
         [contract.id],

@@ -52,6 +52,8 @@ export interface SignatureProvider {
   readonly servesDocuments: boolean;
   createEnvelope(request: CreateEnvelopeRequest): Promise<EnvelopeSummary>;
   getEnvelope(envelopeId: string): Promise<EnvelopeSummary>;
+  /** The document as the platform holds it before signing: compare with what was sent. */
+  downloadOriginalDocument(envelopeId: string): Promise<ProviderDocument>;
   downloadSignedDocument(envelopeId: string): Promise<ProviderDocument>;
   /** The platform's evidence document (audit trail). */
   downloadEvidence(envelopeId: string): Promise<ProviderDocument>;

@@ -61,9 +61,12 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
     const provider = this.providers.get(contract.provider);
     let signed: ProviderDocument;
     let evidence: ProviderDocument;
+    // What SignBridge sent itself is archived too, and must be what the platform had signed.
+    let original: ProviderDocument | undefined;
     try {
       signed = await provider.downloadSignedDocument(contract.envelope_id);
       evidence = await provider.downloadEvidence(contract.envelope_id);
+      if (contract.document_sha256) original = await provider.downloadOriginalDocument(contract.envelope_id);
     } catch (error) {
       if (error instanceof ProviderError && error.code === 'PROVIDER.ENVELOPE_NOT_FOUND') {
         return this.reject(em, event, 'EVIDENCE.UNAVAILABLE', error.message);
@@ -81,7 +84,13 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
         return this.reject(em, event, 'EVIDENCE.HASH_MISMATCH', detail);
       }
     }
+    if (original && original.sha256 !== contract.document_sha256) {
+      const detail = `original: SignBridge sent SHA-256 ${contract.document_sha256}, the platform holds ${original.sha256}`;
+      this.logger.warn(`contract ${contract.id}: ${detail}`);
+      return this.reject(em, event, 'EVIDENCE.HASH_MISMATCH', detail);
+    }
 
+    if (original) await this.store(em, contract, 'original', original);
     await this.store(em, contract, 'signed', signed);
     await this.store(em, contract, 'evidence', evidence);
     let signers = 0;

@@ -51,6 +51,10 @@ export class SandboxSignatureProvider implements SignatureProvider {
     return toSummary(await readJson(response));
   }
 
+  downloadOriginalDocument(envelopeId: string): Promise<ProviderDocument> {
+    return this.download(envelopeId, 'original');
+  }
+
   downloadSignedDocument(envelopeId: string): Promise<ProviderDocument> {
     return this.download(envelopeId, 'signed');
   }
@@ -59,7 +63,7 @@ export class SandboxSignatureProvider implements SignatureProvider {
     return this.download(envelopeId, 'audit-trail');
   }
 
-  private async download(envelopeId: string, kind: 'signed' | 'audit-trail'): Promise<ProviderDocument> {
+  private async download(envelopeId: string, kind: 'original' | 'signed' | 'audit-trail'): Promise<ProviderDocument> {
     const response = await this.call('GET', `/v1/envelopes/${encodeURIComponent(envelopeId)}/documents/${kind}`);
     const content = Buffer.from(await response.arrayBuffer());
     const stated = response.headers.get('x-content-sha256');
