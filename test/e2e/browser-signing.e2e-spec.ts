@@ -1,16 +1,11 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createCustomer } from '../support/scenario';
+import { sendContract } from '../support/scenario';
 import { samplePdfBase64, startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { api, startTestApp, waitForStatus, type TestApp } from '../support/test-app';
 
 // Debian's Chromium (.ci/run installs it); Playwright never downloads a browser of its own here.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-interface SentContract {
-  id: string;
-  signers: { email: string; signingUrl: string }[];
-}
 
 /** A person in a real browser: open the link from the invitation, get the code from the mailbox, sign or decline. */
 describe('signing in a browser', () => {
@@ -51,23 +46,14 @@ describe('signing in a browser', () => {
     await sandbox?.close();
   });
 
-  async function sendContract(level: 'simple' | 'advanced'): Promise<{ customerId: string; contract: SentContract }> {
-    const customerId = await createCustomer(app.url);
-    const response = await api<SentContract>(app.url, 'POST', '/api/v1/contracts', {
-      customerId,
-      provider: 'sandbox',
-      title: 'Browser agreement',
-      document: { filename: 'browser.pdf', contentBase64: await samplePdfBase64('Browser agreement', 2) },
-      signers: [{ email: `browser-${customerId.slice(0, 8)}@example.test`, name: 'Ana Browser' }],
-      amount: { currency: 'EUR', amountCents: 250000 },
-      requiredSignatureLevel: level,
-    });
-    expect(response.status).toBe(201);
-    return { customerId, contract: response.body };
+  async function send(level: 'simple' | 'advanced') {
+    const sent = await sendContract(app.url, { level, amountCents: 250_000, pdf: await samplePdfBase64('Browser', 2) });
+    expect(sent.status).toBe(201);
+    return sent;
   }
 
   it('signs with the one-time code from the mailbox page, and the customer turns active', async () => {
-    const { customerId, contract } = await sendContract('advanced');
+    const { customerId, contract } = await send('advanced');
     const [signer] = contract.signers;
 
     await page.goto(signer.signingUrl);
@@ -95,7 +81,7 @@ describe('signing in a browser', () => {
   });
 
   it('declines, and the customer stays pending', async () => {
-    const { customerId, contract } = await sendContract('simple');
+    const { customerId, contract } = await send('simple');
     await page.goto(contract.signers[0].signingUrl);
     await page.fill('#decline-reason', 'The price is wrong');
     await page.click('#decline');

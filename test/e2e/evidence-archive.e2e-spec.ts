@@ -1,19 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { createCustomer } from '../support/scenario';
+import { sendContract, type SentContract } from '../support/scenario';
 import { samplePdfBase64, signOnPage, startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { api, eventually, startTestApp, TEST_ADMIN_KEY, waitForStatus, type TestApp } from '../support/test-app';
 import { TcpProxy } from '../support/tcp-proxy';
 import { connectTestDatabase } from '../support/test-db';
 
-interface Sent {
-  id: string;
-  customerId: string;
-  envelopeId: string;
-  requiredSignatureLevel: string;
-  document: { sha256: string } | null;
-  signers: { email: string; signingUrl: string }[];
-}
 interface DocumentView {
   id: string;
   kind: string;
@@ -62,27 +54,14 @@ describe('evidence archive and activation gate, through the sandbox platform', (
 
   async function send(
     target: TestApp,
-    options: { signers?: number; level?: string; amountCents?: number } = {},
-  ): Promise<Sent> {
-    const customerId = await createCustomer(target.url);
-    const tag = customerId.slice(0, 8);
-    const response = await api<Sent>(target.url, 'POST', '/api/v1/contracts', {
-      customerId,
-      provider: 'sandbox',
-      title: `Evidence ${tag}`,
-      document: { filename: 'evidence.pdf', contentBase64: pdf },
-      signers: Array.from({ length: options.signers ?? 1 }, (_, i) => ({
-        email: `ev${i}-${tag}@example.test`,
-        name: `Signer ${i}`,
-      })),
-      amount: { currency: 'EUR', amountCents: options.amountCents ?? 50_000 },
-      ...(options.level ? { requiredSignatureLevel: options.level } : {}),
-    });
-    expect(response.status).toBe(201);
-    return { ...response.body, customerId };
+    options: { signers?: number; level?: 'simple' | 'advanced'; amountCents?: number } = {},
+  ): Promise<SentContract & { customerId: string }> {
+    const sent = await sendContract(target.url, { ...options, amountCents: options.amountCents ?? 50_000, pdf });
+    expect(sent.status).toBe(201);
+    return { ...sent.contract, customerId: sent.customerId };
   }
 
-  const simulateSign = (contract: Sent, level?: string) =>
+  const simulateSign = (contract: SentContract, level?: string) =>
     Promise.all(
       contract.signers.map((s) =>
         sandbox.api('POST', `/v1/envelopes/${contract.envelopeId}/simulate`, {

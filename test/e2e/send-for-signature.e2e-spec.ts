@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
 import type { DataSource } from 'typeorm';
-import { createCustomer } from '../support/scenario';
+import { createCustomer, sendContract, type SentContract } from '../support/scenario';
 import { mailbox, samplePdfBase64, signOnPage, startTestSandbox, type TestSandbox } from '../support/sandbox';
 import {
   api,
@@ -13,15 +13,6 @@ import {
   type TestApp,
 } from '../support/test-app';
 import { connectTestDatabase } from '../support/test-db';
-
-interface SentContract {
-  id: string;
-  status: string;
-  envelopeId: string;
-  signers: { email: string; name: string; signingUrl: string | null }[];
-  document: { filename: string; sha256: string } | null;
-  voidRequestedAt: string | null;
-}
 
 interface Delivery {
   id: string;
@@ -52,29 +43,8 @@ describe('sending a contract for signature through the sandbox platform', () => 
     await db.destroy();
   });
 
-  async function send(
-    level: 'simple' | 'advanced' | 'qualified',
-    signers = 1,
-    headers: Record<string, string> = {},
-  ): Promise<{ customerId: string; status: number; contract: SentContract }> {
-    const customerId = await createCustomer(app.url);
-    const tag = customerId.slice(0, 8);
-    const body = {
-      customerId,
-      provider: 'sandbox',
-      title: `Service agreement ${tag}`,
-      document: { filename: 'agreement.pdf', contentBase64: pdf },
-      signers: Array.from({ length: signers }, (_, i) => ({ email: `s${i}-${tag}@example.test`, name: `Signer ${i}` })),
-      amount: { currency: 'EUR', amountCents: 99000 },
-      requiredSignatureLevel: level,
-    };
-    const response = await fetch(`${app.url}/api/v1/contracts`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-    });
-    return { customerId, status: response.status, contract: (await response.json()) as SentContract };
-  }
+  const send = (level: 'simple' | 'advanced' | 'qualified', signers = 1, headers: Record<string, string> = {}) =>
+    sendContract(app.url, { level, signers, headers, pdf });
 
   it('creates the envelope, answers with its id and a signing link per signer, and activates the customer once signed', async () => {
     const { customerId, status, contract } = await send('advanced', 2);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { samplePdfBase64, type TestSandbox } from './sandbox';
-import { api } from './test-app';
+import { api, TEST_ADMIN_KEY } from './test-app';
 
 export interface Party {
   customerId: string;
@@ -99,4 +99,60 @@ export async function signedEnvelope(
     if (signed.status !== 200) throw new Error(`sandbox sign: ${signed.status} ${JSON.stringify(signed.body)}`);
   }
   return created.body.id;
+}
+
+export interface SentContract {
+  id: string;
+  status: string;
+  envelopeId: string;
+  requiredSignatureLevel: string;
+  document: { filename: string; sha256: string } | null;
+  signers: { email: string; name: string; signingUrl: string }[];
+  voidRequestedAt: string | null;
+}
+
+export interface SendOptions {
+  signers?: number;
+  level?: 'simple' | 'advanced' | 'qualified';
+  amountCents?: number;
+  /** Base64 PDF; a fresh one-page sample by default. */
+  pdf?: string;
+  headers?: Record<string, string>;
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * A fresh customer and a contract sent for signature through SignBridge (POST /api/v1/contracts with a
+ * document). Returns the HTTP status with the body, so a test can also assert on refusals.
+ */
+export async function sendContract(
+  url: string,
+  options: SendOptions = {},
+): Promise<{ status: number; headers: Headers; customerId: string; contract: SentContract }> {
+  const customerId = await createCustomer(url);
+  const tag = customerId.slice(0, 8);
+  const body = {
+    customerId,
+    provider: 'sandbox',
+    title: `Agreement ${tag}`,
+    document: { filename: 'agreement.pdf', contentBase64: options.pdf ?? (await samplePdfBase64('Agreement', 1)) },
+    signers: Array.from({ length: options.signers ?? 1 }, (_, i) => ({
+      email: `s${i}-${tag}@example.test`,
+      name: `Signer ${i}`,
+    })),
+    amount: { currency: 'EUR', amountCents: options.amountCents ?? 99_000 },
+    ...(options.level ? { requiredSignatureLevel: options.level } : {}),
+    ...options.extra,
+  };
+  const response = await fetch(`${url}/api/v1/contracts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json', ...options.headers },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    customerId,
+    contract: (await response.json()) as SentContract,
+  };
 }
