@@ -47,7 +47,12 @@ export interface AppConfig {
     };
   };
   adminApiKey?: string;
-  sweeper: { intervalMs: number; graceMs: number };
+  sweeper: {
+    intervalMs: number;
+    graceMs: number;
+    /** A subscriber still without its receipt this long after dispatch is dispatched again (its job gave up). */
+    retryAfterMs: number;
+  };
   documents: DocumentsConfig;
   inbox: { maxAttempts: number };
   billing: { plans: Record<string, BillingPlan> };
@@ -237,6 +242,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sweeper: {
       intervalMs: read.int('SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
       graceMs: read.int('SWEEP_GRACE_MS', 30_000, 0, 86_400_000),
+      retryAfterMs: read.int('SUBSCRIBER_RETRY_AFTER_MS', 600_000, 1000, 86_400_000),
     },
     documents: readDocumentsConfig(read, problems, resolvedDataDir, cwd),
     inbox: { maxAttempts: read.int('INBOX_MAX_ATTEMPTS', 10, 1, 1000) },

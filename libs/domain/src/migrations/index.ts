@@ -5,6 +5,7 @@ import { AuditLog1764400000000 } from './1764400000000-audit-log';
 import { Immutability1764400000002 } from './1764400000002-immutability';
 import { SignatureEvidence1764500000000 } from './1764500000000-signature-evidence';
 import { ContractBilling1764600000000 } from './1764600000000-contract-billing';
+import { OutboxSettled1764600000001 } from './1764600000001-outbox-settled';
 import { Documents1764400000001 } from './1764400000001-documents';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Immutability1764400000002,
   SignatureEvidence1764500000000,
   ContractBilling1764600000000,
+  OutboxSettled1764600000001,
 ];

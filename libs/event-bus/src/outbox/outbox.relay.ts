@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '@app/common';
 import type { DataSource } from 'typeorm';
 import { outboxJobId, type JobSpec } from '../jobs';
 import { QUEUE_DRIVER, type QueueDriver } from '../queue/queue-driver';
@@ -19,10 +20,12 @@ export class OutboxRelay implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(QUEUE_DRIVER) private readonly queue: QueueDriver,
     private readonly sweeper: Sweeper,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
     this.sweeper.register('outbox', (olderThanMs) => this.sweep(olderThanMs));
+    this.sweeper.register('unfinished subscriber', () => this.retryUnfinished(this.config.sweeper.retryAfterMs));
   }
 
   async dispatch(events: readonly OutboxRef[]): Promise<void> {
@@ -50,6 +53,52 @@ export class OutboxRelay implements OnModuleInit {
     );
     await this.dispatch(rows);
     return rows.length;
+  }
+
+  /**
+   * Dispatched events whose subscribers have not all got their receipt `afterMs` after dispatch: a job that
+   * ran out of attempts (a platform down longer than the queue's backoff), or was lost with a Redis that kept
+   * nothing. The missing subscribers are dispatched again (exactly once still holds: the receipt decides);
+   * complete events are marked settled and never looked at again.
+   */
+  async retryUnfinished(afterMs: number): Promise<number> {
+    const rows: { id: string; type: string; done: string[] }[] = await this.dataSource.query(
+      `SELECT o.id, o.type, coalesce(array_agg(r.subscriber) FILTER (WHERE r.subscriber IS NOT NULL), '{}') AS done
+         FROM (SELECT id, type FROM outbox
+                WHERE settled_at IS NULL AND dispatched_at < now() - make_interval(secs => $1::double precision / 1000)
+                ORDER BY dispatched_at LIMIT 5000) o
+         LEFT JOIN subscriber_receipts r ON r.event_id = o.id
+        GROUP BY o.id, o.type`,
+      [afterMs],
+    );
+    const settled: string[] = [];
+    const retried: string[] = [];
+    const jobs: JobSpec[] = [];
+    for (const row of rows) {
+      const missing = subscribersOf(row.type).filter((s) => !row.done.includes(s));
+      if (missing.length === 0) {
+        settled.push(row.id);
+        continue;
+      }
+      retried.push(row.id);
+      for (const subscriber of missing) {
+        jobs.push({
+          name: 'outbox.deliver',
+          id: outboxJobId(row.id, subscriber),
+          data: { eventId: row.id, subscriber },
+        });
+      }
+    }
+    if (jobs.length > 0) {
+      await this.queue.enqueue(jobs);
+      this.logger.warn(`dispatched again, no receipt after ${afterMs} ms: ${jobs.map((j) => j.id).join(', ')}`);
+      // Looked at again only after another full wait.
+      await this.dataSource.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [retried]);
+    }
+    if (settled.length > 0) {
+      await this.dataSource.query(`UPDATE outbox SET settled_at = now() WHERE id = ANY($1::uuid[])`, [settled]);
+    }
+    return jobs.length;
   }
 
   /** For the hot path: a failure here is not the caller's failure, the sweeper owns the retry. */
