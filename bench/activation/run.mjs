@@ -1,0 +1,338 @@
+// Activation benchmark: contracts signed through the sandbox platform at a steady rate; for each, the time from
+// the `envelope.completed` webhook's arrival at SignBridge to its first invoice issued and every provisioning
+// action done. Compared with the issue's targets: p50 < 100 ms and p99 < 500 ms at 100 contracts/s.
+//
+//   npm run bench:activation                      # build, then 1,000 contracts at 100/s
+//   BENCH_CONTRACTS=300 BENCH_RATE=50 node bench/activation/run.mjs
+//
+// Env: BENCH_CONTRACTS (default 1000), BENCH_RATE (contracts/s, default 100), BENCH_QUEUE (in-process | redis,
+// default in-process: the zero-set-up mode), BENCH_DATABASE_URL (a server; a fresh database is made on it),
+// BENCH_REDIS_URL.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const RESULTS_DIR = path.join(ROOT, 'bench/results');
+const CONTRACTS = Number(process.env.BENCH_CONTRACTS ?? 1000);
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const QUEUE = process.env.BENCH_QUEUE ?? 'in-process';
+const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TARGETS = { p50Ms: 100, p99Ms: 500, rate: 100 };
+const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
+const SIGNBRIDGE_PORT = 4301;
+const SANDBOX_PORT = 4302;
+const ADMIN_KEY = `sb_bench_${randomBytes(16).toString('hex')}`;
+const SANDBOX_KEY = `sbx_bench_${randomBytes(16).toString('hex')}`;
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+
+const children = [];
+const database = `signbridge_bench_activation_${randomBytes(3).toString('hex')}`;
+const databaseUrl = (() => {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+})();
+
+async function main() {
+  if (!Number.isInteger(CONTRACTS) || CONTRACTS < 10) fail('BENCH_CONTRACTS must be a whole number >= 10');
+  if (!(RATE > 0)) fail('BENCH_RATE must be > 0');
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signbridge-bench-'));
+  await admin(`CREATE DATABASE "${database}"`);
+  const targets = await startTargets();
+  try {
+    start('sandbox', 'dist/apps/sandbox/src/main.js', {
+      SANDBOX_PORT: String(SANDBOX_PORT),
+      SANDBOX_DATABASE_URL: databaseUrl,
+      SANDBOX_DB_SCHEMA: 'sandbox',
+      SANDBOX_API_KEY: SANDBOX_KEY,
+      SANDBOX_WEBHOOK_SECRET: SECRET,
+      SANDBOX_WEBHOOK_RETRY_SCHEDULE: '1s,2s,5s,10s',
+      SANDBOX_WEBHOOK_CONCURRENCY: '64',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    });
+    start('signbridge', 'dist/apps/api/src/main.js', {
+      PORT: String(SIGNBRIDGE_PORT),
+      DATABASE_URL: databaseUrl,
+      ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: `bench-${randomBytes(4).toString('hex')}` } : {}),
+      SANDBOX_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
+      SANDBOX_API_KEY: SANDBOX_KEY,
+      SANDBOX_WEBHOOK_SECRETS: SECRET,
+      SIGNBRIDGE_ADMIN_API_KEY: ADMIN_KEY,
+      PROVISIONING_ACCESS_CREDENTIALS_URL: targets.url,
+      PROVISIONING_WAREHOUSE_ORDER_URL: targets.url,
+      PROVISIONING_SECRET: 'bench-provisioning-secret-0123456789',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    });
+    await healthy(SANDBOX_PORT);
+    await healthy(SIGNBRIDGE_PORT);
+
+    process.stdout.write(`sending ${CONTRACTS} contracts for signature (setup, not measured)...\n`);
+    const contracts = await sendAll(await samplePdf());
+    await waitUntil(
+      async () => (await count(`SELECT count(*) FROM contracts WHERE status = 'delivered'`)) === CONTRACTS,
+      120_000,
+      'every contract delivered',
+    );
+
+    process.stdout.write(`signing ${CONTRACTS} contracts at ${RATE}/s...\n`);
+    const startedAt = Date.now();
+    const lateness = await signAtRate(contracts);
+    const signedAt = Date.now();
+    await waitUntil(async () => (await done()) === CONTRACTS, 300_000, 'every contract invoiced and provisioned');
+    const report = await measure(startedAt, signedAt, lateness, targets.calls());
+    const file = path.join(RESULTS_DIR, `activation-${STAMP}.json`);
+    writeFileSync(file, JSON.stringify(report, null, 2));
+    process.stdout.write(`${render(report)}\nraw: ${path.relative(ROOT, file)}\n`);
+  } finally {
+    await stopAll();
+    targets.close();
+    await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+  }
+}
+
+/** The company's service platform and warehouse: answer at once, as a fast target would. */
+async function startTargets() {
+  let calls = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      calls += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: `ref_${calls}`, accountId: `acct_${calls}`, orderNumber: `WO-${calls}` }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, calls: () => calls, close: () => server.close() };
+}
+
+async function sendAll(pdf) {
+  const contracts = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < CONTRACTS) {
+      const i = next++;
+      const customer = await call(SIGNBRIDGE_PORT, 'POST', '/api/v1/customers', {
+        externalRef: `bench-${STAMP}-${i}`,
+        name: `Bench customer ${i}`,
+        email: `bench-${i}@example.test`,
+        taxId: `B${String(10_000_000 + i)}`,
+        address: { line1: `Calle Mayor ${i}`, city: 'Madrid', postalCode: '28001', country: 'ES' },
+      });
+      const contract = await call(SIGNBRIDGE_PORT, 'POST', '/api/v1/contracts', {
+        customerId: customer.id,
+        provider: 'sandbox',
+        title: `Bench agreement ${i}`,
+        document: { filename: 'bench.pdf', contentBase64: pdf },
+        signers: [{ email: `signer-${i}@example.test`, name: `Signer ${i}` }],
+        amount: { currency: 'EUR', amountCents: 120_000 },
+        billing: { lines: [{ description: 'Service, first month', quantity: 1, unitPriceCents: 99_000, vatRate: 21 }] },
+        provisioning: [
+          { action: 'access-credentials', params: { plan: 'pro' } },
+          { action: 'warehouse-order', params: { sku: 'KIT-1' } },
+        ],
+      });
+      contracts[i] = contract;
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return contracts;
+}
+
+/** One contract every 1/RATE s, on a fixed schedule (not "as fast as the last answer"); returns how late each went. */
+async function signAtRate(contracts) {
+  const interval = 1000 / RATE;
+  const start = performance.now();
+  const inFlight = [];
+  const lateness = [];
+  for (let i = 0; i < contracts.length; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    lateness.push(Math.max(0, performance.now() - due));
+    inFlight.push(
+      call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contracts[i].envelopeId}/simulate`, { action: 'sign' }, SANDBOX_KEY),
+    );
+  }
+  await Promise.all(inFlight);
+  return lateness;
+}
+
+/** Contracts with their first invoice issued and every provisioning run succeeded. */
+async function done() {
+  return count(`
+    SELECT count(*) FROM contracts c
+     WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.contract_id = c.id AND i.kind = 'invoice')
+       AND NOT EXISTS (SELECT 1 FROM provisioning_orders p WHERE p.contract_id = c.id AND p.status <> 'succeeded')
+       AND (SELECT count(*) FROM provisioning_orders p WHERE p.contract_id = c.id) = 2`);
+}
+
+async function measure(startedAt, signedAt, lateness, targetCalls) {
+  const rows = await query(`
+    SELECT c.id,
+           (SELECT min(e.received_at) FROM inbound_events e
+             WHERE e.envelope_id = c.envelope_id AND e.provider_type = 'envelope.completed') AS completed_at,
+           (SELECT i.created_at FROM invoices i WHERE i.contract_id = c.id AND i.kind = 'invoice') AS invoiced_at,
+           (SELECT max(p.completed_at) FROM provisioning_orders p WHERE p.contract_id = c.id) AS provisioned_at
+      FROM contracts c`);
+  const latencies = rows
+    .map((r) => Math.max(r.invoiced_at.getTime(), r.provisioned_at.getTime()) - r.completed_at.getTime())
+    .sort((a, b) => a - b);
+  const invoiceOnly = rows.map((r) => r.invoiced_at.getTime() - r.completed_at.getTime()).sort((a, b) => a - b);
+  const lastDone = Math.max(...rows.map((r) => Math.max(r.invoiced_at.getTime(), r.provisioned_at.getTime())));
+  const firstCompleted = Math.min(...rows.map((r) => r.completed_at.getTime()));
+  const p = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const sustained = CONTRACTS / ((lastDone - firstCompleted) / 1000);
+  return {
+    when: new Date().toISOString(),
+    contracts: CONTRACTS,
+    queue: QUEUE,
+    offeredRate: RATE,
+    achievedSigningRate: CONTRACTS / ((signedAt - startedAt) / 1000),
+    signingLatenessP99Ms: p(
+      [...lateness].sort((a, b) => a - b),
+      0.99,
+    ),
+    sustainedRate: sustained,
+    latencyMs: { p50: p(latencies, 0.5), p90: p(latencies, 0.9), p99: p(latencies, 0.99), max: latencies.at(-1) },
+    invoiceLatencyMs: { p50: p(invoiceOnly, 0.5), p99: p(invoiceOnly, 0.99) },
+    provisioningCalls: targetCalls,
+    targets: TARGETS,
+    ratios: {
+      p50OfTarget: p(latencies, 0.5) / TARGETS.p50Ms,
+      p99OfTarget: p(latencies, 0.99) / TARGETS.p99Ms,
+      rateOfTarget: sustained / TARGETS.rate,
+    },
+    machine: { cpus: os.cpus().length, node: process.version },
+  };
+}
+
+function render(r) {
+  const f = (n) => (typeof n === 'number' ? n.toFixed(n < 10 ? 2 : 0) : String(n));
+  return [
+    `| measure | result | target | ratio |`,
+    `| --- | --- | --- | --- |`,
+    `| p50, completed → invoiced and provisioned | ${f(r.latencyMs.p50)} ms | < ${r.targets.p50Ms} ms | ${f(r.ratios.p50OfTarget)} |`,
+    `| p99 | ${f(r.latencyMs.p99)} ms | < ${r.targets.p99Ms} ms | ${f(r.ratios.p99OfTarget)} |`,
+    `| sustained rate | ${f(r.sustainedRate)} contracts/s | ${r.targets.rate}/s offered ${r.offeredRate}/s | ${f(r.ratios.rateOfTarget)} |`,
+    `| p90 / max | ${f(r.latencyMs.p90)} / ${f(r.latencyMs.max)} ms | | |`,
+    `| invoice alone p50 / p99 | ${f(r.invoiceLatencyMs.p50)} / ${f(r.invoiceLatencyMs.p99)} ms | | |`,
+  ].join('\n');
+}
+
+function start(name, script, env) {
+  const log = openSync(path.join(RESULTS_DIR, `activation-${STAMP}-${name}.log`), 'a');
+  const child = spawn(process.execPath, [path.join(ROOT, script)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', log, log],
+  });
+  child.on('exit', (code, signal) => {
+    if (!child.stopping) process.stderr.write(`${name} exited (${signal ?? code}); see bench/results\n`);
+  });
+  children.push(child);
+}
+
+async function stopAll() {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.stopping = true;
+          child.once('exit', resolve);
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+        }),
+    ),
+  );
+}
+
+async function call(port, method, pathname, body, key = ADMIN_KEY) {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`http://127.0.0.1:${port}${pathname}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (response.ok) return text ? JSON.parse(text) : undefined;
+    if (attempt >= 3 || response.status < 500) fail(`${method} ${pathname}: ${response.status} ${text.slice(0, 300)}`);
+  }
+}
+
+async function healthy(port) {
+  await waitUntil(
+    async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok === true,
+    60_000,
+    `:${port}/health`,
+  );
+}
+
+async function waitUntil(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) fail(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+async function query(sql) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function count(sql) {
+  return Number((await query(sql))[0].count);
+}
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function samplePdf() {
+  const pdf = await PDFDocument.create();
+  const page = pdf.addPage([595, 842]);
+  page.drawText('Bench agreement', { x: 56, y: 770, size: 18, font: await pdf.embedFont(StandardFonts.Helvetica) });
+  return Buffer.from(await pdf.save()).toString('base64');
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function fail(message) {
+  process.stderr.write(`bench:activation: ${message}\n`);
+  throw new Error(message);
+}
+
+main().then(
+  () => process.exit(0),
+  async (error) => {
+    process.stderr.write(`${error.stack ?? error}\n`);
+    await stopAll();
+    process.exit(1);
+  },
+);
