@@ -1,7 +1,10 @@
-import { meetsSignatureLevel, signatureLevelRank, type SignatureLevel } from '@app/domain';
+import { signatureLevelRank, type SignatureLevel } from '@app/domain';
 import type { DomainEventDraft } from '@app/event-bus';
 import type { SignatureEvent } from '@app/signature-providers';
+import { evaluateActivationGate } from './activation-gate';
 import type { ContractStatus, EvidenceFailure, HoldReason } from './contract-status';
+
+export { evaluateActivationGate, type GateResult } from './activation-gate';
 
 /**
  * The contract lifecycle as a pure function: (state, event) → (state, effects). No I/O, no clock.
@@ -80,9 +83,6 @@ export interface Transition {
   anomaly?: string;
 }
 
-export type GateResult =
-  { result: 'pending' } | { result: 'pass' } | { result: 'fail'; reason: HoldReason; detail: string };
-
 export function createLifecycle(input: {
   customerId: string;
   signers: { email: string; name: string }[];
@@ -139,34 +139,6 @@ export function applyEvidenceOutcome(state: LifecycleState, outcome: EvidenceOut
   const next = preferredEvidence(current, outcome);
   if (next === current) return { state, effects: [], outcome: 'duplicate' };
   return settle(state, { ...state, facts: { ...state.facts, evidence: next } }, 'recorded');
-}
-
-type GateInput = Pick<LifecycleState, 'signers' | 'requiredLevel' | 'evidenceRequired' | 'releasedHolds' | 'facts'>;
-
-/**
- * Activation gate, in order: every signature's level known and at least the required one; then, when the
- * provider serves documents, the signed PDF and evidence archived with verified hashes. A released refusal
- * is skipped.
- */
-export function evaluateActivationGate(state: GateInput): GateResult {
-  const released = new Set(state.releasedHolds ?? []);
-  const levels = state.signers.map((s) => s.signature?.level);
-  if (levels.some((l) => l === undefined)) return { result: 'pending' };
-  const lowest = (levels as SignatureLevel[]).reduce((a, b) => (signatureLevelRank(b) < signatureLevelRank(a) ? b : a));
-  if (!meetsSignatureLevel(lowest, state.requiredLevel) && !released.has('SIGNATURE.LEVEL_TOO_LOW')) {
-    return {
-      result: 'fail',
-      reason: 'SIGNATURE.LEVEL_TOO_LOW',
-      detail: `lowest signature level is ${lowest}; the contract requires ${state.requiredLevel}`,
-    };
-  }
-  if (!state.evidenceRequired) return { result: 'pass' };
-  const evidence = state.facts.evidence;
-  if (!evidence) return { result: 'pending' };
-  if (evidence.result === 'failed' && !released.has(evidence.reason)) {
-    return { result: 'fail', reason: evidence.reason, detail: evidence.detail };
-  }
-  return { result: 'pass' };
 }
 
 export function deriveStatus(state: Omit<LifecycleState, 'status' | 'emitted'>): ContractStatus {
