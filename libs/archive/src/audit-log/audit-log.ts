@@ -107,14 +107,20 @@ export class AuditLog {
 
   /** Erases one entry's personal data (GDPR art. 17, or retention). The chain is untouched and still verifies. */
   static async erasePersonalData(em: EntityManager, ref: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(`DELETE FROM audit_personal_data WHERE id = $1 RETURNING id`, [ref]);
+    // Through a CTE: TypeORM answers a bare DELETE … RETURNING with [rows, count], whose length is always 2.
+    const rows: unknown[] = await em.query(
+      `WITH erased AS (DELETE FROM audit_personal_data WHERE id = $1 RETURNING id) SELECT id FROM erased`,
+      [ref],
+    );
     return rows.length > 0;
   }
 
   /** Erases every personal-data row whose retention ended before `now`; returns how many. */
   static async eraseExpiredPersonalData(em: EntityManager, now: Date = new Date()): Promise<number> {
     const rows: unknown[] = await em.query(
-      `DELETE FROM audit_personal_data WHERE erase_after IS NOT NULL AND erase_after <= $1 RETURNING id`,
+      `WITH erased AS (
+         DELETE FROM audit_personal_data WHERE erase_after IS NOT NULL AND erase_after <= $1 RETURNING id)
+       SELECT id FROM erased`,
       [now.toISOString()],
     );
     return rows.length;

@@ -58,6 +58,12 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
     const contract = rows[0];
     if (!contract) return { outcome: 'skipped', emitted: [] };
 
+    // `completed` can arrive before a `signer.signed`: the evidence records need every signature's details,
+    // which that event brings within moments. Until then, the queue retries.
+    const waitingFor = contract.lifecycle.signers.filter((s) => !s.signature).map((s) => s.email);
+    if (waitingFor.length > 0) {
+      throw new Error(`evidence waits for the signer.signed of ${waitingFor.join(', ')} (contract ${contract.id})`);
+    }
     const provider = this.providers.get(contract.provider);
     let signed: ProviderDocument;
     let evidence: ProviderDocument;
