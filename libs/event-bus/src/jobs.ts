@@ -22,7 +22,12 @@ export interface JobContracts {
 
 export type JobName = keyof JobContracts;
 
-export const JOB_NAMES: readonly JobName[] = ['inbox.process', 'inbox.process-batch', 'outbox.deliver', 'provisioning.run'];
+export const JOB_NAMES: readonly JobName[] = [
+  'inbox.process',
+  'inbox.process-batch',
+  'outbox.deliver',
+  'provisioning.run',
+];
 
 /** `delayMs`: the job becomes runnable that long after it was enqueued (a scheduled retry); unset or 0: at once. */
 export type JobSpec = {

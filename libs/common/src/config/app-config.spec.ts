@@ -262,7 +262,9 @@ describe('loadConfig', () => {
       expect(problemsOf({ PROVISIONING_ACCESS_CREDENTIALS_URL: 'http://a.example' })).toEqual([
         'PROVISIONING_ACCESS_CREDENTIALS_SECRET: required (or PROVISIONING_SECRET) when PROVISIONING_ACCESS_CREDENTIALS_URL is set: every call is signed',
       ]);
-      expect(problemsOf({ PROVISIONING_SECRET: 'short' })).toEqual(['PROVISIONING_SECRET: must be at least 16 characters']);
+      expect(problemsOf({ PROVISIONING_SECRET: 'short' })).toEqual([
+        'PROVISIONING_SECRET: must be at least 16 characters',
+      ]);
       expect(
         problemsOf({ PROVISIONING_SECRET: 'shared-secret-0123456789', PROVISIONING_WAREHOUSE_ORDER_URL: 'ftp://x' })[0],
       ).toMatch(/^PROVISIONING_WAREHOUSE_ORDER_URL: /);

@@ -218,7 +218,11 @@ export class BullMqQueueDriver implements QueueDriver {
       specs.map((spec) => ({
         name: spec.name,
         data: spec.data,
-        opts: { ...this.jobOptions, jobId: spec.id, ...(spec.delayMs && spec.delayMs > 0 ? { delay: spec.delayMs } : {}) },
+        opts: {
+          ...this.jobOptions,
+          jobId: spec.id,
+          ...(spec.delayMs && spec.delayMs > 0 ? { delay: spec.delayMs } : {}),
+        },
       })),
     );
   }

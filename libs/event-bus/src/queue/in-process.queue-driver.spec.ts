@@ -140,6 +140,7 @@ describe('InProcessQueueDriver', () => {
     await queue.startWorkers({
       'inbox.process': async () => (done++, track('inbox.process')),
       'inbox.process-batch': async () => 'done' as const,
+      'provisioning.run': async () => 'done' as const,
       'outbox.deliver': async () => (done++, track('outbox.deliver')),
     });
     const ids = Array.from({ length: 10 }, (_, i) => `j${i}`);
@@ -207,6 +208,7 @@ describe('InProcessQueueDriver', () => {
     const events: string[] = [];
     await queue.startWorkers({
       'inbox.process-batch': async () => 'done' as const,
+      'provisioning.run': async () => 'done' as const,
       'inbox.process': async ({ inboundEventId }) => {
         events.push(`start ${inboundEventId}`);
         await running.opened;
