@@ -35,7 +35,7 @@ export class RetryProvisioningOrderUseCase {
       throw new ProvisioningError(
         'PROVISIONING.NOT_RETRYABLE',
         `Only a failed run can be retried; this one is ${existing[0].status}`,
-        { status: existing[0].status },
+        { currentStatus: existing[0].status },
       );
     }
     await this.runner.dispatchOrLeaveForSweeper([run]);
