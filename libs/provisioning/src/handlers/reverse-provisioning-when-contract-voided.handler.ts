@@ -39,14 +39,10 @@ export class ReverseProvisioningWhenContractVoidedHandler implements OnModuleIni
 }
 
 function contractToReverse(event: DomainEvent): string | undefined {
-  switch (event.type) {
-    case 'ContractVoided':
-      return event.aggregateId;
-    case 'CreditNoteIssued': {
-      const data = (event as DomainEvent<'CreditNoteIssued'>).data;
-      return data.cancelsWholeInvoice ? data.contractId : undefined;
-    }
-    default:
-      return undefined;
+  if (event.type === 'ContractVoided') return event.aggregateId;
+  if (event.type === 'CreditNoteIssued') {
+    const data = (event as DomainEvent<'CreditNoteIssued'>).data;
+    return data.cancelsWholeInvoice ? data.contractId : undefined;
   }
+  return undefined;
 }
