@@ -100,6 +100,8 @@ describe('worker killed between the inbox commit and the dispatch', () => {
       'webhook-ingestion.apply-parked-events': 1,
       'archive.archive-evidence': 1,
       'contracts.apply-evidence-outcome': 1,
+      // Handed ContractActivated once; the contract lists no provisioning, so it skipped.
+      'provisioning.start-runs': 1,
       // Every domain event gets one audit-log entry.
       'archive.audit-log': Number(contractEvents),
     });

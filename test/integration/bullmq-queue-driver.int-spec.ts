@@ -50,6 +50,7 @@ function handlers(run: (id: string, context: JobContext) => Promise<JobOutcome>)
     'inbox.process': (data, context) => run(data.inboundEventId, context),
     'inbox.process-batch': (data, context) => run(data.inboundEventIds.join(','), context),
     'outbox.deliver': (data, context) => run(`${data.eventId}/${data.subscriber}`, context),
+    'provisioning.run': (data, context) => run(data.runId, context),
   };
 }
 
@@ -98,6 +99,23 @@ describe('BullMqQueueDriver against Redis', () => {
       ]),
     );
     await expect(queue.health()).resolves.toMatchObject({ up: true, driver: 'bullmq' });
+  });
+
+  it('holds a job with delayMs back that long (delayed in Redis), then runs it once', async () => {
+    const { queue, prefix } = driver();
+    const observer = observe(prefix);
+    const ranAt: Array<[string, number]> = [];
+    await queue.startWorkers(handlers(async (id) => (ranAt.push([id, Date.now()]), 'done')));
+    const enqueuedAt = Date.now();
+    await queue.enqueue([{ ...inbox('later'), delayMs: 700 }, inbox('now')]);
+    await queue.enqueue([{ ...inbox('later'), delayMs: 700 }]);
+    expect((await observer.getJobCounts('delayed')).delayed).toBe(1);
+    await waitFor(() => ranAt.length === 2);
+    const at = Object.fromEntries(ranAt);
+    expect(at.now - enqueuedAt).toBeLessThan(500);
+    expect(at.later - enqueuedAt).toBeGreaterThanOrEqual(690);
+    await waitFor(async () => (await observer.getJobCounts('completed')).completed === 2);
+    expect(ranAt).toHaveLength(2);
   });
 
   it('runs a job once when its id is enqueued concurrently, while waiting and while running', async () => {

@@ -23,7 +23,13 @@ export async function createCustomer(url: string, tag = randomUUID().slice(0, 8)
 /** A fresh customer and a registered contract, unique per call: tests isolate by data, not truncation. */
 export async function registerParty(
   url: string,
-  options: { signers?: number; requiredSignatureLevel?: string; envelopeId?: string; sandbox?: TestSandbox } = {},
+  options: {
+    signers?: number;
+    requiredSignatureLevel?: string;
+    envelopeId?: string;
+    sandbox?: TestSandbox;
+    provisioning?: { action: string; params?: Record<string, unknown> }[];
+  } = {},
 ): Promise<Party> {
   const tag = randomUUID().slice(0, 8);
   const customerId = await createCustomer(url, tag);
@@ -41,6 +47,7 @@ export async function registerParty(
     signers,
     amount: { currency: 'EUR', amountCents: 120000 },
     ...(options.requiredSignatureLevel ? { requiredSignatureLevel: options.requiredSignatureLevel } : {}),
+    ...(options.provisioning ? { provisioning: options.provisioning } : {}),
   });
   if (contract.status !== 201) throw new Error(`contract: ${contract.status} ${JSON.stringify(contract.body)}`);
   return { customerId, contractId: contract.body.id, envelopeId, signers };

@@ -23,6 +23,20 @@ export interface DomainEventPayloads {
   EvidenceRejected: { reason: 'EVIDENCE.HASH_MISMATCH' | 'EVIDENCE.UNAVAILABLE'; detail: string };
   /** Staff released a hold; the justification is kept with the audit entry. */
   ContractHoldReleased: { customerId: string; reason: string; justification: string; actor: string };
+  /** A provisioning run's target accepted the action; `resultRef` is what it answered (account id, order number). */
+  ServiceProvisioned: { runId: string; action: string; resultRef: string | null };
+  /** A provisioning run gave up: a 4xx, attempts exhausted, or no target configured. `kind` says which way it went. */
+  ProvisioningFailed: {
+    runId: string;
+    action: string;
+    reason: string;
+    statusCode: number | null;
+    kind: 'provision' | 'reverse';
+  };
+  /** A reversal run undid a provisioned action (account disabled, order cancelled). */
+  ServiceDeprovisioned: { runId: string; action: string; resultRef: string | null };
+  /** Invoicing issued a credit note; one that cancels the whole first invoice reverses the provisioning. */
+  CreditNoteIssued: { invoiceId: string; contractId: string; cancelsWholeInvoice: boolean };
 }
 
 export type DomainEventType = keyof DomainEventPayloads;
@@ -46,6 +60,10 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   DocumentsArchived: true,
   EvidenceRejected: true,
   ContractHoldReleased: true,
+  ServiceProvisioned: true,
+  ProvisioningFailed: true,
+  ServiceDeprovisioned: true,
+  CreditNoteIssued: true,
 } satisfies Record<DomainEventType, true>) as readonly DomainEventType[];
 
 /** A domain event before it has an identity: what the pure domain code returns. */

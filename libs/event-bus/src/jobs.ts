@@ -13,13 +13,26 @@ export interface JobContracts {
   'inbox.process-batch': { inboundEventIds: string[] };
   /** Hand one domain event to one subscriber. Job id: outboxJobId(eventId, subscriber). */
   'outbox.deliver': { eventId: string; subscriber: string };
+  /**
+   * One attempt of one provisioning run (a call to the action's target). Job id: `${runId}.${due}` with `due` the
+   * run's `next_attempt_at` in epoch ms, so a double dispatch of one attempt runs once and each retry is a new job.
+   */
+  'provisioning.run': { runId: string };
 }
 
 export type JobName = keyof JobContracts;
 
-export const JOB_NAMES: readonly JobName[] = ['inbox.process', 'inbox.process-batch', 'outbox.deliver'];
+export const JOB_NAMES: readonly JobName[] = [
+  'inbox.process',
+  'inbox.process-batch',
+  'outbox.deliver',
+  'provisioning.run',
+];
 
-export type JobSpec = { [N in JobName]: { name: N; id: string; data: JobContracts[N] } }[JobName];
+/** `delayMs`: the job becomes runnable that long after it was enqueued (a scheduled retry); unset or 0: at once. */
+export type JobSpec = {
+  [N in JobName]: { name: N; id: string; data: JobContracts[N]; delayMs?: number };
+}[JobName];
 
 /** What a handler did, for the log: `skipped` means the work had already been done (a retry or a duplicate). */
 export type JobOutcome = 'done' | 'skipped';

@@ -9,6 +9,8 @@ export const SUBSCRIPTIONS = {
   'webhook-ingestion.apply-parked-events': ['ContractRegistered'],
   'archive.archive-evidence': ['ContractSigned'],
   'contracts.apply-evidence-outcome': ['DocumentsArchived', 'EvidenceRejected'],
+  'provisioning.start-runs': ['ContractActivated'],
+  'provisioning.reverse-runs': ['ContractVoided', 'CreditNoteIssued'],
   // One hash-chained entry per domain event, whatever its type.
   'archive.audit-log': DOMAIN_EVENT_TYPES,
 } as const satisfies Record<string, readonly DomainEventType[]>;

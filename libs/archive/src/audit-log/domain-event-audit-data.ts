@@ -34,6 +34,11 @@ const SPLITTERS: Splitters = {
   EvidenceRejected: whole,
   // Written by a person, so it may name people; the reason and the actor stay in the chain.
   ContractHoldReleased: ({ justification, ...rest }) => withPersonal(rest, { justification }),
+  // Ids and codes only: the target's answer (which may name the customer) stays in provisioning_orders.
+  ServiceProvisioned: whole,
+  ProvisioningFailed: whole,
+  ServiceDeprovisioned: whole,
+  CreditNoteIssued: whole,
 };
 
 function withPersonal(data: Record<string, unknown>, personal: Record<string, unknown>): AuditDataSplit {

@@ -221,4 +221,57 @@ describe('loadConfig', () => {
       expect(messageOf({ ...S3, S3_BUCKET: '' })).not.toContain(S3.S3_SECRET_ACCESS_KEY);
     });
   });
+  describe('provisioning', () => {
+    it('has no targets by default, and sane retry defaults', () => {
+      expect(loadConfig({}, CWD).provisioning).toEqual({
+        targets: {},
+        timeoutMs: 10_000,
+        maxAttempts: 10,
+        backoffMs: 5_000,
+        maxBackoffMs: 3_600_000,
+      });
+    });
+
+    it('reads a target per PROVISIONING_<ACTION>_URL, with the shared secret or its own', () => {
+      const config = loadConfig(
+        {
+          PROVISIONING_ACCESS_CREDENTIALS_URL: 'https://accounts.example/api/',
+          PROVISIONING_WAREHOUSE_ORDER_URL: 'http://wms.internal:8080',
+          PROVISIONING_WAREHOUSE_ORDER_SECRET: 'warehouse-secret-0123456789',
+          PROVISIONING_SECRET: 'shared-secret-0123456789',
+          PROVISIONING_TIMEOUT_MS: '2500',
+          PROVISIONING_MAX_ATTEMPTS: '4',
+          PROVISIONING_BACKOFF_MS: '200',
+          PROVISIONING_MAX_BACKOFF_MS: '60000',
+        },
+        CWD,
+      ).provisioning;
+      expect(config).toEqual({
+        targets: {
+          'access-credentials': { url: 'https://accounts.example/api', secret: 'shared-secret-0123456789' },
+          'warehouse-order': { url: 'http://wms.internal:8080', secret: 'warehouse-secret-0123456789' },
+        },
+        timeoutMs: 2500,
+        maxAttempts: 4,
+        backoffMs: 200,
+        maxBackoffMs: 60_000,
+      });
+    });
+
+    it('refuses a target without a secret, a short secret, a bad URL and a cap below the backoff', () => {
+      expect(problemsOf({ PROVISIONING_ACCESS_CREDENTIALS_URL: 'http://a.example' })).toEqual([
+        'PROVISIONING_ACCESS_CREDENTIALS_SECRET: required (or PROVISIONING_SECRET) when PROVISIONING_ACCESS_CREDENTIALS_URL is set: every call is signed',
+      ]);
+      expect(problemsOf({ PROVISIONING_SECRET: 'short' })).toEqual([
+        'PROVISIONING_SECRET: must be at least 16 characters',
+      ]);
+      expect(
+        problemsOf({ PROVISIONING_SECRET: 'shared-secret-0123456789', PROVISIONING_WAREHOUSE_ORDER_URL: 'ftp://x' })[0],
+      ).toMatch(/^PROVISIONING_WAREHOUSE_ORDER_URL: /);
+      expect(problemsOf({ PROVISIONING_BACKOFF_MS: '5000', PROVISIONING_MAX_BACKOFF_MS: '1000' })).toEqual([
+        'PROVISIONING_MAX_BACKOFF_MS: must be at least PROVISIONING_BACKOFF_MS',
+      ]);
+      expect(messageOf({ PROVISIONING_SECRET: 'short' })).not.toContain('"short"');
+    });
+  });
 });

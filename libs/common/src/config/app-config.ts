@@ -60,9 +60,28 @@ export interface AppConfig {
   signaturePolicy: SignatureLevelRule[];
   /** `Idempotency-Key` on the ERP API's POSTs: how long a claim is held, and how long a key is remembered. */
   idempotency: { lockSeconds: number; ttlHours: number };
+  provisioning: ProvisioningConfig;
   logLevel: LogLevel;
   /** Test hook: kill the process at a named point to prove that a crash loses nothing. */
   faultInjection?: FaultPoint;
+}
+
+/** Where provisioning actions are sent, how each call is signed, and how long SignBridge keeps trying. */
+export interface ProvisioningConfig {
+  /**
+   * By action name (`access-credentials`, `warehouse-order`, or any custom one): read from
+   * `PROVISIONING_<ACTION>_URL` (and an optional `PROVISIONING_<ACTION>_SECRET`), the action's name upper-cased
+   * with `-` as `_`. An action without a target fails its runs with PROVISIONING.TARGET_NOT_CONFIGURED.
+   */
+  targets: Record<string, { url: string; secret: string }>;
+  /** Deadline of each call. */
+  timeoutMs: number;
+  /** Calls per run before it is `failed`, the first one included. */
+  maxAttempts: number;
+  /** Wait before the first retry; doubled for each later one. */
+  backoffMs: number;
+  /** Cap of any wait between two calls, a target's `Retry-After` included. */
+  maxBackoffMs: number;
 }
 
 /** Where archived documents live: a directory (the embedded default) or an S3-compatible bucket. */
@@ -252,6 +271,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       lockSeconds: read.int('IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600),
       ttlHours: read.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30),
     },
+    provisioning: readProvisioningConfig(env, read, problems),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     faultInjection: read.optionalOneOf('SIGNBRIDGE_FAULT', FAULT_POINTS),
   };
@@ -280,6 +300,41 @@ function readDocumentsConfig(read: EnvReader, problems: string[], dataDir: strin
   const accessKeyId = required('S3_ACCESS_KEY_ID');
   const secretAccessKey = required('S3_SECRET_ACCESS_KEY');
   return { ...documents, s3: { endpoint, bucket, region, accessKeyId, secretAccessKey, forcePathStyle } };
+}
+
+const PROVISIONING_TARGET = /^PROVISIONING_([A-Z0-9]+(?:_[A-Z0-9]+)*)_URL$/;
+
+function readProvisioningConfig(env: Env, read: EnvReader, problems: string[]): ProvisioningConfig {
+  const shared = read.string('PROVISIONING_SECRET');
+  const secretOk = (name: string, secret: string | undefined) => {
+    if (secret !== undefined && secret.length < 16) problems.push(`${name}: must be at least 16 characters`);
+  };
+  secretOk('PROVISIONING_SECRET', shared);
+  const targets: ProvisioningConfig['targets'] = {};
+  for (const name of Object.keys(env).sort()) {
+    const match = PROVISIONING_TARGET.exec(name);
+    if (!match) continue;
+    const url = read.url(name, ['http:', 'https:']);
+    if (url === undefined) continue;
+    const secretName = `PROVISIONING_${match[1]}_SECRET`;
+    const secret = read.string(secretName) ?? shared;
+    secretOk(secretName, read.string(secretName));
+    if (secret === undefined) {
+      problems.push(`${secretName}: required (or PROVISIONING_SECRET) when ${name} is set: every call is signed`);
+      continue;
+    }
+    targets[match[1].toLowerCase().replace(/_/g, '-')] = { url: url.replace(/\/+$/, ''), secret };
+  }
+  const backoffMs = read.int('PROVISIONING_BACKOFF_MS', 5_000, 1, 3_600_000);
+  const maxBackoffMs = read.int('PROVISIONING_MAX_BACKOFF_MS', 3_600_000, 1, 86_400_000);
+  if (maxBackoffMs < backoffMs) problems.push('PROVISIONING_MAX_BACKOFF_MS: must be at least PROVISIONING_BACKOFF_MS');
+  return {
+    targets,
+    timeoutMs: read.int('PROVISIONING_TIMEOUT_MS', 10_000, 100, 300_000),
+    maxAttempts: read.int('PROVISIONING_MAX_ATTEMPTS', 10, 1, 100),
+    backoffMs,
+    maxBackoffMs,
+  };
 }
 
 /** DATABASE_APP_ROLE: unset means the default role, an empty value means none (the login user's own rights). */

@@ -215,7 +215,15 @@ export class BullMqQueueDriver implements QueueDriver {
   private async add(queue: Queue<AnyJobData, JobOutcome, JobName>, specs: readonly JobSpec[]): Promise<void> {
     await this.releaseFinished(queue, specs);
     await queue.addBulk(
-      specs.map((spec) => ({ name: spec.name, data: spec.data, opts: { ...this.jobOptions, jobId: spec.id } })),
+      specs.map((spec) => ({
+        name: spec.name,
+        data: spec.data,
+        opts: {
+          ...this.jobOptions,
+          jobId: spec.id,
+          ...(spec.delayMs && spec.delayMs > 0 ? { delay: spec.delayMs } : {}),
+        },
+      })),
     );
   }
 

@@ -41,6 +41,7 @@ function handlers(run: (id: string, context: JobContext) => Promise<JobOutcome>)
     'inbox.process': (data, context) => run(data.inboundEventId, context),
     'inbox.process-batch': (data, context) => run(data.inboundEventIds.join(','), context),
     'outbox.deliver': (data, context) => run(data.eventId, context),
+    'provisioning.run': (data, context) => run(data.runId, context),
   };
 }
 
@@ -80,6 +81,30 @@ describe('InProcessQueueDriver', () => {
     expect(calls).toEqual(['a', 'b']);
   });
 
+  it('holds a job with delayMs back that long, deduping its id meanwhile', async () => {
+    const { queue } = driver();
+    const ranAt: number[] = [];
+    await queue.startWorkers(handlers(async () => (ranAt.push(Date.now()), 'done')));
+    const enqueuedAt = Date.now();
+    await queue.enqueue([{ ...inbox('later'), delayMs: 150 }, inbox('now')]);
+    await queue.enqueue([inbox('later')]); // delayed, so already known: not run at once
+    await waitFor(() => ranAt.length === 1);
+    expect(ranAt[0] - enqueuedAt).toBeLessThan(100);
+    await queue.idle();
+    expect(ranAt).toHaveLength(2);
+    expect(ranAt[1] - enqueuedAt).toBeGreaterThanOrEqual(145);
+  });
+
+  it('close drops a delayed job that has not run yet', async () => {
+    const { queue } = driver();
+    let runs = 0;
+    await queue.startWorkers(handlers(async () => (runs++, 'done')));
+    await queue.enqueue([{ ...inbox('never'), delayMs: 50 }]);
+    await queue.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(runs).toBe(0);
+  });
+
   it('dedupes per job name, as BullMQ does per queue', async () => {
     const { queue } = driver();
     const calls: string[] = [];
@@ -115,6 +140,7 @@ describe('InProcessQueueDriver', () => {
     await queue.startWorkers({
       'inbox.process': async () => (done++, track('inbox.process')),
       'inbox.process-batch': async () => 'done' as const,
+      'provisioning.run': async () => 'done' as const,
       'outbox.deliver': async () => (done++, track('outbox.deliver')),
     });
     const ids = Array.from({ length: 10 }, (_, i) => `j${i}`);
@@ -182,6 +208,7 @@ describe('InProcessQueueDriver', () => {
     const events: string[] = [];
     await queue.startWorkers({
       'inbox.process-batch': async () => 'done' as const,
+      'provisioning.run': async () => 'done' as const,
       'inbox.process': async ({ inboundEventId }) => {
         events.push(`start ${inboundEventId}`);
         await running.opened;

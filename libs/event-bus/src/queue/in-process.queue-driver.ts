@@ -19,7 +19,8 @@ interface Entry {
   spec: JobSpec;
   /** 1-based number of the run in progress, or of the next one while waiting or delayed. */
   attempt: number;
-  retryTimer?: NodeJS.Timeout;
+  /** A pending retry or a delayed first run. */
+  timer?: NodeJS.Timeout;
 }
 
 interface Lane {
@@ -78,6 +79,10 @@ export class InProcessQueueDriver implements QueueDriver {
       }
       const entry: Entry = { spec, attempt: 1 };
       lane.entries.set(spec.id, entry);
+      if (spec.delayMs && spec.delayMs > 0) {
+        this.later(lane, entry, spec.delayMs);
+        continue;
+      }
       lane.waiting.push(entry);
       touched.add(lane);
     }
@@ -110,7 +115,7 @@ export class InProcessQueueDriver implements QueueDriver {
     if (!this.closed) {
       this.closed = true;
       this.lanes.forEach((lane) => {
-        lane.entries.forEach((entry) => clearTimeout(entry.retryTimer));
+        lane.entries.forEach((entry) => clearTimeout(entry.timer));
         lane.entries.clear();
         lane.waiting = [];
       });
@@ -183,13 +188,18 @@ export class InProcessQueueDriver implements QueueDriver {
       `Job ${spec.name} ${spec.id} failed on attempt ${attempt}, retrying in ${delay} ms: ${errorMessage(error)}`,
     );
     entry.attempt = attempt + 1;
-    entry.retryTimer = setTimeout(() => {
-      entry.retryTimer = undefined;
+    this.later(lane, entry, delay);
+  }
+
+  /** Puts the entry in the waiting line after `delayMs`; it stays in `entries` meanwhile, so its id is deduped. */
+  private later(lane: Lane, entry: Entry, delayMs: number): void {
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
       lane.waiting.push(entry);
       this.pump(lane);
-    }, delay);
-    // A pending retry must not keep a process alive that is otherwise done; the sweepers own durability.
-    entry.retryTimer.unref();
+    }, delayMs);
+    // A pending retry or delayed job must not keep a process alive that is otherwise done; the sweepers own durability.
+    entry.timer.unref();
   }
 
   private isIdle(): boolean {

@@ -11,7 +11,10 @@ export interface QueueHealth {
  * stands for a database row (an inbound event, an outbox row) that a sweeper re-dispatches if the job is lost.
  */
 export interface QueueDriver {
-  /** Adds jobs; a job whose id is already waiting or running is not added twice. */
+  /**
+   * Adds jobs; a job whose id is already waiting, delayed or running is not added twice. A job with `delayMs`
+   * waits that long before it may run (it is deduped meanwhile).
+   */
   enqueue(jobs: readonly JobSpec[]): Promise<void>;
   /** Starts consuming. Called once, in processes that run the worker role. */
   startWorkers(handlers: JobHandlers): Promise<void>;

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { decodeCursor, encodeCursor, type Page } from '@app/common';
+import type { DataSource } from 'typeorm';
+import type { ListProvisioningOrdersQueryDto, ProvisioningOrderView } from '../api/provisioning-order.dto';
+import { ProvisioningError } from '../provisioning.errors';
+import type { ProvisioningRunRow } from './provisioning-run.row';
+
+@Injectable()
+export class ProvisioningOrdersQueries {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Keyset pages over (created_at, id), oldest first. */
+  async list(query: ListProvisioningOrdersQueryDto): Promise<Page<ProvisioningOrderView>> {
+    const limit = query.limit ?? 50;
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.contractId) add('contract_id = ?', query.contractId);
+    if (query.status) add('status = ?', query.status);
+    if (query.action) add('action = ?', query.action);
+    if (query.kind) add('kind = ?', query.kind);
+    if (query.cursor) {
+      const { createdAt, id } = decodeCursor(query.cursor);
+      params.push(createdAt, id);
+      where.push(`(created_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(limit + 1);
+    const rows: ProvisioningRunRow[] = await this.dataSource.query(
+      `SELECT * FROM provisioning_orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at, id LIMIT $${params.length}`,
+      params,
+    );
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(toView),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) : null,
+    };
+  }
+
+  async get(id: string): Promise<ProvisioningOrderView> {
+    const rows: ProvisioningRunRow[] = await this.dataSource.query(`SELECT * FROM provisioning_orders WHERE id = $1`, [
+      id,
+    ]);
+    if (rows.length === 0) throw new ProvisioningError('PROVISIONING.ORDER_NOT_FOUND', `No provisioning order ${id}`);
+    return toView(rows[0]);
+  }
+}
+
+export function toView(row: ProvisioningRunRow): ProvisioningOrderView {
+  return {
+    id: row.id,
+    contractId: row.contract_id,
+    customerId: row.customer_id,
+    action: row.action,
+    kind: row.kind,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at?.toISOString() ?? null,
+    lastStatusCode: row.last_status_code,
+    lastError: row.last_error,
+    failureReason:
+      row.status === 'failed' ? (/^(PROVISIONING\.[A-Z_]+)/.exec(row.last_error ?? '')?.[1] ?? null) : null,
+    response: row.response ?? null,
+    resultRef: row.result_ref,
+    params: row.params,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    completedAt: row.completed_at?.toISOString() ?? null,
+  };
+}

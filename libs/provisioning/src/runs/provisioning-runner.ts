@@ -1,0 +1,327 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '@app/common';
+import {
+  appendToOutbox,
+  errorText,
+  JobRegistry,
+  OutboxRelay,
+  QUEUE_DRIVER,
+  Sweeper,
+  type DomainEventDraft,
+  type JobOutcome,
+  type JobSpec,
+  type QueueDriver,
+} from '@app/event-bus';
+import type { DataSource } from 'typeorm';
+import type { ProvisioningContext, ProvisioningCustomer } from '../actions/provisioning-action';
+import { ProvisioningActionRegistry } from '../actions/provisioning-action.registry';
+import { nextDelayMs, verdictForStatus } from '../http/retry-policy';
+import { callTarget, type TargetAnswer } from '../http/target-client';
+import type { ProvisioningFailureReason } from '../provisioning.errors';
+import { runJobId, type ProvisioningRunRow } from './provisioning-run.row';
+
+/** A claimed attempt: the row as the claim left it (status running, attempts counted). */
+type Claimed = ProvisioningRunRow;
+
+/** Added to the call's timeout for how long a claim holds: past it, a run left `running` by a crash is taken again. */
+const CLAIM_MARGIN_MS = 30_000;
+/** A delayed job may fire a little before the database's clock says the attempt is due. */
+const DUE_TOLERANCE_MS = 500;
+
+/**
+ * Executes provisioning runs, one attempt per `provisioning.run` job, outside any subscriber's transaction.
+ *
+ * Exactly one success per (contract, action, kind): an attempt starts with a conditional UPDATE that only one worker
+ * wins (pending and due, or running with its claim lapsed), and every later write is fenced on (status running,
+ * attempts = the claimed number), so a worker that lost its claim can no longer record anything. The target sees
+ * the same `Idempotency-Key` (the run id) on every attempt, which covers the one window left: a call that reached
+ * the target from a worker that then died before recording it.
+ */
+@Injectable()
+export class ProvisioningRunner implements OnModuleInit {
+  private readonly logger = new Logger('Provisioning');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(QUEUE_DRIVER) private readonly queue: QueueDriver,
+    private readonly registry: JobRegistry,
+    private readonly relay: OutboxRelay,
+    private readonly sweeper: Sweeper,
+    private readonly actions: ProvisioningActionRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.registerJob('provisioning.run', (data) => this.execute(data.runId));
+    this.sweeper.register('provisioning', (olderThanMs) => this.sweep(olderThanMs));
+  }
+
+  /** One job per run, runnable at its `next_attempt_at`. */
+  async dispatch(runs: readonly { id: string; next_attempt_at: Date | null }[], suffix?: string): Promise<void> {
+    if (runs.length === 0) return;
+    const now = Date.now();
+    const jobs: JobSpec[] = runs.map((run) => ({
+      name: 'provisioning.run',
+      id: runJobId(run.id, run.next_attempt_at, suffix),
+      data: { runId: run.id },
+      delayMs: Math.max(0, (run.next_attempt_at?.getTime() ?? now) - now),
+    }));
+    await this.queue.enqueue(jobs);
+  }
+
+  /** After a commit: a queue that is down is not the caller's failure; the sweep re-dispatches the runs. */
+  async dispatchOrLeaveForSweeper(runs: readonly { id: string; next_attempt_at: Date | null }[]): Promise<void> {
+    try {
+      await this.dispatch(runs);
+    } catch (error) {
+      this.logger.warn(`dispatch of ${runs.length} provisioning run(s) left to the sweeper: ${errorText(error)}`);
+    }
+  }
+
+  /** One attempt of one run: claim, call, record. */
+  async execute(runId: string): Promise<JobOutcome> {
+    const run = await this.claim(runId);
+    if (!run) {
+      await this.redispatchIfEarly(runId);
+      return 'skipped';
+    }
+    const action = this.actions.get(run.action);
+    if (!action) {
+      return this.fail(run, 'PROVISIONING.UNKNOWN_ACTION', `no provisioning action "${run.action}" is registered`);
+    }
+    const build = run.kind === 'provision' ? action.provision.bind(action) : action.reverse?.bind(action);
+    if (!build) return this.fail(run, 'PROVISIONING.NOT_REVERSIBLE', `action "${run.action}" has no reversal`);
+    const target = this.config.provisioning.targets[run.action];
+    if (!target) {
+      const variable = `PROVISIONING_${run.action.toUpperCase().replace(/-/g, '_')}_URL`;
+      return this.fail(run, 'PROVISIONING.TARGET_NOT_CONFIGURED', `no target for "${run.action}": set ${variable}`);
+    }
+
+    const request = build(await this.context(run));
+    const answer = await callTarget(target.url, request, {
+      runId: run.id,
+      secret: target.secret,
+      timeoutMs: this.config.provisioning.timeoutMs,
+    });
+    const verdict = answer.status === 0 ? 'retry' : verdictForStatus(answer.status);
+    switch (verdict) {
+      case 'succeeded':
+        return this.succeed(run, answer, run.kind === 'provision' ? action.resultRef(answer.body) : null);
+      case 'rejected':
+        return this.fail(run, 'PROVISIONING.TARGET_REJECTED', `HTTP ${answer.status}`, answer);
+      case 'retry':
+        if (run.attempts >= this.config.provisioning.maxAttempts) {
+          return this.fail(
+            run,
+            'PROVISIONING.ATTEMPTS_EXHAUSTED',
+            `${run.attempts} attempt(s), the last: ${describeAnswer(answer)}`,
+            answer,
+          );
+        }
+        return this.retryLater(run, answer);
+    }
+  }
+
+  private async claim(runId: string): Promise<Claimed | undefined> {
+    const leaseMs = this.config.provisioning.timeoutMs + CLAIM_MARGIN_MS;
+    const [rows]: [Claimed[], number] = await this.dataSource.query(
+      `UPDATE provisioning_orders
+          SET status = 'running', attempts = attempts + 1, updated_at = now(),
+              next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+        WHERE id = $1
+          AND ((status = 'pending' AND next_attempt_at <= now() + make_interval(secs => $3::double precision / 1000))
+            OR (status = 'running' AND next_attempt_at < now()))
+        RETURNING *`,
+      [runId, leaseMs, DUE_TOLERANCE_MS],
+    );
+    return rows[0];
+  }
+
+  /** A delayed job that fired before its time would otherwise leave the run to the sweeper. */
+  private async redispatchIfEarly(runId: string): Promise<void> {
+    const rows: { id: string; next_attempt_at: Date }[] = await this.dataSource.query(
+      `SELECT id, next_attempt_at FROM provisioning_orders
+        WHERE id = $1 AND status = 'pending' AND next_attempt_at > now()`,
+      [runId],
+    );
+    if (rows.length > 0) await this.dispatch(rows, 'early');
+  }
+
+  private async context(run: Claimed): Promise<ProvisioningContext> {
+    const customers: { id: string; external_ref: string; name: string; email: string; tax_id: string | null }[] =
+      await this.dataSource.query(`SELECT id, external_ref, name, email, tax_id FROM customers WHERE id = $1`, [
+        run.customer_id,
+      ]);
+    const c = customers[0];
+    const customer: ProvisioningCustomer = {
+      id: run.customer_id,
+      externalRef: c?.external_ref ?? '',
+      name: c?.name ?? '',
+      email: c?.email ?? '',
+      taxId: c?.tax_id ?? null,
+    };
+    let resultRef: string | null = null;
+    if (run.kind === 'reverse') {
+      const provisions: { result_ref: string | null }[] = await this.dataSource.query(
+        `SELECT result_ref FROM provisioning_orders WHERE contract_id = $1 AND action = $2 AND kind = 'provision'`,
+        [run.contract_id, run.action],
+      );
+      resultRef = provisions[0]?.result_ref ?? null;
+    }
+    return { runId: run.id, contractId: run.contract_id, customer, params: run.params, resultRef };
+  }
+
+  private async retryLater(run: Claimed, answer: TargetAnswer): Promise<JobOutcome> {
+    const { backoffMs, maxBackoffMs } = this.config.provisioning;
+    const delayMs = nextDelayMs({ baseMs: backoffMs, capMs: maxBackoffMs }, run.attempts, answer.retryAfterMs);
+    const [rows]: [{ id: string; next_attempt_at: Date }[], number] = await this.dataSource.query(
+      `UPDATE provisioning_orders
+          SET status = 'pending', next_attempt_at = now() + make_interval(secs => $3::double precision / 1000),
+              last_status_code = $4, last_error = $5, response = $6, updated_at = now()
+        WHERE id = $1 AND status = 'running' AND attempts = $2
+        RETURNING id, next_attempt_at`,
+      [run.id, run.attempts, delayMs, statusOf(answer), describeAnswer(answer), jsonOrNull(answer.body)],
+    );
+    if (rows.length === 0) return 'skipped';
+    this.logger.warn(
+      `run ${run.id} (${run.action} ${run.kind}) attempt ${run.attempts}: ${describeAnswer(answer)}; next in ${delayMs} ms`,
+    );
+    await this.dispatchOrLeaveForSweeper(rows);
+    return 'done';
+  }
+
+  private succeed(run: Claimed, answer: TargetAnswer, resultRef: string | null): Promise<JobOutcome> {
+    const type = run.kind === 'provision' ? 'ServiceProvisioned' : 'ServiceDeprovisioned';
+    const ref = run.kind === 'provision' ? resultRef : null;
+    return this.finish(run, {
+      status: 'succeeded',
+      statusCode: answer.status,
+      error: null,
+      response: answer.body,
+      resultRef: ref,
+      timelineType: run.kind === 'provision' ? 'service_provisioned' : 'service_deprovisioned',
+      detail: { resultRef: ref, statusCode: answer.status },
+      event: { type, data: { runId: run.id, action: run.action, resultRef: ref } },
+    });
+  }
+
+  private fail(
+    run: Claimed,
+    reason: ProvisioningFailureReason,
+    detail: string,
+    answer?: TargetAnswer,
+  ): Promise<JobOutcome> {
+    const statusCode = answer ? statusOf(answer) : null;
+    this.logger.warn(`run ${run.id} (${run.action} ${run.kind}) failed: ${reason}: ${detail}`);
+    return this.finish(run, {
+      status: 'failed',
+      statusCode,
+      error: `${reason}: ${detail}`,
+      response: answer?.body ?? null,
+      resultRef: null,
+      timelineType: run.kind === 'provision' ? 'provisioning_failed' : 'deprovisioning_failed',
+      detail: { reason, statusCode },
+      event: {
+        type: 'ProvisioningFailed',
+        data: { runId: run.id, action: run.action, reason, statusCode, kind: run.kind },
+      },
+    });
+  }
+
+  /** The final write, its timeline entry and its domain event, in one transaction, fenced on the claim. */
+  private async finish(
+    run: Claimed,
+    outcome: {
+      status: 'succeeded' | 'failed';
+      statusCode: number | null;
+      error: string | null;
+      response: unknown;
+      resultRef: string | null;
+      timelineType: string;
+      detail: Record<string, unknown>;
+      event: DomainEventDraft;
+    },
+  ): Promise<JobOutcome> {
+    const emitted = await this.dataSource.transaction(async (em) => {
+      const [updated]: [unknown[], number] = await em.query(
+        `UPDATE provisioning_orders
+            SET status = $3, last_status_code = $4, last_error = $5, response = $6, result_ref = $7,
+                next_attempt_at = NULL, completed_at = now(), updated_at = now()
+          WHERE id = $1 AND status = 'running' AND attempts = $2
+          RETURNING id`,
+        [
+          run.id,
+          run.attempts,
+          outcome.status,
+          outcome.statusCode,
+          outcome.error,
+          jsonOrNull(outcome.response),
+          outcome.resultRef,
+        ],
+      );
+      if (updated.length === 0) return undefined;
+      const contracts: { status: string }[] = await em.query(`SELECT status FROM contracts WHERE id = $1`, [
+        run.contract_id,
+      ]);
+      const status = contracts[0]?.status ?? 'active';
+      const now = new Date();
+      await em.query(
+        `INSERT INTO contract_timeline (id, contract_id, event_key, kind, type, outcome, status_before, status_after,
+                                        occurred_at, detail)
+         VALUES (gen_random_uuid(), $1, $2, 'system', $3, 'recorded', $4, $4, $5, $6)
+         ON CONFLICT (contract_id, event_key) DO NOTHING`,
+        [
+          run.contract_id,
+          `provisioning:${run.id}:${outcome.status}`,
+          outcome.timelineType,
+          status,
+          now.toISOString(),
+          JSON.stringify({
+            runId: run.id,
+            action: run.action,
+            kind: run.kind,
+            attempts: run.attempts,
+            ...outcome.detail,
+          }),
+        ],
+      );
+      return appendToOutbox(em, [outcome.event], {
+        aggregateType: 'contract',
+        aggregateId: run.contract_id,
+        correlationId: run.id,
+        causationId: run.id,
+        occurredAt: now,
+      });
+    });
+    if (!emitted) return 'skipped';
+    await this.relay.dispatchOrLeaveForSweeper(emitted);
+    return 'done';
+  }
+
+  /** Runs past their time: a lost job (pending) or a worker killed mid-call (running, claim lapsed). */
+  async sweep(olderThanMs: number): Promise<number> {
+    const rows: { id: string; attempts: number; next_attempt_at: Date }[] = await this.dataSource.query(
+      `SELECT id, attempts, next_attempt_at FROM provisioning_orders
+        WHERE status IN ('pending', 'running')
+          AND next_attempt_at < now() - make_interval(secs => $1::double precision / 1000)
+        ORDER BY next_attempt_at LIMIT 500`,
+      [olderThanMs],
+    );
+    // Never the original job id: that job may be stuck active in a killed worker until its lock expires.
+    await Promise.all(rows.map((row) => this.dispatch([row], `sweep-${row.attempts}`)));
+    return rows.length;
+  }
+}
+
+function statusOf(answer: TargetAnswer): number | null {
+  return answer.status === 0 ? null : answer.status;
+}
+
+function describeAnswer(answer: TargetAnswer): string {
+  return answer.status === 0 ? (answer.error ?? 'no answer') : `HTTP ${answer.status}`;
+}
+
+function jsonOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}

@@ -1,0 +1,144 @@
+import { verifySignatureHeader } from '@app/provisioning';
+import { ProvisioningTarget } from '../support/provisioning-target';
+import { createCustomer } from '../support/scenario';
+import { samplePdfBase64, startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { api, eventually, startTestApp, waitForStatus, type TestApp } from '../support/test-app';
+
+const SECRET = 'provisioning-e2e-secret-0123456789';
+
+interface Order {
+  id: string;
+  action: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  resultRef: string | null;
+}
+
+/** Signed on the sandbox platform → archived → active → an account and a warehouse order, each exactly once. */
+describe('provisioning after signing, through the sandbox platform', () => {
+  const accounts = new ProvisioningTarget('accounts');
+  const warehouse = new ProvisioningTarget('orders');
+  let sandbox: TestSandbox;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    await Promise.all([accounts.start(), warehouse.start()]);
+    sandbox = await startTestSandbox();
+    app = await startTestApp({
+      env: {
+        SANDBOX_URL: sandbox.url,
+        PROVISIONING_ACCESS_CREDENTIALS_URL: accounts.url,
+        PROVISIONING_WAREHOUSE_ORDER_URL: warehouse.url,
+        PROVISIONING_SECRET: SECRET,
+        PROVISIONING_BACKOFF_MS: '100',
+      },
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await sandbox.close();
+    await Promise.all([accounts.stop(), warehouse.stop()]);
+  });
+
+  it('creates the account and places the order once the contract is active, on the timeline and in the audit log', async () => {
+    const customerId = await createCustomer(app.url);
+    const tag = customerId.slice(0, 8);
+    const sent = await api<{ id: string; envelopeId: string; signers: { email: string }[] }>(
+      app.url,
+      'POST',
+      '/api/v1/contracts',
+      {
+        customerId,
+        provider: 'sandbox',
+        title: `Provisioning ${tag}`,
+        document: { filename: 'agreement.pdf', contentBase64: await samplePdfBase64('Provisioning', 1) },
+        signers: [{ email: `pv-${tag}@example.test`, name: 'Ana García' }],
+        amount: { currency: 'EUR', amountCents: 50_000 },
+        provisioning: [
+          { action: 'access-credentials', params: { plan: 'pro', seats: 3 } },
+          { action: 'warehouse-order', params: { items: [{ sku: 'ROUTER-1', qty: 1 }] } },
+        ],
+      },
+    );
+    expect(sent.status).toBe(201);
+    const contractId = sent.body.id;
+    // The warehouse hiccups once: the run retries on its own.
+    warehouse.script(contractId, [{ status: 503 }]);
+
+    const signed = await sandbox.api('POST', `/v1/envelopes/${sent.body.envelopeId}/simulate`, {
+      action: 'sign',
+      signer: sent.body.signers[0].email,
+    });
+    expect(signed.status).toBe(200);
+    await waitForStatus(app.url, `/api/v1/contracts/${contractId}`, 'active', 30_000);
+
+    const orders = await eventually(
+      async () => {
+        const res = await api<{ items: Order[] }>(
+          app.url,
+          'GET',
+          `/api/v1/provisioning-orders?contractId=${contractId}`,
+        );
+        const done = res.body.items.filter((o) => o.status === 'succeeded');
+        return done.length === 2 ? res.body.items : undefined;
+      },
+      { timeoutMs: 20_000, what: 'both provisioning runs to succeed' },
+    );
+    const byAction = Object.fromEntries(orders.map((o) => [o.action, o]));
+    expect(byAction['access-credentials']).toMatchObject({
+      kind: 'provision',
+      attempts: 1,
+      resultRef: expect.stringMatching(/^acc-/),
+    });
+    expect(byAction['warehouse-order']).toMatchObject({
+      kind: 'provision',
+      attempts: 2,
+      resultRef: expect.stringMatching(/^WO-/),
+    });
+
+    const accountCalls = accounts.callsFor(contractId);
+    expect(accountCalls).toHaveLength(1);
+    expect(accountCalls[0].body).toMatchObject({
+      customer: { id: customerId, name: expect.stringMatching(/^Customer /), email: expect.stringContaining('@') },
+      params: { plan: 'pro', seats: 3 },
+    });
+    expect(
+      verifySignatureHeader(
+        SECRET,
+        accountCalls[0].rawBody,
+        String(accountCalls[0].headers['x-signbridge-signature']),
+        Math.floor(accountCalls[0].at / 1000),
+      ),
+    ).toBe(true);
+    expect(accounts.state.get(byAction['access-credentials'].resultRef ?? '')).toBe('active');
+    const warehouseCalls = warehouse.callsFor(contractId);
+    expect(warehouseCalls).toHaveLength(2);
+    expect(new Set(warehouseCalls.map((c) => c.headers['idempotency-key']))).toEqual(
+      new Set([byAction['warehouse-order'].id]),
+    );
+    expect([...warehouse.created.values()].filter((id) => id === byAction['warehouse-order'].resultRef)).toHaveLength(
+      1,
+    );
+
+    const timeline = await api<{ items: { type: string; detail: { action?: string } }[] }>(
+      app.url,
+      'GET',
+      `/api/v1/contracts/${contractId}/timeline`,
+    );
+    const provisioned = timeline.body.items.filter((i) => i.type === 'service_provisioned');
+    expect(provisioned.map((i) => i.detail.action).sort()).toEqual(['access-credentials', 'warehouse-order']);
+
+    const audited = await eventually(async () => {
+      const res = await api<{ items: { action: string }[] }>(
+        app.url,
+        'GET',
+        `/api/v1/audit-log?subject=contract:${contractId}&limit=100`,
+      );
+      const actions = res.body.items.map((e) => e.action);
+      return actions.filter((a) => a === 'ServiceProvisioned').length === 2 ? actions : undefined;
+    });
+    expect(audited).toContain('ContractActivated');
+    expect((await api<{ valid: boolean }>(app.url, 'GET', '/api/v1/audit-log/verify')).body.valid).toBe(true);
+  });
+});

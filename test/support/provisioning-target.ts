@@ -1,0 +1,125 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedCall {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  rawBody: string;
+  body: { runId?: string; contractId?: string; kind?: string; [key: string]: unknown };
+  at: number;
+}
+
+export interface ScriptedAnswer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+/**
+ * A service platform or warehouse system as SignBridge calls it, on a real node:http server. It keeps state the
+ * way a well-behaved target would: one resource per `Idempotency-Key` (a repeat gets the same one back), and
+ * reversal endpoints that disable or cancel it. A test scripts the first answers per contract (503, 400, 429…);
+ * after the script it answers like the real thing.
+ */
+export class ProvisioningTarget {
+  readonly calls: ReceivedCall[] = [];
+  /** Resource id by Idempotency-Key, and each resource's state. */
+  readonly created = new Map<string, string>();
+  readonly state = new Map<string, 'active' | 'disabled' | 'cancelled'>();
+  private readonly scripts = new Map<string, ScriptedAnswer[]>();
+  private server?: Server;
+  private counter = 0;
+  port = 0;
+
+  constructor(
+    private readonly kind: 'accounts' | 'orders',
+    private readonly defaultDelayMs = 0,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The first answers to calls about this contract, in order. */
+  script(contractId: string, answers: ScriptedAnswer[]): void {
+    this.scripts.set(contractId, [...answers]);
+  }
+
+  callsFor(contractId: string): ReceivedCall[] {
+    return this.calls.filter((c) => c.body.contractId === contractId);
+  }
+
+  async start(port = 0): Promise<void> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const rawBody = Buffer.concat(chunks).toString('utf8');
+        let body: ReceivedCall['body'] = {};
+        try {
+          body = JSON.parse(rawBody) as ReceivedCall['body'];
+        } catch {
+          // kept raw
+        }
+        const call = {
+          method: req.method ?? '',
+          path: req.url ?? '',
+          headers: req.headers,
+          rawBody,
+          body,
+          at: Date.now(),
+        };
+        this.calls.push(call);
+        const scripted = body.contractId ? this.scripts.get(body.contractId)?.shift() : undefined;
+        const answer = scripted ?? this.answer(call);
+        setTimeout(() => {
+          res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+          res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+        }, answer.delayMs ?? this.defaultDelayMs);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+
+  private answer(call: ReceivedCall): ScriptedAnswer {
+    const key = String(call.headers['idempotency-key'] ?? '');
+    const collection = `/${this.kind}`;
+    if (call.method === 'POST' && call.path === collection) {
+      let id = this.created.get(key);
+      if (!id) {
+        id = `${this.kind === 'accounts' ? 'acc' : 'WO'}-${++this.counter}-${key.slice(0, 8)}`;
+        this.created.set(key, id);
+        this.state.set(id, 'active');
+      }
+      return { status: 201, body: this.kind === 'accounts' ? { accountId: id } : { orderNumber: id } };
+    }
+    const match = new RegExp(`^${collection}/([^/]+)/(disable|cancel)$`).exec(call.path);
+    if (call.method === 'POST' && match && this.state.has(decodeURIComponent(match[1]))) {
+      const id = decodeURIComponent(match[1]);
+      this.state.set(id, match[2] === 'disable' ? 'disabled' : 'cancelled');
+      return { status: 200, body: { id, status: this.state.get(id) } };
+    }
+    return { status: 404, body: { error: 'not found' } };
+  }
+}
+
+/** A port nothing listens on (yet): bound, read, released. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
