@@ -100,6 +100,8 @@ describe('worker killed between the inbox commit and the dispatch', () => {
       'webhook-ingestion.apply-parked-events': 1,
       'archive.archive-evidence': 1,
       'contracts.apply-evidence-outcome': 1,
+      // No billing on this contract: the invoicing subscriber runs once and skips.
+      'invoicing.issue-first-invoice': 1,
       // Every domain event gets one audit-log entry.
       'archive.audit-log': Number(contractEvents),
     });

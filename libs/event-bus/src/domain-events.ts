@@ -23,6 +23,21 @@ export interface DomainEventPayloads {
   EvidenceRejected: { reason: 'EVIDENCE.HASH_MISMATCH' | 'EVIDENCE.UNAVAILABLE'; detail: string };
   /** Staff released a hold; the justification is kept with the audit entry. */
   ContractHoldReleased: { customerId: string; reason: string; justification: string; actor: string };
+  /** A first invoice was issued (numbered and fingerprinted); aggregate: the invoice. No personal data. */
+  InvoiceIssued: { invoiceId: string; contractId: string; number: string; totalCents: number; currency: string };
+  /** A credit note (rectificativa) was issued against `correctsInvoiceId`; aggregate: the credit note. */
+  CreditNoteIssued: {
+    invoiceId: string;
+    contractId: string;
+    number: string;
+    correctsInvoiceId: string;
+    correctsNumber: string;
+    totalCents: number;
+    currency: string;
+    reason: string;
+  };
+  /** The invoice or credit note was mailed to the customer (the Message-ID is `<invoiceId@signbridge>`). */
+  InvoiceSent: { invoiceId: string; contractId: string; number: string; messageId: string; transport: 'smtp' | 'eml' };
 }
 
 export type DomainEventType = keyof DomainEventPayloads;
@@ -46,6 +61,9 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   DocumentsArchived: true,
   EvidenceRejected: true,
   ContractHoldReleased: true,
+  InvoiceIssued: true,
+  CreditNoteIssued: true,
+  InvoiceSent: true,
 } satisfies Record<DomainEventType, true>) as readonly DomainEventType[];
 
 /** A domain event before it has an identity: what the pure domain code returns. */
@@ -54,7 +72,7 @@ export type DomainEventDraft = { [K in DomainEventType]: { type: K; data: Domain
 export interface DomainEvent<K extends DomainEventType = DomainEventType> {
   id: string;
   type: K;
-  aggregateType: 'contract' | 'customer';
+  aggregateType: 'contract' | 'customer' | 'invoice';
   aggregateId: string;
   occurredAt: string;
   /** The inbound event (or API request) that started the chain. */

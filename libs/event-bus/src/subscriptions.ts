@@ -9,6 +9,9 @@ export const SUBSCRIPTIONS = {
   'webhook-ingestion.apply-parked-events': ['ContractRegistered'],
   'archive.archive-evidence': ['ContractSigned'],
   'contracts.apply-evidence-outcome': ['DocumentsArchived', 'EvidenceRejected'],
+  'invoicing.issue-first-invoice': ['ContractActivated'],
+  // Invoices and credit notes alike reach the customer by mail.
+  'invoicing.send-invoice': ['InvoiceIssued', 'CreditNoteIssued'],
   // One hash-chained entry per domain event, whatever its type.
   'archive.audit-log': DOMAIN_EVENT_TYPES,
 } as const satisfies Record<string, readonly DomainEventType[]>;

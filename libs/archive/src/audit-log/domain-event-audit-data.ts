@@ -34,6 +34,11 @@ const SPLITTERS: Splitters = {
   EvidenceRejected: whole,
   // Written by a person, so it may name people; the reason and the actor stay in the chain.
   ContractHoldReleased: ({ justification, ...rest }) => withPersonal(rest, { justification }),
+  // Numbers, ids and totals only: the buyer's name, tax id and e-mail stay in the invoice row.
+  InvoiceIssued: whole,
+  // Free text written by an ERP user, which may name people.
+  CreditNoteIssued: ({ reason, ...rest }) => withPersonal(rest, { reason }),
+  InvoiceSent: whole,
 };
 
 function withPersonal(data: Record<string, unknown>, personal: Record<string, unknown>): AuditDataSplit {

@@ -6,6 +6,7 @@ import { Immutability1764400000002 } from './1764400000002-immutability';
 import { SignatureEvidence1764500000000 } from './1764500000000-signature-evidence';
 import { ContractBilling1764600000000 } from './1764600000000-contract-billing';
 import { Documents1764400000001 } from './1764400000001-documents';
+import { Invoicing1764700000000 } from './1764700000000-invoicing';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Immutability1764400000002,
   SignatureEvidence1764500000000,
   ContractBilling1764600000000,
+  Invoicing1764700000000,
 ];
