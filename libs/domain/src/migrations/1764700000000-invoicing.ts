@@ -53,7 +53,8 @@ export class Invoicing1764700000000 implements MigrationInterface {
         fingerprint_generated_at text NOT NULL,
         status text NOT NULL CHECK (status IN ('issued', 'sent')),
         sent_at timestamptz,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        -- Milliseconds, as the API's keyset cursors carry them (a microsecond would repeat a row on the next page).
+        created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         UNIQUE (series, year, number),
         UNIQUE (issuer_tax_id, chain_position),
         CHECK ((kind = 'credit_note') = (corrects_invoice_id IS NOT NULL))

@@ -157,19 +157,19 @@ export class InvoicePage {
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
-export class ChainHeadView {
+export class InvoiceChainHeadView {
   @ApiProperty({ example: 'F2026-000042' }) number!: string;
   @ApiProperty({ example: FINGERPRINT }) fingerprint!: string;
 }
 
-export class ChainValidView {
+export class InvoiceChainValidView {
   @ApiProperty({ enum: [true] }) valid!: true;
   @ApiProperty({ example: 'B00000000' }) issuerTaxId!: string;
   @ApiProperty({ example: 42 }) records!: number;
-  @ApiProperty({ type: ChainHeadView, nullable: true }) head!: ChainHeadView | null;
+  @ApiProperty({ type: InvoiceChainHeadView, nullable: true }) head!: InvoiceChainHeadView | null;
 }
 
-export class ChainBreakView {
+export class InvoiceChainBreakView {
   @ApiProperty({ example: 'F2026-000017' }) number!: string;
   @ApiProperty({ example: 17 }) chainPosition!: number;
   @ApiProperty({ enum: ['position_gap', 'previous_mismatch', 'fingerprint_mismatch'] })
@@ -178,13 +178,13 @@ export class ChainBreakView {
   @ApiProperty({ nullable: true, type: String }) actual!: string | null;
 }
 
-export class ChainBrokenView {
+export class InvoiceChainBrokenView {
   @ApiProperty({ enum: [false] }) valid!: false;
   @ApiProperty({ example: 16, description: 'Records that held before the break' }) recordsChecked!: number;
-  @ApiProperty({ type: ChainBreakView }) brokenAt!: ChainBreakView;
+  @ApiProperty({ type: InvoiceChainBreakView }) brokenAt!: InvoiceChainBreakView;
 }
 
-export const INVOICE_MODELS = ApiExtraModels(ChainValidView, ChainBrokenView);
+export const INVOICE_MODELS = ApiExtraModels(InvoiceChainValidView, InvoiceChainBrokenView);
 
 export function toInvoiceView(row: InvoiceRow): InvoiceView {
   const money = (amountCents: number) => ({ currency: row.currency, amountCents });

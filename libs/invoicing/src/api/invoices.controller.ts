@@ -24,8 +24,8 @@ import { Idempotent, RequireScope } from '@app/common';
 import { renderInvoicePdf } from '../pdf/render-invoice-pdf';
 import { IssueCreditNoteUseCase } from '../usecases/issue-credit-note/issue-credit-note.usecase';
 import {
-  ChainBrokenView,
-  ChainValidView,
+  InvoiceChainBrokenView,
+  InvoiceChainValidView,
   CreateCreditNoteDto,
   INVOICE_MODELS,
   InvoicePage,
@@ -65,9 +65,11 @@ export class InvoicesController {
       'Reports the first record that does not hold. Always 200: a broken chain is an answer, not an error.',
   })
   @ApiOkResponse({
-    schema: { oneOf: [{ $ref: getSchemaPath(ChainValidView) }, { $ref: getSchemaPath(ChainBrokenView) }] },
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(InvoiceChainValidView) }, { $ref: getSchemaPath(InvoiceChainBrokenView) }],
+    },
   })
-  verify(): Promise<ChainValidView | ChainBrokenView> {
+  verify(): Promise<InvoiceChainValidView | InvoiceChainBrokenView> {
     return this.queries.verify();
   }
 

@@ -6,7 +6,7 @@ import { InvoicingError } from '../invoicing.errors';
 import { formatCents } from '../money/invoice-totals';
 import { INVOICE_COLUMNS, type InvoiceRow } from '../usecases/shared/invoice-row';
 import { altaFingerprint, verifactuDate } from '../verifactu/verifactu-fingerprint';
-import type { ChainBrokenView, ChainValidView, ListInvoicesQueryDto } from './invoice.dto';
+import type { InvoiceChainBrokenView, InvoiceChainValidView, ListInvoicesQueryDto } from './invoice.dto';
 
 /** Read side of invoicing: what the ERP API shows, and the VeriFactu chain check. */
 @Injectable()
@@ -65,7 +65,7 @@ export class InvoicesQueries {
    * the fingerprint before it, and each fingerprint is recomputed from the stored fields. The first that does not
    * hold is named.
    */
-  async verify(): Promise<ChainValidView | ChainBrokenView> {
+  async verify(): Promise<InvoiceChainValidView | InvoiceChainBrokenView> {
     const issuer = this.config.invoicing.seller.taxId;
     let previous: { fingerprint: string; number: string } | undefined;
     let records = 0;
@@ -78,7 +78,7 @@ export class InvoicesQueries {
       if (rows.length === 0) break;
       for (const row of rows) {
         const broken = (
-          reason: ChainBrokenView['brokenAt']['reason'],
+          reason: InvoiceChainBrokenView['brokenAt']['reason'],
           expected: string | null,
           actual: string | null,
         ) => ({
