@@ -102,6 +102,8 @@ describe('worker killed between the inbox commit and the dispatch', () => {
       'contracts.apply-evidence-outcome': 1,
       // Handed ContractActivated once; the contract lists no provisioning, so it skipped.
       'provisioning.start-runs': 1,
+      // No billing on this contract: the invoicing subscriber runs once and skips.
+      'invoicing.issue-first-invoice': 1,
       // Every domain event gets one audit-log entry.
       'archive.audit-log': Number(contractEvents),
     });

@@ -333,7 +333,17 @@ describe('provisioning runs', () => {
     await settled(whole.contractId, 'access-credentials', 'succeeded');
     const note = (contractId: string, cancelsWholeInvoice: boolean): DomainEventDraft => ({
       type: 'CreditNoteIssued',
-      data: { invoiceId: randomUUID(), contractId, cancelsWholeInvoice },
+      data: {
+        invoiceId: randomUUID(),
+        contractId,
+        number: 'R2026-000001',
+        correctsInvoiceId: randomUUID(),
+        correctsNumber: 'F2026-000001',
+        totalCents: -1000,
+        currency: 'EUR',
+        reason: 'test',
+        cancelsWholeInvoice,
+      },
     });
     await emit(app, partial.contractId, note(partial.contractId, false));
     await emit(app, whole.contractId, note(whole.contractId, true));

@@ -4,6 +4,7 @@ import { AuditLogModule, DocumentsModule, EvidenceModule } from '@app/archive';
 import { CommonModule, type Runtime } from '@app/common';
 import { ContractsModule } from '@app/contracts';
 import { EventBusModule } from '@app/event-bus';
+import { InvoicingModule } from '@app/invoicing';
 import { ProvisioningModule } from '@app/provisioning';
 import { SignatureProvidersModule } from '@app/signature-providers';
 import { WebhookIngestionModule } from '@app/webhook-ingestion';
@@ -24,6 +25,7 @@ export class AppModule {
         AuditLogModule,
         DocumentsModule,
         EvidenceModule,
+        InvoicingModule,
         ProvisioningModule,
       ],
     };

@@ -35,8 +35,23 @@ export interface DomainEventPayloads {
   };
   /** A reversal run undid a provisioned action (account disabled, order cancelled). */
   ServiceDeprovisioned: { runId: string; action: string; resultRef: string | null };
-  /** Invoicing issued a credit note; one that cancels the whole first invoice reverses the provisioning. */
-  CreditNoteIssued: { invoiceId: string; contractId: string; cancelsWholeInvoice: boolean };
+  /** A first invoice was issued (numbered and fingerprinted); aggregate: the invoice. No personal data. */
+  InvoiceIssued: { invoiceId: string; contractId: string; number: string; totalCents: number; currency: string };
+  /** A credit note (rectificativa) was issued against `correctsInvoiceId`; aggregate: the credit note. */
+  CreditNoteIssued: {
+    invoiceId: string;
+    contractId: string;
+    number: string;
+    correctsInvoiceId: string;
+    correctsNumber: string;
+    totalCents: number;
+    currency: string;
+    reason: string;
+    /** Nothing of the corrected invoice is left to credit: the provisioning it paid for is reversed. */
+    cancelsWholeInvoice: boolean;
+  };
+  /** The invoice or credit note was mailed to the customer (the Message-ID is `<invoiceId@signbridge>`). */
+  InvoiceSent: { invoiceId: string; contractId: string; number: string; messageId: string; transport: 'smtp' | 'eml' };
 }
 
 export type DomainEventType = keyof DomainEventPayloads;
@@ -63,7 +78,9 @@ export const DOMAIN_EVENT_TYPES = Object.keys({
   ServiceProvisioned: true,
   ProvisioningFailed: true,
   ServiceDeprovisioned: true,
+  InvoiceIssued: true,
   CreditNoteIssued: true,
+  InvoiceSent: true,
 } satisfies Record<DomainEventType, true>) as readonly DomainEventType[];
 
 /** A domain event before it has an identity: what the pure domain code returns. */
@@ -72,7 +89,7 @@ export type DomainEventDraft = { [K in DomainEventType]: { type: K; data: Domain
 export interface DomainEvent<K extends DomainEventType = DomainEventType> {
   id: string;
   type: K;
-  aggregateType: 'contract' | 'customer';
+  aggregateType: 'contract' | 'customer' | 'invoice';
   aggregateId: string;
   occurredAt: string;
   /** The inbound event (or API request) that started the chain. */

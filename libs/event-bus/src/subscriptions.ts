@@ -11,6 +11,9 @@ export const SUBSCRIPTIONS = {
   'contracts.apply-evidence-outcome': ['DocumentsArchived', 'EvidenceRejected'],
   'provisioning.start-runs': ['ContractActivated'],
   'provisioning.reverse-runs': ['ContractVoided', 'CreditNoteIssued'],
+  'invoicing.issue-first-invoice': ['ContractActivated'],
+  // Invoices and credit notes alike reach the customer by mail.
+  'invoicing.send-invoice': ['InvoiceIssued', 'CreditNoteIssued'],
   // One hash-chained entry per domain event, whatever its type.
   'archive.audit-log': DOMAIN_EVENT_TYPES,
 } as const satisfies Record<string, readonly DomainEventType[]>;

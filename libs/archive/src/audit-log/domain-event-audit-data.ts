@@ -38,7 +38,11 @@ const SPLITTERS: Splitters = {
   ServiceProvisioned: whole,
   ProvisioningFailed: whole,
   ServiceDeprovisioned: whole,
-  CreditNoteIssued: whole,
+  // Numbers, ids and totals only: the buyer's name, tax id and e-mail stay in the invoice row.
+  InvoiceIssued: whole,
+  // Free text written by an ERP user, which may name people.
+  CreditNoteIssued: ({ reason, ...rest }) => withPersonal(rest, { reason }),
+  InvoiceSent: whole,
 };
 
 function withPersonal(data: Record<string, unknown>, personal: Record<string, unknown>): AuditDataSplit {

@@ -274,4 +274,52 @@ describe('loadConfig', () => {
       expect(messageOf({ PROVISIONING_SECRET: 'short' })).not.toContain('"short"');
     });
   });
+
+  describe('invoicing', () => {
+    it('has demo defaults so npm start works, and mails to DATA_DIR/mail without SMTP_URL', () => {
+      expect(loadConfig({}, CWD).invoicing).toEqual({
+        seller: { name: 'SignBridge Demo S.L.', taxId: 'B00000000', address: 'Calle de Alcalá 1, 28014 Madrid, Spain' },
+        invoiceSeries: 'F',
+        creditNoteSeries: 'R',
+        smtpUrl: undefined,
+        mailDir: resolve(CWD, '.data/mail'),
+        mailFrom: 'SignBridge Invoices <invoices@signbridge.example>',
+      });
+    });
+
+    it('reads the seller, the series and SMTP_URL', () => {
+      const invoicing = loadConfig(
+        {
+          SELLER_NAME: 'Acme S.L.',
+          SELLER_TAX_ID: 'B12345678',
+          SELLER_ADDRESS: 'Gran Via 2, Madrid',
+          INVOICE_SERIES: 'FA',
+          CREDIT_NOTE_SERIES: 'RA',
+          SMTP_URL: 'smtp://mail.internal:587',
+          MAIL_FROM: 'billing@acme.example',
+          DATA_DIR: '/var/lib/sb',
+        },
+        CWD,
+      ).invoicing;
+      expect(invoicing).toMatchObject({
+        seller: { name: 'Acme S.L.', taxId: 'B12345678', address: 'Gran Via 2, Madrid' },
+        invoiceSeries: 'FA',
+        creditNoteSeries: 'RA',
+        smtpUrl: 'smtp://mail.internal:587',
+        mailDir: '/var/lib/sb/mail',
+        mailFrom: 'billing@acme.example',
+      });
+    });
+
+    it('names the variable of a bad series, tax id, SMTP URL or sender', () => {
+      expect(problemsOf({ INVOICE_SERIES: 'f-1' })[0]).toMatch(/^INVOICE_SERIES: /);
+      expect(problemsOf({ CREDIT_NOTE_SERIES: 'F' })[0]).toMatch(/^CREDIT_NOTE_SERIES: .*own/);
+      expect(problemsOf({ SELLER_TAX_ID: 'b 123' })[0]).toMatch(/^SELLER_TAX_ID: /);
+      expect(problemsOf({ SMTP_URL: 'http://mail' })[0]).toMatch(/^SMTP_URL: /);
+      expect(problemsOf({ MAIL_FROM: 'nobody' })[0]).toMatch(/^MAIL_FROM: /);
+      expect(loadConfig({ SIGNBRIDGE_FAULT: 'crash-after-invoice-issued' }, CWD).faultInjection).toBe(
+        'crash-after-invoice-issued',
+      );
+    });
+  });
 });

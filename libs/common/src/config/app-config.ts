@@ -56,6 +56,7 @@ export interface AppConfig {
   documents: DocumentsConfig;
   inbox: { maxAttempts: number };
   billing: { plans: Record<string, BillingPlan> };
+  invoicing: InvoicingConfig;
   /** The least signature level by amount: a contract at or above `minAmountCents` (in `currency`) needs `level`. */
   signaturePolicy: SignatureLevelRule[];
   /** `Idempotency-Key` on the ERP API's POSTs: how long a claim is held, and how long a key is remembered. */
@@ -105,6 +106,18 @@ export interface S3Config {
 
 export const DOCUMENT_STORE_KINDS = ['fs', 's3'] as const;
 export type DocumentStoreKind = (typeof DOCUMENT_STORE_KINDS)[number];
+
+/** Who issues the invoices, their series, and how they are mailed. */
+export interface InvoicingConfig {
+  seller: { name: string; taxId: string; address: string };
+  /** Invoices and credit notes (rectificativas) each have their own gapless series, numbered per year. */
+  invoiceSeries: string;
+  creditNoteSeries: string;
+  /** Unset: each mail is written as an .eml file under `mailDir`. */
+  smtpUrl?: string;
+  mailDir: string;
+  mailFrom: string;
+}
 
 /** A catalogue entry a contract can bill instead of listing its lines. */
 export interface BillingPlan {
@@ -177,7 +190,7 @@ export function parseSignaturePolicy(raw: string, problems: string[]): Signature
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export const FAULT_POINTS = ['crash-after-inbox-commit'] as const;
+export const FAULT_POINTS = ['crash-after-inbox-commit', 'crash-after-invoice-issued'] as const;
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
 export class ConfigError extends Error {
@@ -266,6 +279,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     documents: readDocumentsConfig(read, problems, resolvedDataDir, cwd),
     inbox: { maxAttempts: read.int('INBOX_MAX_ATTEMPTS', 10, 1, 1000) },
     billing: { plans: parseBillingPlans(read.string('BILLING_PLANS'), problems) },
+    invoicing: readInvoicingConfig(read, problems, resolvedDataDir),
     signaturePolicy: parseSignaturePolicy(read.string('SIGNATURE_LEVEL_POLICY') ?? 'advanced@10000 EUR', problems),
     idempotency: {
       lockSeconds: read.int('IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600),
@@ -334,6 +348,42 @@ function readProvisioningConfig(env: Env, read: EnvReader, problems: string[]): 
     maxAttempts: read.int('PROVISIONING_MAX_ATTEMPTS', 10, 1, 100),
     backoffMs,
     maxBackoffMs,
+  };
+}
+
+function readInvoicingConfig(read: EnvReader, problems: string[], dataDir: string): InvoicingConfig {
+  const series = (name: string, fallback: string): string => {
+    const value = read.string(name) ?? fallback;
+    // Part of every invoice number (F2026-000001): letters only, so the number stays unambiguous.
+    if (!/^[A-Z]{1,10}$/.test(value)) {
+      problems.push(`${name}: expected 1 to 10 capital letters, got "${value}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const invoiceSeries = series('INVOICE_SERIES', 'F');
+  const creditNoteSeries = series('CREDIT_NOTE_SERIES', 'R');
+  if (invoiceSeries === creditNoteSeries) {
+    problems.push('CREDIT_NOTE_SERIES: credit notes need a series of their own, not the INVOICE_SERIES');
+  }
+  const taxId = read.string('SELLER_TAX_ID') ?? 'B00000000';
+  if (!/^[A-Z0-9]{2,20}$/.test(taxId)) {
+    problems.push(`SELLER_TAX_ID: expected 2 to 20 capital letters and digits, got "${taxId}"`);
+  }
+  const mailFrom = read.string('MAIL_FROM') ?? 'SignBridge Invoices <invoices@signbridge.example>';
+  if (!mailFrom.includes('@'))
+    problems.push('MAIL_FROM: expected an e-mail address, e.g. "Acme <billing@acme.example>"');
+  return {
+    seller: {
+      name: read.string('SELLER_NAME') ?? 'SignBridge Demo S.L.',
+      taxId,
+      address: read.string('SELLER_ADDRESS') ?? 'Calle de Alcalá 1, 28014 Madrid, Spain',
+    },
+    invoiceSeries,
+    creditNoteSeries,
+    smtpUrl: read.url('SMTP_URL', ['smtp:', 'smtps:']),
+    mailDir: resolve(dataDir, 'mail'),
+    mailFrom,
   };
 }
 

@@ -7,6 +7,7 @@ import { SignatureEvidence1764500000000 } from './1764500000000-signature-eviden
 import { ContractBilling1764600000000 } from './1764600000000-contract-billing';
 import { OutboxSettled1764600000001 } from './1764600000001-outbox-settled';
 import { Documents1764400000001 } from './1764400000001-documents';
+import { Invoicing1764700000000 } from './1764700000000-invoicing';
 import { Provisioning1764700000001 } from './1764700000001-provisioning';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
@@ -20,5 +21,6 @@ export const MIGRATIONS = [
   SignatureEvidence1764500000000,
   ContractBilling1764600000000,
   OutboxSettled1764600000001,
+  Invoicing1764700000000,
   Provisioning1764700000001,
 ];

@@ -1,0 +1,127 @@
+import { PDFDocument, rgb, StandardFonts, type PDFFont, type PDFPage } from 'pdf-lib';
+import QRCode from 'qrcode';
+import type { PostalAddress } from '@app/domain';
+import { formatCents } from '../money/invoice-totals';
+import type { InvoiceRow } from '../usecases/shared/invoice-row';
+import { invoiceQrUrl } from '../verifactu/verifactu-qr';
+
+const MM = 72 / 25.4;
+const QR_SIZE = 35 * MM; // art. 21 RRSIF: 30 to 40 mm square
+
+/** The standard fonts speak WinAnsi: characters outside it would throw, so they print as '?'. */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e\xa0-\xff€]/g, '?');
+}
+
+export function formatAddress(address: PostalAddress | null): string {
+  if (!address) return '';
+  return [address.line1, address.line2, `${address.postalCode} ${address.city}`, address.region, address.country]
+    .filter((part) => part !== undefined && part.trim() !== '')
+    .join(', ');
+}
+
+const money = (cents: number, currency: string) => `${formatCents(cents)} ${currency}`;
+
+/**
+ * The invoice as a PDF with every art. 226 content (Directive 2006/112/EC) and RD 1619/2012 art. 6: number and
+ * series, issue date, both parties' names, addresses and tax ids, each line (quantity, unit price before VAT, rate,
+ * base), the base and VAT amount per rate, the total; for a credit note, the invoice it rectifies and why. The
+ * AEAT QR code comes first on the page, 35 mm square (art. 21 RRSIF).
+ */
+export async function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array> {
+  const pdf = await PDFDocument.create();
+  pdf.setTitle(`${invoice.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${invoice.full_number}`);
+  pdf.setCreationDate(new Date(`${invoice.issue_date}T00:00:00Z`));
+  pdf.setModificationDate(new Date(`${invoice.issue_date}T00:00:00Z`));
+  pdf.setProducer('SignBridge');
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
+  const page = pdf.addPage([595.28, 841.89]);
+  const left = 50;
+  const top = page.getHeight() - 45;
+
+  const qrUrl = invoiceQrUrl({
+    issuerTaxId: invoice.issuer_tax_id,
+    number: invoice.full_number,
+    issueDate: invoice.issue_date,
+    totalCents: invoice.total_cents,
+  });
+  const qrPng = await QRCode.toBuffer(qrUrl, { errorCorrectionLevel: 'M', type: 'png', margin: 0, width: 400 });
+  page.drawImage(await pdf.embedPng(qrPng), { x: left, y: top - QR_SIZE, width: QR_SIZE, height: QR_SIZE });
+  const text = (value: string, x: number, y: number, size = 9, f: PDFFont = font) =>
+    page.drawText(printable(value), { x, y, size, font: f, color: rgb(0, 0, 0) });
+  text('QR tributario: AEAT', left, top - QR_SIZE - 11, 7);
+
+  const title = invoice.kind === 'invoice' ? 'FACTURA / INVOICE' : 'FACTURA RECTIFICATIVA / CREDIT NOTE';
+  const hx = left + QR_SIZE + 20;
+  text(title, hx, top - 14, 16, bold);
+  text(`Number: ${invoice.full_number}`, hx, top - 34, 11, bold);
+  text(`Series: ${invoice.series}   Issue date: ${invoice.issue_date}`, hx, top - 50, 10);
+  if (invoice.kind === 'credit_note') {
+    text(`Rectifies invoice: ${invoice.corrects_number ?? invoice.corrects_invoice_id ?? ''}`, hx, top - 66, 10);
+    text(`Reason: ${invoice.credit_reason ?? ''}`.slice(0, 90), hx, top - 80, 9);
+  }
+
+  let y = top - QR_SIZE - 40;
+  const party = (label: string, name: string, taxId: string | null, address: string, x: number) => {
+    text(label, x, y, 9, bold);
+    text(name, x, y - 13, 10);
+    text(`Tax ID: ${taxId ?? '-'}`, x, y - 26);
+    wrap(address, 42).forEach((lineText, i) => text(lineText, x, y - 39 - i * 11));
+  };
+  party('Seller', invoice.seller.name, invoice.seller.taxId, invoice.seller.address, left);
+  party('Customer', invoice.buyer.name, invoice.buyer.taxId, formatAddress(invoice.buyer.address), 320);
+  y -= 95;
+
+  const columns = [left, 300, 350, 430, 475];
+  const header = ['Description', 'Qty', 'Unit price', 'VAT %', 'Base'];
+  header.forEach((h, i) => text(h, columns[i], y, 9, bold));
+  rule(page, y - 4);
+  y -= 16;
+  for (const line of invoice.lines) {
+    if (y < 170) break; // a first invoice has few lines; the totals below always fit
+    text(line.description.slice(0, 48), columns[0], y);
+    text(String(line.quantity), columns[1], y);
+    text(money(line.unitPriceCents, invoice.currency), columns[2], y);
+    text(`${line.vatRate} %`, columns[3], y);
+    text(money(line.baseCents, invoice.currency), columns[4], y);
+    y -= 13;
+  }
+  rule(page, y + 6);
+  y -= 10;
+  text('Tax base per rate', left, y, 9, bold);
+  text('VAT rate', 250, y, 9, bold);
+  text('VAT amount', 400, y, 9, bold);
+  y -= 13;
+  for (const row of invoice.tax_breakdown) {
+    text(money(row.baseCents, invoice.currency), left, y);
+    text(`${row.rate} %`, 250, y);
+    text(money(row.vatCents, invoice.currency), 400, y);
+    y -= 13;
+  }
+  y -= 8;
+  text(`Total base: ${money(invoice.total_base_cents, invoice.currency)}`, 330, y, 10);
+  text(`Total VAT: ${money(invoice.total_vat_cents, invoice.currency)}`, 330, y - 14, 10);
+  text(`Total: ${money(invoice.total_cents, invoice.currency)}`, 330, y - 32, 13, bold);
+
+  text(`Record fingerprint (SHA-256): ${invoice.fingerprint}`, left, 60, 6.5);
+  text(`Generated ${invoice.fingerprint_generated_at}; rounding: ${invoice.rounding_rule}`, left, 50, 6.5);
+  return pdf.save({ useObjectStreams: false });
+}
+
+function rule(page: PDFPage, y: number): void {
+  page.drawLine({ start: { x: 50, y }, end: { x: 545, y }, thickness: 0.5, color: rgb(0.5, 0.5, 0.5) });
+}
+
+function wrap(value: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of value.split(/\s+/)) {
+    if ((current + ' ' + word).trim().length > width && current) {
+      lines.push(current);
+      current = word;
+    } else current = (current + ' ' + word).trim();
+  }
+  if (current) lines.push(current);
+  return lines.slice(0, 4);
+}

@@ -1,0 +1,121 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@app/common';
+import type { ContractBilling, PostalAddress } from '@app/domain';
+import { appendToOutbox, JobRegistry, type DomainEvent, type SubscriberResult } from '@app/event-bus';
+import type { EntityManager } from 'typeorm';
+import { InvoicingError } from '../../invoicing.errors';
+import type { InvoiceLineInput } from '../../money/invoice-totals';
+import { addInvoiceTimelineEntry, lockInvoiceChain, recordInvoice } from '../shared/record-invoice';
+
+interface ActivatedContract {
+  id: string;
+  customer_id: string;
+  currency: string;
+  billing: ContractBilling | null;
+}
+
+interface Buyer {
+  name: string;
+  email: string;
+  tax_id: string | null;
+  address: PostalAddress | null;
+}
+
+/**
+ * On `ContractActivated`: the contract's first invoice, exactly once (the subscriber receipt, and the partial
+ * unique index on `contract_id` behind it), numbered in the invoice series and chained into the issuer's VeriFactu
+ * chain, all in the subscriber's one transaction. A contract without billing gets none (skipped).
+ */
+@Injectable()
+export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
+  private readonly logger = new Logger('Invoicing');
+
+  constructor(
+    private readonly registry: JobRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.registerSubscriber('invoicing.issue-first-invoice', (event, em) => this.handle(event, em));
+  }
+
+  async handle(event: DomainEvent, em: EntityManager): Promise<SubscriberResult> {
+    if (event.type !== 'ContractActivated') return { outcome: 'skipped', emitted: [] };
+    const contracts: ActivatedContract[] = await em.query(
+      `SELECT id, customer_id, currency, billing FROM contracts WHERE id = $1`,
+      [event.aggregateId],
+    );
+    const contract = contracts[0];
+    if (!contract?.billing) {
+      this.logger.debug(`contract ${event.aggregateId}: nothing to bill, no invoice`);
+      return { outcome: 'skipped', emitted: [] };
+    }
+    const lines = this.resolveLines(contract.billing);
+    const [buyer]: Buyer[] = await em.query(`SELECT name, email, tax_id, address FROM customers WHERE id = $1`, [
+      contract.customer_id,
+    ]);
+    const { seller, invoiceSeries } = this.config.invoicing;
+
+    await lockInvoiceChain(em, seller.taxId);
+    const existing: unknown[] = await em.query(`SELECT 1 FROM invoices WHERE contract_id = $1 AND kind = 'invoice'`, [
+      contract.id,
+    ]);
+    if (existing.length > 0) return { outcome: 'skipped', emitted: [] };
+
+    const invoice = await recordInvoice(em, {
+      kind: 'invoice',
+      series: invoiceSeries,
+      contractId: contract.id,
+      customerId: contract.customer_id,
+      currency: contract.currency,
+      seller,
+      buyer: { name: buyer.name, taxId: buyer.tax_id, address: buyer.address, email: buyer.email },
+      lines,
+    });
+    await addInvoiceTimelineEntry(em, {
+      contractId: contract.id,
+      eventKey: `system:invoice-issued:${event.id}`,
+      type: 'invoice_issued',
+      detail: {
+        invoiceId: invoice.id,
+        number: invoice.number,
+        total: { currency: invoice.currency, amountCents: invoice.totalCents },
+      },
+    });
+    const emitted = await appendToOutbox(
+      em,
+      [
+        {
+          type: 'InvoiceIssued',
+          data: {
+            invoiceId: invoice.id,
+            contractId: contract.id,
+            number: invoice.number,
+            totalCents: invoice.totalCents,
+            currency: invoice.currency,
+          },
+        },
+      ],
+      {
+        aggregateType: 'invoice',
+        aggregateId: invoice.id,
+        correlationId: event.correlationId,
+        causationId: event.id,
+        occurredAt: new Date(),
+      },
+    );
+    this.logger.log(`contract ${contract.id}: invoice ${invoice.number} issued`);
+    return { outcome: 'done', emitted };
+  }
+
+  /** A plan of the catalogue becomes one line; it was checked at registration, but the catalogue may have changed. */
+  private resolveLines(billing: ContractBilling): InvoiceLineInput[] {
+    if ('lines' in billing) return billing.lines;
+    const plan = this.config.billing.plans[billing.plan];
+    if (!plan) {
+      // Thrown, not skipped: an invoice is owed, and the failed job stays visible until the catalogue is fixed.
+      throw new InvoicingError('INVOICE.INVALID', `Plan "${billing.plan}" is not in the catalogue (BILLING_PLANS)`);
+    }
+    return [{ description: plan.description, quantity: 1, unitPriceCents: plan.unitPriceCents, vatRate: plan.vatRate }];
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { computeInvoiceTotals, formatCents, ROUNDING_RULE, type InvoiceLineInput } from '../../money/invoice-totals';
+import { formatInvoiceNumber } from '../../numbering/invoice-number';
+import { altaFingerprint, issueInstant, verifactuDate } from '../../verifactu/verifactu-fingerprint';
+import type { InvoiceKind, InvoiceParty, InvoiceSeller } from './invoice-row';
+
+export interface InvoiceDraft {
+  kind: InvoiceKind;
+  series: string;
+  contractId: string;
+  customerId: string;
+  correctsInvoiceId?: string;
+  creditReason?: string;
+  currency: string;
+  seller: InvoiceSeller;
+  buyer: InvoiceParty;
+  lines: InvoiceLineInput[];
+}
+
+export interface RecordedInvoice {
+  id: string;
+  number: string;
+  totalCents: number;
+  currency: string;
+}
+
+/**
+ * Serialises every issue of one issuer: the VeriFactu chain is per issuer tax id, so the record written under
+ * this lock is the only one that can be the next link. Transaction-scoped: released by commit or rollback.
+ */
+export async function lockInvoiceChain(em: EntityManager, issuerTaxId: string): Promise<void> {
+  await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`signbridge:invoice-chain:${issuerTaxId}`]);
+}
+
+/**
+ * Numbers, fingerprints and inserts one invoice or credit note, inside the caller's transaction, which must hold
+ * `lockInvoiceChain`. The number comes from the series counter row (its row lock orders concurrent issuers, and a
+ * rollback gives the number back), so numbers are gapless and increasing per series and year.
+ */
+export async function recordInvoice(em: EntityManager, draft: InvoiceDraft): Promise<RecordedInvoice> {
+  const totals = computeInvoiceTotals(draft.lines);
+  // Taken under the lock, so generation times follow the chain's order.
+  const instant = issueInstant(new Date());
+  const [{ last_number: number }]: { last_number: number }[] = await em.query(
+    `INSERT INTO invoice_series_counters (series, year, last_number) VALUES ($1, $2, 1)
+     ON CONFLICT (series, year) DO UPDATE SET last_number = invoice_series_counters.last_number + 1
+     RETURNING last_number`,
+    [draft.series, instant.year],
+  );
+  const fullNumber = formatInvoiceNumber(draft.series, instant.year, number);
+  const previous: { fingerprint: string; chain_position: string }[] = await em.query(
+    `SELECT fingerprint, chain_position FROM invoices WHERE issuer_tax_id = $1 ORDER BY chain_position DESC LIMIT 1`,
+    [draft.seller.taxId],
+  );
+  const previousFingerprint = previous[0]?.fingerprint ?? null;
+  const chainPosition = previous[0] ? Number(previous[0].chain_position) + 1 : 1;
+  const fingerprint = altaFingerprint({
+    issuerTaxId: draft.seller.taxId,
+    number: fullNumber,
+    issueDate: verifactuDate(instant.date),
+    invoiceType: draft.kind === 'invoice' ? 'F1' : 'R1',
+    totalVat: formatCents(totals.totalVatCents),
+    total: formatCents(totals.totalCents),
+    previousFingerprint: previousFingerprint ?? '',
+    generatedAt: instant.generatedAt,
+  });
+  const id = randomUUID();
+  await em.query(
+    `INSERT INTO invoices (id, kind, series, year, number, full_number, contract_id, customer_id, corrects_invoice_id,
+                           credit_reason, issue_date, currency, seller, buyer, lines, tax_breakdown, total_base_cents,
+                           total_vat_cents, total_cents, rounding_rule, issuer_tax_id, chain_position, fingerprint,
+                           previous_fingerprint, fingerprint_generated_at, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+             $24, $25, 'issued')`,
+    [
+      id,
+      draft.kind,
+      draft.series,
+      instant.year,
+      number,
+      fullNumber,
+      draft.contractId,
+      draft.customerId,
+      draft.correctsInvoiceId ?? null,
+      draft.creditReason ?? null,
+      instant.date,
+      draft.currency,
+      JSON.stringify(draft.seller),
+      JSON.stringify(draft.buyer),
+      JSON.stringify(totals.lines),
+      JSON.stringify(totals.taxBreakdown),
+      totals.totalBaseCents,
+      totals.totalVatCents,
+      totals.totalCents,
+      ROUNDING_RULE,
+      draft.seller.taxId,
+      chainPosition,
+      fingerprint,
+      previousFingerprint,
+      instant.generatedAt,
+    ],
+  );
+  return { id, number: fullNumber, totalCents: totals.totalCents, currency: draft.currency };
+}
+
+/** One system entry on the contract's timeline (status unchanged), once per cause. */
+export async function addInvoiceTimelineEntry(
+  em: EntityManager,
+  input: { contractId: string; eventKey: string; type: string; detail: Record<string, unknown> },
+): Promise<void> {
+  await em.query(
+    `INSERT INTO contract_timeline (id, contract_id, event_key, kind, type, outcome, status_before, status_after, occurred_at, detail)
+     SELECT $1, id, $3, 'system', $4, 'recorded', status, status, now(), $5 FROM contracts WHERE id = $2
+     ON CONFLICT (contract_id, event_key) DO NOTHING`,
+    [randomUUID(), input.contractId, input.eventKey, input.type, JSON.stringify(input.detail)],
+  );
+}
