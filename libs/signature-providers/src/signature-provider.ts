@@ -32,6 +32,18 @@ export interface EnvelopeSummary {
   signers: { email: string; name: string; status: string; signingUrl: string | null }[];
 }
 
+/** One signer's signature as the platform's evidence document records it. */
+export interface SignatureRecord {
+  email: string;
+  name: string | null;
+  signedAt: Date | null;
+  ip: string | null;
+  userAgent: string | null;
+  authMethod: string | null;
+  level: SignatureLevel | null;
+  otpVerified: boolean | null;
+}
+
 export interface ProviderDocument {
   content: Buffer;
   mediaType: string;
@@ -57,6 +69,8 @@ export interface SignatureProvider {
   downloadSignedDocument(envelopeId: string): Promise<ProviderDocument>;
   /** The platform's evidence document (audit trail). */
   downloadEvidence(envelopeId: string): Promise<ProviderDocument>;
+  /** Each signer's signature as the evidence records it: complete once the envelope is, whatever webhooks arrived. */
+  signatureRecords(envelopeId: string): Promise<SignatureRecord[]>;
   voidEnvelope(envelopeId: string, reason?: string): Promise<EnvelopeSummary>;
 }
 

@@ -1,6 +1,11 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { appendToOutbox, JobRegistry, type DomainEvent, type DomainEventDraft, type OutboxRef } from '@app/event-bus';
-import { ProviderError, SignatureProviderRegistry, type ProviderDocument } from '@app/signature-providers';
+import {
+  ProviderError,
+  SignatureProviderRegistry,
+  type ProviderDocument,
+  type SignatureRecord,
+} from '@app/signature-providers';
 import type { EntityManager } from 'typeorm';
 import { DocumentsService } from '../documents/documents.service';
 import type { DocumentKind } from '../documents/documents.types';
@@ -58,21 +63,17 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
     const contract = rows[0];
     if (!contract) return { outcome: 'skipped', emitted: [] };
 
-    // `completed` can arrive before a `signer.signed`: the evidence records need every signature's details,
-    // which that event brings within moments. Until then, the queue retries.
-    const waitingFor = contract.lifecycle.signers.filter((s) => !s.signature).map((s) => s.email);
-    if (waitingFor.length > 0) {
-      throw new Error(`evidence waits for the signer.signed of ${waitingFor.join(', ')} (contract ${contract.id})`);
-    }
     const provider = this.providers.get(contract.provider);
     let signed: ProviderDocument;
     let evidence: ProviderDocument;
     // What SignBridge sent itself is archived too, and must be what the platform had signed.
     let original: ProviderDocument | undefined;
+    let records: SignatureRecord[];
     try {
       signed = await provider.downloadSignedDocument(contract.envelope_id);
       evidence = await provider.downloadEvidence(contract.envelope_id);
       if (contract.document_sha256) original = await provider.downloadOriginalDocument(contract.envelope_id);
+      records = await provider.signatureRecords(contract.envelope_id);
     } catch (error) {
       if (error instanceof ProviderError && error.code === 'PROVIDER.ENVELOPE_NOT_FOUND') {
         return this.reject(em, event, 'EVIDENCE.UNAVAILABLE', error.message);
@@ -99,9 +100,16 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
     if (original) await this.store(em, contract, 'original', original);
     await this.store(em, contract, 'signed', signed);
     await this.store(em, contract, 'evidence', evidence);
+    // The evidence document is complete at completion, whatever order the webhooks came in; the webhook's
+    // details fill what it leaves out.
+    const evidenceRows = contract.lifecycle.signers.map((signer) => toEvidence(signer, records));
+    const unsigned = evidenceRows.filter((row) => row.signedAt === null).map((row) => row.email);
+    if (unsigned.length > 0) {
+      // Neither the platform's evidence nor a webhook says when they signed: not complete yet, retried later.
+      throw new Error(`no signing time for ${unsigned.join(', ')} in the evidence of contract ${contract.id}`);
+    }
     let signers = 0;
-    for (const signer of contract.lifecycle.signers) {
-      if (!signer.signature) continue;
+    for (const signer of evidenceRows) {
       signers += 1;
       await em.query(
         `INSERT INTO signature_evidence (contract_id, signer_email, signer_name, signed_at, ip, user_agent, auth_method,
@@ -113,12 +121,12 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
           contract.id,
           signer.email,
           signer.name,
-          signer.signature.at,
-          signer.signature.ip ?? null,
-          signer.signature.userAgent ?? null,
-          signer.signature.authMethod ?? null,
-          signer.signature.level ?? null,
-          signer.signature.otpVerified ?? null,
+          signer.signedAt,
+          signer.ip,
+          signer.userAgent,
+          signer.authMethod,
+          signer.level,
+          signer.otpVerified,
           contract.document_sha256,
           signed.sha256,
           evidence.sha256,
@@ -162,4 +170,30 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
     });
     return { outcome: 'done', emitted };
   }
+}
+
+interface EvidenceRow {
+  email: string;
+  name: string;
+  signedAt: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  authMethod: string | null;
+  level: string | null;
+  otpVerified: boolean | null;
+}
+
+function toEvidence(signer: ArchivedSigner, records: SignatureRecord[]): EvidenceRow {
+  const record = records.find((r) => r.email === signer.email);
+  const webhook = signer.signature;
+  return {
+    email: signer.email,
+    name: record?.name ?? signer.name,
+    signedAt: record?.signedAt?.toISOString() ?? webhook?.at ?? null,
+    ip: record?.ip ?? webhook?.ip ?? null,
+    userAgent: record?.userAgent ?? webhook?.userAgent ?? null,
+    authMethod: record?.authMethod ?? webhook?.authMethod ?? null,
+    level: record?.level ?? webhook?.level ?? null,
+    otpVerified: record?.otpVerified ?? webhook?.otpVerified ?? null,
+  };
 }

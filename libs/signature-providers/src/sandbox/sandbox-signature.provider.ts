@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { isSignatureLevel } from '@app/domain';
 import {
   ProviderError,
+  type SignatureRecord,
   type CreateEnvelopeRequest,
   type EnvelopeSummary,
   type ProviderDocument,
@@ -61,6 +63,30 @@ export class SandboxSignatureProvider implements SignatureProvider {
 
   downloadEvidence(envelopeId: string): Promise<ProviderDocument> {
     return this.download(envelopeId, 'audit-trail');
+  }
+
+  async signatureRecords(envelopeId: string): Promise<SignatureRecord[]> {
+    const body = await readJson(
+      await this.call('GET', `/v1/envelopes/${encodeURIComponent(envelopeId)}/documents/evidence`),
+    );
+    if (!Array.isArray(body.signers)) {
+      throw new ProviderError('PROVIDER.UNAVAILABLE', 'The sandbox evidence document lists no signers');
+    }
+    return body.signers.map((raw: unknown) => {
+      const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Json;
+      const text = (value: unknown) => (typeof value === 'string' ? value : null);
+      const signedAt = text(s.signed_at);
+      return {
+        email: String(s.email ?? '').toLowerCase(),
+        name: text(s.name),
+        signedAt: signedAt && !Number.isNaN(Date.parse(signedAt)) ? new Date(signedAt) : null,
+        ip: text(s.ip),
+        userAgent: text(s.user_agent),
+        authMethod: text(s.auth_method),
+        level: isSignatureLevel(s.signature_level) ? s.signature_level : null,
+        otpVerified: typeof s.otp_verified === 'boolean' ? s.otp_verified : null,
+      };
+    });
   }
 
   private async download(envelopeId: string, kind: 'original' | 'signed' | 'audit-trail'): Promise<ProviderDocument> {
