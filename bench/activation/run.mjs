@@ -71,6 +71,8 @@ async function main() {
       PROVISIONING_ACCESS_CREDENTIALS_URL: targets.url,
       PROVISIONING_WAREHOUSE_ORDER_URL: targets.url,
       PROVISIONING_SECRET: 'bench-provisioning-secret-0123456789',
+      ...(process.env.WORKER_CONCURRENCY ? { WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY } : {}),
+      ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
     });
@@ -190,6 +192,17 @@ async function measure(startedAt, signedAt, lateness, targetCalls) {
     .map((r) => Math.max(r.invoiced_at.getTime(), r.provisioned_at.getTime()) - r.completed_at.getTime())
     .sort((a, b) => a - b);
   const invoiceOnly = rows.map((r) => r.invoiced_at.getTime() - r.completed_at.getTime()).sort((a, b) => a - b);
+  // Where the time goes: each milestone's p50 after the completed webhook's arrival.
+  const stages = await query(`
+    WITH c AS (
+      SELECT c.id, (SELECT min(e.received_at) FROM inbound_events e
+                     WHERE e.envelope_id = c.envelope_id AND e.provider_type = 'envelope.completed') AS t0
+        FROM contracts c)
+    SELECT o.type, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.created_at - c.t0) * 1000) AS p50
+      FROM c JOIN outbox o ON o.aggregate_id = c.id
+     WHERE o.type IN ('ContractSigned', 'DocumentsArchived', 'ContractActivated')
+     GROUP BY o.type`);
+  const stageP50 = Object.fromEntries(stages.map((r) => [r.type, Math.round(Number(r.p50))]));
   const lastDone = Math.max(...rows.map((r) => Math.max(r.invoiced_at.getTime(), r.provisioned_at.getTime())));
   const firstCompleted = Math.min(...rows.map((r) => r.completed_at.getTime()));
   const p = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -207,6 +220,7 @@ async function measure(startedAt, signedAt, lateness, targetCalls) {
     sustainedRate: sustained,
     latencyMs: { p50: p(latencies, 0.5), p90: p(latencies, 0.9), p99: p(latencies, 0.99), max: latencies.at(-1) },
     invoiceLatencyMs: { p50: p(invoiceOnly, 0.5), p99: p(invoiceOnly, 0.99) },
+    stageP50Ms: stageP50,
     provisioningCalls: targetCalls,
     targets: TARGETS,
     ratios: {
@@ -228,12 +242,17 @@ function render(r) {
     `| sustained rate | ${f(r.sustainedRate)} contracts/s | ${r.targets.rate}/s offered ${r.offeredRate}/s | ${f(r.ratios.rateOfTarget)} |`,
     `| p90 / max | ${f(r.latencyMs.p90)} / ${f(r.latencyMs.max)} ms | | |`,
     `| invoice alone p50 / p99 | ${f(r.invoiceLatencyMs.p50)} / ${f(r.invoiceLatencyMs.p99)} ms | | |`,
+    `| p50 after completed: signed / archived / activated | ${Object.entries(r.stageP50Ms)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} ms | | |`,
   ].join('\n');
 }
 
 function start(name, script, env) {
   const log = openSync(path.join(RESULTS_DIR, `activation-${STAMP}-${name}.log`), 'a');
-  const child = spawn(process.execPath, [path.join(ROOT, script)], {
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results": where SignBridge spends its time (written at exit).
+  const nodeArgs = name === 'signbridge' && process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', log, log],

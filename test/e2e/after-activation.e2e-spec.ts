@@ -1,6 +1,7 @@
 import { verifySignatureHeader } from '@app/provisioning';
 import { ProvisioningTarget } from '../support/provisioning-target';
 import { createCustomer } from '../support/scenario';
+import { pdfText, startTestSmtpServer, type TestSmtpServer } from '../support/invoicing';
 import { samplePdfBase64, startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { api, eventually, startTestApp, waitForStatus, type TestApp } from '../support/test-app';
 
@@ -15,15 +16,20 @@ interface Order {
   resultRef: string | null;
 }
 
-/** Signed on the sandbox platform → archived → active → an account and a warehouse order, each exactly once. */
-describe('provisioning after signing, through the sandbox platform', () => {
+/**
+ * Signed on the sandbox platform → archived → active → the first invoice issued and mailed, an account and a
+ * warehouse order, each exactly once, all on the timeline and in a verifying audit log.
+ */
+describe('invoicing and provisioning after signing, through the sandbox platform', () => {
   const accounts = new ProvisioningTarget('accounts');
   const warehouse = new ProvisioningTarget('orders');
   let sandbox: TestSandbox;
   let app: TestApp;
+  let smtp: TestSmtpServer;
 
   beforeAll(async () => {
     await Promise.all([accounts.start(), warehouse.start()]);
+    smtp = await startTestSmtpServer();
     sandbox = await startTestSandbox();
     app = await startTestApp({
       env: {
@@ -32,6 +38,7 @@ describe('provisioning after signing, through the sandbox platform', () => {
         PROVISIONING_WAREHOUSE_ORDER_URL: warehouse.url,
         PROVISIONING_SECRET: SECRET,
         PROVISIONING_BACKOFF_MS: '100',
+        SMTP_URL: smtp.url,
       },
     });
   });
@@ -39,9 +46,10 @@ describe('provisioning after signing, through the sandbox platform', () => {
     await app.close();
     await sandbox.close();
     await Promise.all([accounts.stop(), warehouse.stop()]);
+    await smtp.close();
   });
 
-  it('creates the account and places the order once the contract is active, on the timeline and in the audit log', async () => {
+  it('issues and mails the first invoice, creates the account and places the order, on the timeline and in the audit log', async () => {
     const customerId = await createCustomer(app.url);
     const tag = customerId.slice(0, 8);
     const sent = await api<{ id: string; envelopeId: string; signers: { email: string }[] }>(
@@ -55,6 +63,9 @@ describe('provisioning after signing, through the sandbox platform', () => {
         document: { filename: 'agreement.pdf', contentBase64: await samplePdfBase64('Provisioning', 1) },
         signers: [{ email: `pv-${tag}@example.test`, name: 'Ana García' }],
         amount: { currency: 'EUR', amountCents: 50_000 },
+        billing: {
+          lines: [{ description: 'Router service, first month', quantity: 1, unitPriceCents: 4_990, vatRate: 21 }],
+        },
         provisioning: [
           { action: 'access-credentials', params: { plan: 'pro', seats: 3 } },
           { action: 'warehouse-order', params: { items: [{ sku: 'ROUTER-1', qty: 1 }] } },
@@ -128,6 +139,33 @@ describe('provisioning after signing, through the sandbox platform', () => {
     );
     const provisioned = timeline.body.items.filter((i) => i.type === 'service_provisioned');
     expect(provisioned.map((i) => i.detail.action).sort()).toEqual(['access-credentials', 'warehouse-order']);
+
+    // The first invoice: issued once, mailed with its PDF, both on the timeline.
+    const invoice = await eventually(
+      async () => {
+        const res = await api<{
+          items: { id: string; number: string; status: string; total: { amountCents: number } }[];
+        }>(app.url, 'GET', `/api/v1/invoices?contractId=${contractId}`);
+        return res.body.items.length === 1 && res.body.items[0].status === 'sent' ? res.body.items[0] : undefined;
+      },
+      { what: 'the first invoice to be sent' },
+    );
+    expect(invoice.total.amountCents).toBe(6_038);
+    const mail = smtp.messages.find((m) => m.messageId === `<${invoice.id}@signbridge>`);
+    const attachment = mail?.attachments.find((a) => a.contentType === 'application/pdf');
+    expect(attachment).toBeDefined();
+    const text = await pdfText(attachment!.content);
+    expect(text).toContain(invoice.number);
+    expect(text).toContain('60.38');
+    const withInvoice = await api<{ items: { type: string }[] }>(
+      app.url,
+      'GET',
+      `/api/v1/contracts/${contractId}/timeline`,
+    );
+    expect(withInvoice.body.items.map((i) => i.type)).toEqual(
+      expect.arrayContaining(['invoice_issued', 'invoice_sent']),
+    );
+    await waitForStatus(app.url, `/api/v1/customers/${customerId}`, 'active');
 
     const audited = await eventually(async () => {
       const res = await api<{ items: { action: string }[] }>(
