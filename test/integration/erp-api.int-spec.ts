@@ -258,6 +258,7 @@ describe('ERP API /api/v1', () => {
         'billing',
       ],
       ['an unknown plan', { billing: { plan: 'platinum' } }, 'billing.plan'],
+      ['a plan named like an object property', { billing: { plan: 'constructor' } }, 'billing.plan'],
       [
         'a VAT rate with three decimals',
         { billing: { lines: [{ description: 'x', quantity: 1, unitPriceCents: 1, vatRate: 21.005 }] } },

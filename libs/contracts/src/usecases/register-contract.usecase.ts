@@ -38,8 +38,9 @@ export interface RegisterContractCommand {
 }
 
 /**
- * Registers a contract that was sent for signature elsewhere (or just now, by SendContractForSignature). Its `ContractRegistered` event is what
- * applies any events that arrived for the envelope before the contract existed (they were parked).
+ * Registers a contract that was sent for signature elsewhere (or just now, by SendContractForSignature). Its
+ * `ContractRegistered` event is what applies any events that arrived for the envelope before the contract existed
+ * (they were parked).
  */
 @Injectable()
 export class RegisterContractUseCase {
@@ -145,7 +146,8 @@ export class RegisterContractUseCase {
     if ((lines === undefined) === (plan === undefined)) {
       throw new ContractsError('CONTRACT.INVALID', 'billing needs exactly one of lines or plan', { field: 'billing' });
     }
-    if (plan !== undefined && !(plan in this.config.billing.plans)) {
+    // Own keys only: `constructor` or `__proto__` must not count as plans.
+    if (plan !== undefined && !Object.hasOwn(this.config.billing.plans, plan)) {
       const known = Object.keys(this.config.billing.plans).join(', ') || 'none';
       throw new ContractsError('CONTRACT.INVALID', `Unknown plan "${plan}" (the catalogue has ${known})`, {
         field: 'billing.plan',

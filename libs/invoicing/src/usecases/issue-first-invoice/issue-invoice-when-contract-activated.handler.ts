@@ -111,7 +111,9 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
   /** A plan of the catalogue becomes one line; it was checked at registration, but the catalogue may have changed. */
   private resolveLines(billing: ContractBilling): InvoiceLineInput[] {
     if ('lines' in billing) return billing.lines;
-    const plan = this.config.billing.plans[billing.plan];
+    const plan = Object.hasOwn(this.config.billing.plans, billing.plan)
+      ? this.config.billing.plans[billing.plan]
+      : undefined;
     if (!plan) {
       // Thrown, not skipped: an invoice is owed, and the failed job stays visible until the catalogue is fixed.
       throw new InvoicingError('INVOICE.INVALID', `Plan "${billing.plan}" is not in the catalogue (BILLING_PLANS)`);
