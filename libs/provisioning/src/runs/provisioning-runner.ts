@@ -92,7 +92,8 @@ export class ProvisioningRunner implements OnModuleInit {
     }
     const build = run.kind === 'provision' ? action.provision.bind(action) : action.reverse?.bind(action);
     if (!build) return this.fail(run, 'PROVISIONING.NOT_REVERSIBLE', `action "${run.action}" has no reversal`);
-    const target = this.config.provisioning.targets[run.action];
+    const targets = this.config.provisioning.targets;
+    const target = Object.hasOwn(targets, run.action) ? targets[run.action] : undefined;
     if (!target) {
       const variable = `PROVISIONING_${run.action.toUpperCase().replace(/-/g, '_')}_URL`;
       return this.fail(run, 'PROVISIONING.TARGET_NOT_CONFIGURED', `no target for "${run.action}": set ${variable}`);
