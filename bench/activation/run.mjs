@@ -6,8 +6,9 @@
 //   BENCH_CONTRACTS=300 BENCH_RATE=50 node bench/activation/run.mjs
 //
 // Env: BENCH_CONTRACTS (default 1000), BENCH_RATE (contracts/s, default 100), BENCH_QUEUE (in-process | redis,
-// default in-process: the zero-set-up mode), BENCH_DATABASE_URL (a server; a fresh database is made on it),
-// BENCH_REDIS_URL.
+// default in-process: the zero-set-up mode), BENCH_WORKERS (n > 0: an api-only process plus n worker processes,
+// on Redis), BENCH_DATABASE_URL (a server; a fresh database is made on it), BENCH_REDIS_URL,
+// BENCH_NODE_ARGS (extra node flags for SignBridge, e.g. --cpu-prof).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const RESULTS_DIR = path.join(ROOT, 'bench/results');
 const CONTRACTS = Number(process.env.BENCH_CONTRACTS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
-const QUEUE = process.env.BENCH_QUEUE ?? 'in-process';
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 0);
+// Separate worker processes need the queue in Redis.
+const QUEUE = WORKERS > 0 ? 'redis' : (process.env.BENCH_QUEUE ?? 'in-process');
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TARGETS = { p50Ms: 100, p99Ms: 500, rate: 100 };
@@ -60,10 +63,11 @@ async function main() {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
     });
-    start('signbridge', 'dist/apps/api/src/main.js', {
+    const queuePrefix = `bench-${randomBytes(4).toString('hex')}`;
+    const signbridgeEnv = {
       PORT: String(SIGNBRIDGE_PORT),
       DATABASE_URL: databaseUrl,
-      ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: `bench-${randomBytes(4).toString('hex')}` } : {}),
+      ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: queuePrefix } : {}),
       SANDBOX_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
       SANDBOX_API_KEY: SANDBOX_KEY,
       SANDBOX_WEBHOOK_SECRETS: SECRET,
@@ -75,9 +79,16 @@ async function main() {
       ...(process.env.DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.DB_POOL_SIZE } : {}),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+    };
+    // BENCH_WORKERS=n: an api-only SignBridge plus n worker processes (the production layout), else one process.
+    start('signbridge', 'dist/apps/api/src/main.js', {
+      ...signbridgeEnv,
+      ...(WORKERS > 0 ? { SIGNBRIDGE_ROLES: 'api' } : {}),
     });
     await healthy(SANDBOX_PORT);
     await healthy(SIGNBRIDGE_PORT);
+    for (let i = 0; i < WORKERS; i++)
+      start(`worker-${i}`, 'dist/apps/worker/src/main.js', { ...signbridgeEnv, MIGRATIONS_RUN: 'false' });
 
     process.stdout.write(`sending ${CONTRACTS} contracts for signature (setup, not measured)...\n`);
     const contracts = await sendAll(await samplePdf());
@@ -211,6 +222,7 @@ async function measure(startedAt, signedAt, lateness, targetCalls) {
     when: new Date().toISOString(),
     contracts: CONTRACTS,
     queue: QUEUE,
+    workerProcesses: WORKERS,
     offeredRate: RATE,
     achievedSigningRate: CONTRACTS / ((signedAt - startedAt) / 1000),
     signingLatenessP99Ms: p(
