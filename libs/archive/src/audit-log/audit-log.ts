@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { modifiedRows } from '@app/common';
 import { entryHash, GENESIS_HASH, sha256Hex, type AuditEntry } from './audit-chain';
 import { canonicalJson } from './canonical-json';
 
@@ -107,20 +108,15 @@ export class AuditLog {
 
   /** Erases one entry's personal data (GDPR art. 17, or retention). The chain is untouched and still verifies. */
   static async erasePersonalData(em: EntityManager, ref: string): Promise<boolean> {
-    // Through a CTE: TypeORM answers a bare DELETE … RETURNING with [rows, count], whose length is always 2.
-    const rows: unknown[] = await em.query(
-      `WITH erased AS (DELETE FROM audit_personal_data WHERE id = $1 RETURNING id) SELECT id FROM erased`,
-      [ref],
-    );
+    const rows = await modifiedRows(em, `DELETE FROM audit_personal_data WHERE id = $1 RETURNING id`, [ref]);
     return rows.length > 0;
   }
 
   /** Erases every personal-data row whose retention ended before `now`; returns how many. */
   static async eraseExpiredPersonalData(em: EntityManager, now: Date = new Date()): Promise<number> {
-    const rows: unknown[] = await em.query(
-      `WITH erased AS (
-         DELETE FROM audit_personal_data WHERE erase_after IS NOT NULL AND erase_after <= $1 RETURNING id)
-       SELECT id FROM erased`,
+    const rows = await modifiedRows(
+      em,
+      `DELETE FROM audit_personal_data WHERE erase_after IS NOT NULL AND erase_after <= $1 RETURNING id`,
       [now.toISOString()],
     );
     return rows.length;

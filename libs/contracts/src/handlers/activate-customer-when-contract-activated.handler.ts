@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { modifiedRows } from '@app/common';
 import { appendToOutbox, JobRegistry, type DomainEvent, type OutboxRef } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 
@@ -14,12 +15,10 @@ export class ActivateCustomerWhenContractActivatedHandler implements OnModuleIni
   async handle(event: DomainEvent, em: EntityManager): Promise<{ outcome: 'done' | 'skipped'; emitted: OutboxRef[] }> {
     if (event.type !== 'ContractActivated') return { outcome: 'skipped', emitted: [] };
     const { customerId } = (event as DomainEvent<'ContractActivated'>).data;
-    // Through a CTE: TypeORM answers a bare UPDATE … RETURNING with [rows, count], whose length is always 2.
-    const updated: unknown[] = await em.query(
-      `WITH activated AS (
-         UPDATE customers SET status = 'active', activated_at = now(), updated_at = now()
-          WHERE id = $1 AND status = 'pending' RETURNING id)
-       SELECT id FROM activated`,
+    const updated = await modifiedRows(
+      em,
+      `UPDATE customers SET status = 'active', activated_at = now(), updated_at = now()
+        WHERE id = $1 AND status = 'pending' RETURNING id`,
       [customerId],
     );
     if (updated.length === 0) return { outcome: 'skipped', emitted: [] };

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, type AppConfig } from '@app/common';
+import { APP_CONFIG, modifiedRows, type AppConfig } from '@app/common';
 import {
   appendToOutbox,
   errorText,
@@ -126,7 +126,8 @@ export class ProvisioningRunner implements OnModuleInit {
 
   private async claim(runId: string): Promise<Claimed | undefined> {
     const leaseMs = this.config.provisioning.timeoutMs + CLAIM_MARGIN_MS;
-    const [rows]: [Claimed[], number] = await this.dataSource.query(
+    const rows = await modifiedRows<Claimed>(
+      this.dataSource,
       `UPDATE provisioning_orders
           SET status = 'running', attempts = attempts + 1, updated_at = now(),
               next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
@@ -176,7 +177,8 @@ export class ProvisioningRunner implements OnModuleInit {
   private async retryLater(run: Claimed, answer: TargetAnswer): Promise<JobOutcome> {
     const { backoffMs, maxBackoffMs } = this.config.provisioning;
     const delayMs = nextDelayMs({ baseMs: backoffMs, capMs: maxBackoffMs }, run.attempts, answer.retryAfterMs);
-    const [rows]: [{ id: string; next_attempt_at: Date }[], number] = await this.dataSource.query(
+    const rows = await modifiedRows<{ id: string; next_attempt_at: Date }>(
+      this.dataSource,
       `UPDATE provisioning_orders
           SET status = 'pending', next_attempt_at = now() + make_interval(secs => $3::double precision / 1000),
               last_status_code = $4, last_error = $5, response = $6, updated_at = now()
@@ -245,7 +247,8 @@ export class ProvisioningRunner implements OnModuleInit {
     },
   ): Promise<JobOutcome> {
     const emitted = await this.dataSource.transaction(async (em) => {
-      const [updated]: [unknown[], number] = await em.query(
+      const updated = await modifiedRows(
+        em,
         `UPDATE provisioning_orders
             SET status = $3, last_status_code = $4, last_error = $5, response = $6, result_ref = $7,
                 next_attempt_at = NULL, completed_at = now(), updated_at = now()

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { modifiedRows } from '@app/common';
 import type { DataSource } from 'typeorm';
 import type { ProvisioningOrderView } from '../api/provisioning-order.dto';
 import { ProvisioningError } from '../provisioning.errors';
@@ -16,7 +17,8 @@ export class RetryProvisioningOrderUseCase {
   ) {}
 
   async execute(id: string): Promise<ProvisioningOrderView> {
-    const [rows]: [ProvisioningRunRow[], number] = await this.dataSource.query(
+    const rows = await modifiedRows<ProvisioningRunRow>(
+      this.dataSource,
       `UPDATE provisioning_orders
           SET status = 'pending', attempts = 0, next_attempt_at = now(), completed_at = NULL, updated_at = now()
         WHERE id = $1 AND status = 'failed'
