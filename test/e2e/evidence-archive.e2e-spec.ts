@@ -225,15 +225,15 @@ describe('evidence archive and activation gate, through the sandbox platform', (
     });
     try {
       const contract = await send(app);
-      await proxy.down();
+      proxy.refuse();
       await simulateSign(contract);
       await waitForStatus(app.url, `/api/v1/contracts/${contract.id}`, 'signed');
-      // Still signed a while later: the archive cannot reach the platform, and nothing else may activate it.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // The archive tried twice and could not reach the platform: still signed, nothing else may activate it.
+      await eventually(async () => (proxy.refused >= 2 ? true : undefined), { what: 'two archive attempts' });
       expect((await api<{ status: string }>(app.url, 'GET', `/api/v1/contracts/${contract.id}`)).body.status).toBe(
         'signed',
       );
-      await proxy.up(proxy.port);
+      proxy.accept();
       await waitForStatus(app.url, `/api/v1/contracts/${contract.id}`, 'active', 30_000);
 
       const rows: { kind: string }[] = await db.query(`SELECT kind FROM documents WHERE contract_id = $1`, [

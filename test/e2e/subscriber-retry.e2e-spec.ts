@@ -61,12 +61,12 @@ describe('a subscriber whose job gave up runs again', () => {
 
   it('archives once the platform is back, long after the queue gave up, and settles the events', async () => {
     const { contract, customerId } = await sendContract(app.url);
-    await proxy.down();
+    proxy.refuse();
     const signed = await sandbox.api('POST', `/v1/envelopes/${contract.envelopeId}/simulate`, { action: 'sign' });
     expect(signed.status).toBe(200);
     await waitForStatus(app.url, `/api/v1/contracts/${contract.id}`, 'signed');
 
-    // Both attempts fail against the cut proxy; the archive subscriber has no receipt.
+    // Both attempts the queue allows fail against the cut proxy; the archive subscriber has no receipt.
     const receipt = async () =>
       (
         (await owner.query(
@@ -75,13 +75,13 @@ describe('a subscriber whose job gave up runs again', () => {
           [contract.id],
         )) as unknown[]
       ).length;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await eventually(async () => (proxy.refused >= 2 ? true : undefined), { what: 'both archive attempts' });
     expect(await receipt()).toBe(0);
     expect((await api<{ status: string }>(app.url, 'GET', `/api/v1/contracts/${contract.id}`)).body.status).toBe(
       'signed',
     );
 
-    await proxy.up(proxy.port);
+    proxy.accept();
     await waitForStatus(app.url, `/api/v1/contracts/${contract.id}`, 'active', 30_000);
     await waitForStatus(app.url, `/api/v1/customers/${customerId}`, 'active');
     expect(await receipt()).toBe(1);
