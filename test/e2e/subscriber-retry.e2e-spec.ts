@@ -1,12 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { buildDataSourceOptions, runMigrations } from '@app/common';
+import type { DataSource } from 'typeorm';
 import { sendContract } from '../support/scenario';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { api, eventually, startTestApp, waitForStatus, type TestApp } from '../support/test-app';
 import { TcpProxy } from '../support/tcp-proxy';
-import { TEST_DATABASE_URL } from '../support/test-env';
+import { createOwnDatabase, type OwnDatabase } from '../support/test-db';
 
 /**
  * A platform down for longer than the queue's backoff: the archive job runs out of attempts. The relay's retry
@@ -14,30 +11,22 @@ import { TEST_DATABASE_URL } from '../support/test-env';
  * database of its own: a sweep this eager would otherwise pick up other test files' events.
  */
 describe('a subscriber whose job gave up runs again', () => {
-  const name = `signbridge_retry_${randomBytes(4).toString('hex')}_test`;
-  const url = (() => {
-    const u = new URL(TEST_DATABASE_URL);
-    u.pathname = `/${name}`;
-    return u.toString();
-  })();
+  let database: OwnDatabase;
   let sandbox: TestSandbox;
   let proxy: TcpProxy;
   let app: TestApp;
   let owner: DataSource;
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    await runMigrations(url);
+    database = await createOwnDatabase('retry');
+    owner = database.owner;
     sandbox = await startTestSandbox();
     const target = new URL(sandbox.url);
     proxy = new TcpProxy(target.hostname, Number(target.port));
     await proxy.up();
     app = await startTestApp({
       env: {
-        DATABASE_URL: url,
+        DATABASE_URL: database.url,
         SANDBOX_URL: `http://127.0.0.1:${proxy.port}`,
         // Two quick tries, then the job is given up; the sweep looks again after a second.
         JOB_ATTEMPTS: '2',
@@ -46,17 +35,12 @@ describe('a subscriber whose job gave up runs again', () => {
         SUBSCRIBER_RETRY_AFTER_MS: '1000',
       },
     });
-    owner = await new DataSource(buildDataSourceOptions(url, 2)).initialize();
   });
   afterAll(async () => {
     await app?.close();
     await proxy?.down();
     await sandbox?.close();
-    await owner?.destroy();
-    const admin = new Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
   });
 
   it('archives once the platform is back, long after the queue gave up, and settles the events', async () => {

@@ -1,8 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditLog, canonicalJson, GENESIS_HASH, verifyAuditChain, type ChainVerification } from '@app/archive';
-import { buildDataSourceOptions, hashApiKey, runMigrations } from '@app/common';
-import { Client } from 'pg';
+import { hashApiKey } from '@app/common';
 import {
   api,
   eventually,
@@ -13,8 +12,7 @@ import {
   waitForStatus,
   type TestApp,
 } from '../support/test-app';
-import { connectTestDatabase } from '../support/test-db';
-import { TEST_DATABASE_URL } from '../support/test-env';
+import { connectTestDatabase, createOwnDatabase, type OwnDatabase } from '../support/test-db';
 import { registerParty, signingHistory } from '../support/scenario';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 
@@ -306,31 +304,18 @@ describe('audit log', () => {
   });
 
   describe('in a database of its own (the owner tampers for real)', () => {
-    const name = `signbridge_audit_tamper_test_${randomUUID().slice(0, 8)}`;
-    const url = (() => {
-      const u = new URL(TEST_DATABASE_URL);
-      u.pathname = `/${name}`;
-      return u.toString();
-    })();
+    let database: OwnDatabase;
     let own: TestApp;
     let owner: DataSource;
 
     beforeAll(async () => {
-      const admin = new Client({ connectionString: TEST_DATABASE_URL });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE "${name}"`);
-      await admin.end();
-      await runMigrations(url);
-      own = await startTestApp({ env: { DATABASE_URL: url } });
-      owner = await new DataSource(buildDataSourceOptions(url, 2)).initialize();
+      database = await createOwnDatabase('audit_tamper');
+      owner = database.owner;
+      own = await startTestApp({ env: { DATABASE_URL: database.url } });
     });
     afterAll(async () => {
       await own?.close();
-      await owner?.destroy();
-      const admin = new Client({ connectionString: TEST_DATABASE_URL });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
+      await database?.drop();
     });
 
     it('an empty log verifies; a changed entry, a re-hashed one and a missing one are each named by seq', async () => {
