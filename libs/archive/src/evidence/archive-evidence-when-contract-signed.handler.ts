@@ -97,9 +97,6 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
       return this.reject(em, event, 'EVIDENCE.HASH_MISMATCH', detail);
     }
 
-    if (original) await this.store(em, contract, 'original', original);
-    await this.store(em, contract, 'signed', signed);
-    await this.store(em, contract, 'evidence', evidence);
     // The evidence document is complete at completion, whatever order the webhooks came in; the webhook's
     // details fill what it leaves out.
     const evidenceRows = contract.lifecycle.signers.map((signer) => toEvidence(signer, records));
@@ -108,9 +105,10 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
       // Neither the platform's evidence nor a webhook says when they signed: not complete yet, retried later.
       throw new Error(`no signing time for ${unsigned.join(', ')} in the evidence of contract ${contract.id}`);
     }
-    let signers = 0;
+    if (original) await this.store(em, contract, 'original', original);
+    await this.store(em, contract, 'signed', signed);
+    await this.store(em, contract, 'evidence', evidence);
     for (const signer of evidenceRows) {
-      signers += 1;
       await em.query(
         `INSERT INTO signature_evidence (contract_id, signer_email, signer_name, signed_at, ip, user_agent, auth_method,
                                          signature_level, otp_verified, document_sha256, signed_document_sha256,
@@ -135,7 +133,7 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
     }
     return this.emit(event, em, {
       type: 'DocumentsArchived',
-      data: { signedSha256: signed.sha256, evidenceSha256: evidence.sha256, signers },
+      data: { signedSha256: signed.sha256, evidenceSha256: evidence.sha256, signers: evidenceRows.length },
     });
   }
 
