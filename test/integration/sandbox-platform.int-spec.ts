@@ -3,6 +3,7 @@ import type { EnvelopeDto, MailMessageDto } from '@app/sandbox';
 import {
   address,
   call,
+  SANDBOX_TEST_KEY,
   startTestSandbox,
   testPdf,
   WebhookReceiver,
@@ -254,7 +255,7 @@ describe('sandbox platform /v1 API', () => {
   it('documents: the original any time (with digests); the others 409 until completed', async () => {
     const { body: envelope } = await create(request());
     const response = await fetch(envelope.documents.original.url, {
-      headers: { authorization: `Bearer ${'sbx_test_key_0123456789abcdef'}` },
+      headers: { authorization: `Bearer ${SANDBOX_TEST_KEY}` },
     });
     const bytes = Buffer.from(await response.arrayBuffer());
     expect(response.status).toBe(200);

@@ -2,6 +2,7 @@ import type { EnvelopeDto } from '@app/sandbox';
 import {
   address,
   call,
+  SANDBOX_TEST_KEY,
   eventually,
   startTestSandbox,
   testPdf,
@@ -67,7 +68,7 @@ describe('sandbox simulate, expiry and deliver-before-response', () => {
     await hooks.waitFor(envelope.id, 'envelope.completed');
 
     const evidence = await fetch(second.body.documents.evidence!.url, {
-      headers: { authorization: 'Bearer sbx_test_key_0123456789abcdef' },
+      headers: { authorization: `Bearer ${SANDBOX_TEST_KEY}` },
     });
     const json = (await evidence.json()) as { events: { type: string; detail: { simulated?: boolean } }[] };
     const signed = json.events.filter((e) => e.type === 'signed');

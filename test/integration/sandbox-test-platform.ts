@@ -1,57 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { parseWebhookSecret, verifyStandardWebhook } from '@app/signature-providers';
-import { loadSandboxConfig, prepareSandboxRuntime, startSandbox, type PreparedSandboxRuntime } from '@app/sandbox';
 import { eventually } from '../support/eventually';
-import { TEST_DATABASE_URL } from '../support/test-env';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox';
+import { TEST_SANDBOX_API_KEY, TEST_SECRET } from '../support/test-app';
 
 export { eventually };
 
-export const SANDBOX_TEST_KEY = 'sbx_test_key_0123456789abcdef';
-export const SANDBOX_TEST_SECRET = `whsec_${Buffer.from('sandbox-core-test-secret-0123456789').toString('base64')}`;
-
-export interface TestSandbox {
-  url: string;
-  runtime: PreparedSandboxRuntime;
-  close(): Promise<void>;
-}
-
-/**
- * The real platform (same prepareSandboxRuntime / startSandbox as `npm run start:sandbox`) on a port of its own,
- * its tables in a fresh schema of the test database, dropped afterwards.
- */
-export async function startTestSandbox(env: Record<string, string> = {}): Promise<TestSandbox> {
-  const schema = `sbx_${randomBytes(6).toString('hex')}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-core-test-'));
-  const config = loadSandboxConfig({
-    SANDBOX_DATABASE_URL: TEST_DATABASE_URL,
-    SANDBOX_DB_SCHEMA: schema,
-    SANDBOX_PORT: '0',
-    SANDBOX_API_KEY: SANDBOX_TEST_KEY,
-    SANDBOX_WEBHOOK_SECRET: SANDBOX_TEST_SECRET,
-    SANDBOX_EXPIRY_CHECK_MS: '200',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'error',
-    ...env,
-  });
-  const runtime = await prepareSandboxRuntime(config);
-  const sandbox = await startSandbox(runtime);
-  return {
-    url: sandbox.url,
-    runtime,
-    close: async () => {
-      await sandbox.close();
-      await runtime.database.query(`DROP SCHEMA ${schema} CASCADE`);
-      await runtime.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+// One sandbox starter for every tier: test/support/sandbox.ts. These names keep the sandbox tests readable.
+export const SANDBOX_TEST_KEY = TEST_SANDBOX_API_KEY;
+export const SANDBOX_TEST_SECRET = TEST_SECRET;
+export { startTestSandbox, type TestSandbox };
 
 export interface ReceivedWebhook {
   id: string;

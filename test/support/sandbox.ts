@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import { Client } from 'pg';
 import { loadSandboxConfig, prepareSandboxRuntime, startSandbox } from '@app/sandbox';
 import { TEST_SANDBOX_API_KEY, TEST_SECRET } from './test-app';
 import { TEST_DATABASE_URL } from './test-env';
@@ -57,15 +56,9 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
     },
     close: async () => {
       await started.close();
+      // The schema was this sandbox's alone: dropped, so runs do not pile schemas up in the test database.
+      await runtime.database.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await runtime.stop();
-      // The schema was this sandbox's alone: drop it, so runs do not pile schemas up in the test database.
-      const admin = new Client({ connectionString: TEST_DATABASE_URL });
-      await admin.connect();
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      } finally {
-        await admin.end();
-      }
     },
   };
 }
