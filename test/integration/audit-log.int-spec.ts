@@ -1,6 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AuditLog, canonicalJson, GENESIS_HASH, verifyAuditChain, type ChainVerification } from '@app/archive';
+import {
+  AUDIT_BATCH,
+  AuditLog,
+  canonicalJson,
+  DomainEventAuditor,
+  GENESIS_HASH,
+  verifyAuditChain,
+  type ChainVerification,
+} from '@app/archive';
+import { OutboxRelay, Sweeper } from '@app/event-bus';
 import { hashApiKey } from '@app/common';
 import {
   api,
@@ -122,6 +131,38 @@ describe('audit log', () => {
     const result = await verify();
     expect(result).toMatchObject({ valid: true });
     if (result.valid) expect(result.entries).toBeGreaterThanOrEqual(Math.max(...appended.map((e) => e.seq)));
+  });
+
+  it('audits events no commit announced (a crash) exactly once, with two auditors racing over several batches', async () => {
+    const contractId = randomUUID();
+    const count = AUDIT_BATCH + 150;
+    // Committed straight into the outbox, as a process that died before telling its auditor would leave them.
+    await db.query(
+      `INSERT INTO outbox (id, type, aggregate_type, aggregate_id, payload, correlation_id, causation_id, occurred_at)
+       SELECT gen_random_uuid(), 'ContractExpired', 'contract', $1, jsonb_build_object('at', now(), 'i', i),
+              'test', 'test', now()
+         FROM generate_series(1, $2) AS i`,
+      [contractId, count],
+    );
+    const auditor = target.app.get(DomainEventAuditor);
+    // A second auditor on another pool, as another process would have.
+    const rival = new DomainEventAuditor(db, target.app.get(OutboxRelay), target.app.get(Sweeper));
+    await Promise.all([auditor.catchUp(0), rival.catchUp(0), rival.auditBatch(), auditor.auditBatch()]);
+
+    const perEvent: { n: string }[] = await db.query(
+      `SELECT count(*) AS n FROM audit_log WHERE subject = $1 GROUP BY data->>'eventId'`,
+      [`contract:${contractId}`],
+    );
+    expect(perEvent).toHaveLength(count);
+    expect(perEvent.every((row) => row.n === '1')).toBe(true);
+    const [{ left }]: { left: string }[] = await db.query(
+      `SELECT count(*) AS left FROM outbox WHERE aggregate_id = $1 AND audited_at IS NULL`,
+      [contractId],
+    );
+    expect(left).toBe('0');
+    const entries = await entriesOf(`contract:${contractId}`);
+    expect(entries[0]).toMatchObject({ actor: 'system', action: 'ContractExpired', data: { causationId: 'test' } });
+    expect(await verify()).toMatchObject({ valid: true });
   });
 
   it('pages through a subject with a cursor, and refuses a cursor it did not issue', async () => {

@@ -10,3 +10,4 @@ export * from './bootstrap/configure-http';
 export * from './bootstrap/process';
 export * from './http/public-address';
 export * from './idempotency';
+export * from './batching/coalescer';

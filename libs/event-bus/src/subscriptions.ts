@@ -1,8 +1,9 @@
-import { DOMAIN_EVENT_TYPES, type DomainEventType } from './domain-events';
+import type { DomainEventType } from './domain-events';
 
 /**
  * Who reacts to which domain event: the one list the relay reads to fan an event out into jobs.
- * A subscriber name, once shipped, is never renamed (it is part of job ids and receipts).
+ * A subscriber name, once shipped, is never renamed (it is part of job ids and receipts). The audit log is not
+ * here: it reads every event from the outbox in batches (`DomainEventAuditor` in @app/archive).
  */
 export const SUBSCRIPTIONS = {
   'contracts.activate-customer': ['ContractActivated'],
@@ -14,8 +15,6 @@ export const SUBSCRIPTIONS = {
   'invoicing.issue-first-invoice': ['ContractActivated'],
   // Invoices and credit notes alike reach the customer by mail.
   'invoicing.send-invoice': ['InvoiceIssued', 'CreditNoteIssued'],
-  // One hash-chained entry per domain event, whatever its type.
-  'archive.audit-log': DOMAIN_EVENT_TYPES,
 } as const satisfies Record<string, readonly DomainEventType[]>;
 
 export type SubscriberName = keyof typeof SUBSCRIPTIONS;

@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AuditLogController } from './audit-log.controller';
 import { AuditLogQueries } from './audit-log.queries';
-import { RecordAuditEntryWhenDomainEventHandler } from './record-audit-entry-when-domain-event.handler';
+import { DomainEventAuditor } from './domain-event-auditor';
 
-/** The hash-chained audit log: its subscriber, its staff API. Appending needs no module: `AuditLog.append`. */
+/** The hash-chained audit log: the auditor of domain events, its staff API. Appending needs no module: `AuditLog.append`. */
 @Module({
   controllers: [AuditLogController],
-  providers: [AuditLogQueries, RecordAuditEntryWhenDomainEventHandler],
+  providers: [AuditLogQueries, DomainEventAuditor],
   exports: [AuditLogQueries],
 })
 export class AuditLogModule {}

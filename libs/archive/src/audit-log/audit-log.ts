@@ -52,58 +52,86 @@ export class AuditLog {
    * row locks, so no two transactions wait on each other in opposite orders.
    */
   static async append(em: EntityManager, input: AuditAppend): Promise<AuditEntry> {
-    for (const field of ['actor', 'action', 'subject'] as const) {
-      if (typeof input[field] !== 'string' || input[field].length === 0 || input[field].length > 500) {
-        throw new TypeError(`AuditLog.append: ${field} must be a string of 1 to 500 characters`);
-      }
-    }
-    const data: Record<string, unknown> = { ...(input.data ?? {}) };
-    if ('personal' in data) throw new TypeError('AuditLog.append: data.personal is reserved for the personal-data ref');
+    const [entry] = await AuditLog.appendMany(em, [input]);
+    return entry;
+  }
 
+  /** Takes the appenders' lock until the caller's transaction ends (re-entrant: `append` takes it again). */
+  static async lock(em: EntityManager): Promise<void> {
     await em.query(`SELECT pg_advisory_xact_lock($1)`, [AUDIT_LOG_LOCK_KEY]);
+  }
+
+  /**
+   * Appends entries in the given order, chained one after another, in the caller's transaction: one lock, one
+   * head read and one insert per table whatever their number (the same lock rules as `append`).
+   */
+  static async appendMany(em: EntityManager, inputs: readonly AuditAppend[]): Promise<AuditEntry[]> {
+    if (inputs.length === 0) return [];
+    inputs.forEach(assertAppendable);
+
+    await AuditLog.lock(em);
     const [head]: { seq: string | null; hash: string | null; now: Date }[] = await em.query(
       `SELECT l.seq, l.hash, date_trunc('milliseconds', clock_timestamp()) AS now
          FROM (SELECT 1) AS one
          LEFT JOIN LATERAL (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS l ON true`,
     );
 
-    if (input.personal !== undefined) {
-      const ref = randomUUID();
-      const salt = randomBytes(16).toString('hex');
-      const personal = JSON.parse(canonicalJson(input.personal)) as Record<string, unknown>;
-      await em.query(
-        `INSERT INTO audit_personal_data (id, subject, data, salt, erase_after) VALUES ($1, $2, $3::jsonb, $4, $5)`,
-        [ref, input.subject, canonicalJson(personal), salt, input.personalEraseAfter?.toISOString() ?? null],
-      );
-      data.personal = { ref, sha256: personalDataDigest(salt, personal) } satisfies PersonalDataRef;
+    const personalRows: PersonalDataRow[] = [];
+    const entries: AuditEntry[] = [];
+    let seq = head.seq === null ? 0 : Number(head.seq);
+    let prevHash = head.hash ?? GENESIS_HASH;
+    for (const input of inputs) {
+      const data: Record<string, unknown> = { ...(input.data ?? {}) };
+      if (input.personal !== undefined) {
+        const row = personalDataRow(input);
+        personalRows.push(row);
+        data.personal = { ref: row.id, sha256: personalDataDigest(row.salt, row.data) } satisfies PersonalDataRef;
+      }
+      seq += 1;
+      const unsealed: Omit<AuditEntry, 'hash'> = {
+        seq,
+        at: head.now,
+        actor: input.actor,
+        action: input.action,
+        subject: input.subject,
+        // Stored as the canonical text it was hashed from: what comes back out of jsonb hashes the same.
+        data: JSON.parse(canonicalJson(data)) as Record<string, unknown>,
+        prevHash,
+      };
+      const entry: AuditEntry = { ...unsealed, hash: entryHash(unsealed) };
+      entries.push(entry);
+      prevHash = entry.hash;
     }
 
-    const unsealed: Omit<AuditEntry, 'hash'> = {
-      seq: head.seq === null ? 1 : Number(head.seq) + 1,
-      at: head.now,
-      actor: input.actor,
-      action: input.action,
-      subject: input.subject,
-      // Stored as the canonical text it was hashed from: what comes back out of jsonb hashes the same.
-      data: JSON.parse(canonicalJson(data)) as Record<string, unknown>,
-      prevHash: head.hash ?? GENESIS_HASH,
-    };
-    const entry: AuditEntry = { ...unsealed, hash: entryHash(unsealed) };
+    if (personalRows.length > 0) {
+      await em.query(
+        `INSERT INTO audit_personal_data (id, subject, data, salt, erase_after)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::timestamptz[])`,
+        [
+          personalRows.map((r) => r.id),
+          personalRows.map((r) => r.subject),
+          personalRows.map((r) => canonicalJson(r.data)),
+          personalRows.map((r) => r.salt),
+          personalRows.map((r) => r.eraseAfter),
+        ],
+      );
+    }
     await em.query(
       `INSERT INTO audit_log (seq, at, actor, action, subject, data, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)`,
+       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
+                            $7::text[], $8::text[])`,
       [
-        entry.seq,
-        entry.at.toISOString(),
-        entry.actor,
-        entry.action,
-        entry.subject,
-        canonicalJson(entry.data),
-        entry.prevHash,
-        entry.hash,
+        entries.map((e) => e.seq),
+        entries.map((e) => e.at.toISOString()),
+        entries.map((e) => e.actor),
+        entries.map((e) => e.action),
+        entries.map((e) => e.subject),
+        entries.map((e) => canonicalJson(e.data)),
+        entries.map((e) => e.prevHash),
+        entries.map((e) => e.hash),
       ],
     );
-    return entry;
+    return entries;
   }
 
   /** Erases one entry's personal data (GDPR art. 17, or retention). The chain is untouched and still verifies. */
@@ -120,5 +148,34 @@ export class AuditLog {
       [now.toISOString()],
     );
     return rows.length;
+  }
+}
+
+interface PersonalDataRow {
+  id: string;
+  subject: string;
+  data: Record<string, unknown>;
+  salt: string;
+  eraseAfter: string | null;
+}
+
+function personalDataRow(input: AuditAppend): PersonalDataRow {
+  return {
+    id: randomUUID(),
+    subject: input.subject,
+    data: JSON.parse(canonicalJson(input.personal)) as Record<string, unknown>,
+    salt: randomBytes(16).toString('hex'),
+    eraseAfter: input.personalEraseAfter?.toISOString() ?? null,
+  };
+}
+
+function assertAppendable(input: AuditAppend): void {
+  for (const field of ['actor', 'action', 'subject'] as const) {
+    if (typeof input[field] !== 'string' || input[field].length === 0 || input[field].length > 500) {
+      throw new TypeError(`AuditLog.append: ${field} must be a string of 1 to 500 characters`);
+    }
+  }
+  if (input.data !== undefined && 'personal' in input.data) {
+    throw new TypeError('AuditLog.append: data.personal is reserved for the personal-data ref');
   }
 }

@@ -9,6 +9,7 @@ import { OutboxSettled1764600000001 } from './1764600000001-outbox-settled';
 import { Documents1764400000001 } from './1764400000001-documents';
 import { Invoicing1764700000000 } from './1764700000000-invoicing';
 import { Provisioning1764700000001 } from './1764700000001-provisioning';
+import { AuditFromOutbox1764800000000 } from './1764800000000-audit-from-outbox';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   OutboxSettled1764600000001,
   Invoicing1764700000000,
   Provisioning1764700000001,
+  AuditFromOutbox1764800000000,
 ];

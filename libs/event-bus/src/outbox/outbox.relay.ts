@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, type AppConfig } from '@app/common';
+import { APP_CONFIG, Coalescer, type AppConfig } from '@app/common';
 import type { DataSource } from 'typeorm';
 import { outboxJobId, type JobSpec } from '../jobs';
 import { QUEUE_DRIVER, type QueueDriver } from '../queue/queue-driver';
@@ -15,6 +15,14 @@ import type { OutboxRef } from './outbox.writer';
 @Injectable()
 export class OutboxRelay implements OnModuleInit {
   private readonly logger = new Logger(OutboxRelay.name);
+  private readonly committedListeners: Array<() => void> = [];
+  /** `dispatched_at` marks of concurrent dispatches share one UPDATE (group commit). */
+  private readonly dispatchedMarks = new Coalescer<string>(
+    async (ids) => {
+      await this.dataSource.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
+    },
+    { maxInFlight: 2, maxBatch: 1000 },
+  );
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -28,8 +36,17 @@ export class OutboxRelay implements OnModuleInit {
     this.sweeper.register('unfinished subscriber', () => this.retryUnfinished(this.config.sweeper.retryAfterMs));
   }
 
+  /**
+   * `listener` runs whenever this process learns that outbox rows were committed (after a commit, and when the
+   * sweeper finds rows a crash left behind): for consumers that read the outbox themselves, in batches.
+   */
+  onEventsCommitted(listener: () => void): void {
+    this.committedListeners.push(listener);
+  }
+
   async dispatch(events: readonly OutboxRef[]): Promise<void> {
     if (events.length === 0) return;
+    this.committedListeners.forEach((listener) => listener());
     const jobs: JobSpec[] = events.flatMap((event) =>
       subscribersOf(event.type).map((subscriber) => ({
         name: 'outbox.deliver' as const,
@@ -38,9 +55,7 @@ export class OutboxRelay implements OnModuleInit {
       })),
     );
     await this.queue.enqueue(jobs);
-    await this.dataSource.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [
-      events.map((e) => e.id),
-    ]);
+    await this.dispatchedMarks.submit(events.map((e) => e.id));
   }
 
   /** Rows a crash left undispatched (committed, but the process died before `dispatch`). */

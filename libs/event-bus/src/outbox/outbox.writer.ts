@@ -44,7 +44,8 @@ export async function appendToOutbox(
   return ids.map((id, i) => ({ id, type: drafts[i].type }));
 }
 
-interface OutboxRow {
+/** An outbox row as selected by `OUTBOX_EVENT_COLUMNS`. */
+export interface OutboxRow {
   id: string;
   type: string;
   aggregate_type: DomainEvent['aggregateType'];
@@ -55,14 +56,11 @@ interface OutboxRow {
   occurred_at: Date;
 }
 
-export async function loadOutboxEvent(em: EntityManager, id: string): Promise<DomainEvent | undefined> {
-  const rows: OutboxRow[] = await em.query(
-    `SELECT id, type, aggregate_type, aggregate_id, payload, correlation_id, causation_id, occurred_at
-       FROM outbox WHERE id = $1`,
-    [id],
-  );
-  const row = rows[0];
-  if (!row) return undefined;
+/** The columns `toDomainEvent` reads, for queries that select whole events. */
+export const OUTBOX_EVENT_COLUMNS =
+  'id, type, aggregate_type, aggregate_id, payload, correlation_id, causation_id, occurred_at';
+
+export function toDomainEvent(row: OutboxRow): DomainEvent {
   return {
     id: row.id,
     type: row.type as DomainEvent['type'],

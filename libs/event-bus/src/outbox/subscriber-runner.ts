@@ -5,7 +5,7 @@ import type { JobContracts, JobOutcome } from '../jobs';
 import { JobRegistry } from '../registry/job-registry';
 import { isSubscriberName } from '../subscriptions';
 import { OutboxRelay } from './outbox.relay';
-import { loadOutboxEvent, type OutboxRef } from './outbox.writer';
+import { OUTBOX_EVENT_COLUMNS, toDomainEvent, type OutboxRef, type OutboxRow } from './outbox.writer';
 
 /**
  * The `outbox.deliver` job: hands one domain event to one subscriber, exactly once. The receipt row
@@ -30,14 +30,18 @@ export class SubscriberRunner implements OnModuleInit {
     let emitted: OutboxRef[] = [];
     let afterCommit: (() => Promise<void>) | undefined;
     const outcome = await this.dataSource.transaction(async (em): Promise<JobOutcome> => {
-      const receipt: unknown[] = await em.query(
-        `INSERT INTO subscriber_receipts (event_id, subscriber, outcome) VALUES ($1, $2, 'done')
-         ON CONFLICT DO NOTHING RETURNING event_id`,
+      // Receipt and event in one round trip: `first` is false when an earlier run already holds the receipt.
+      const rows: (OutboxRow & { first: boolean })[] = await em.query(
+        `WITH receipt AS (
+           INSERT INTO subscriber_receipts (event_id, subscriber, outcome) VALUES ($1, $2, 'done')
+           ON CONFLICT DO NOTHING RETURNING event_id)
+         SELECT EXISTS (SELECT 1 FROM receipt) AS first, ${OUTBOX_EVENT_COLUMNS} FROM outbox WHERE id = $1`,
         [eventId, subscriber],
       );
-      if (receipt.length === 0) return 'skipped';
-      const event = await loadOutboxEvent(em, eventId);
-      if (!event) throw new Error(`Outbox event ${eventId} does not exist`);
+      const row = rows[0];
+      if (!row) throw new Error(`Outbox event ${eventId} does not exist`);
+      if (!row.first) return 'skipped';
+      const event = toDomainEvent(row);
       const result = await handler(event, em);
       emitted = result.emitted;
       afterCommit = result.afterCommit;

@@ -1,0 +1,124 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  errorText,
+  OUTBOX_EVENT_COLUMNS,
+  OutboxRelay,
+  Sweeper,
+  toDomainEvent,
+  type DomainEvent,
+  type OutboxRow,
+} from '@app/event-bus';
+import type { DataSource } from 'typeorm';
+import { AuditLog, type AuditAppend } from './audit-log';
+import { splitEventPayload } from './domain-event-audit-data';
+
+/** Events audited per transaction. */
+export const AUDIT_BATCH = 500;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * One hash-chained audit-log entry per domain event, exactly once. Instead of a subscriber job per event, it
+ * reads the outbox rows not yet audited, in batches: in one transaction it takes the audit log's lock, reads
+ * up to `AUDIT_BATCH` rows, appends their entries and marks the rows audited, so an entry exists if and only
+ * if its row is marked. It runs when this process commits events (the relay tells it) and, for rows a crash
+ * left behind, from the sweeper.
+ */
+@Injectable()
+export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(DomainEventAuditor.name);
+  private running?: Promise<void>;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly relay: OutboxRelay,
+    private readonly sweeper: Sweeper,
+  ) {}
+
+  onModuleInit(): void {
+    this.relay.onEventsCommitted(() => this.poke());
+    this.sweeper.register('audit-log', (olderThanMs) => this.catchUp(olderThanMs));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    await this.running;
+  }
+
+  /** Audits what is committed, soon. A call during a pass makes the pass run once more, so nothing is missed. */
+  poke(): void {
+    if (this.closed) return;
+    this.again = true;
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  /** Audits rows older than `olderThanMs` (what no commit in this process announced); returns how many. */
+  async catchUp(olderThanMs: number): Promise<number> {
+    let total = 0;
+    for (let audited = AUDIT_BATCH; audited === AUDIT_BATCH; total += audited) {
+      audited = await this.auditBatch(olderThanMs);
+    }
+    return total;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.again && !this.closed) {
+      this.again = false;
+      try {
+        while ((await this.auditBatch()) === AUDIT_BATCH && !this.closed);
+      } catch (error) {
+        // The rows stay unaudited: the next commit or the sweeper tries again.
+        this.logger.warn(`audit-log append deferred: ${errorText(error)}`);
+      }
+    }
+  }
+
+  /** One transaction: up to AUDIT_BATCH unaudited rows (only those older than `olderThanMs` if given). */
+  async auditBatch(olderThanMs?: number): Promise<number> {
+    return this.dataSource.transaction(async (em) => {
+      // Taken before the read, so the read sees every row an earlier holder marked.
+      await AuditLog.lock(em);
+      const rows: (OutboxRow & { provider: string | null })[] = await em.query(
+        `SELECT ${OUTBOX_EVENT_COLUMNS.split(', ')
+          .map((column) => `o.${column}`)
+          .join(', ')}, e.provider
+           FROM outbox o
+           LEFT JOIN inbound_events e
+             ON e.id = CASE WHEN o.causation_id ~* '${UUID.source}' THEN o.causation_id::uuid END
+          WHERE o.audited_at IS NULL
+            AND ($2::double precision IS NULL OR o.created_at < now() - make_interval(secs => $2 / 1000))
+          ORDER BY o.created_at, o.id
+          LIMIT $1`,
+        [AUDIT_BATCH, olderThanMs ?? null],
+      );
+      if (rows.length === 0) return 0;
+      await AuditLog.appendMany(
+        em,
+        rows.map((row) => auditAppendOf(toDomainEvent(row), row.provider)),
+      );
+      await em.query(`UPDATE outbox SET audited_at = now() WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+}
+
+/** The entry for one event: `provider:<name>` as actor when a provider's webhook directly caused it. */
+export function auditAppendOf(event: DomainEvent, causingProvider: string | null): AuditAppend {
+  const { data, personal } = splitEventPayload(event);
+  return {
+    actor: causingProvider ? `provider:${causingProvider}` : 'system',
+    action: event.type,
+    subject: `${event.aggregateType}:${event.aggregateId}`,
+    data: {
+      eventId: event.id,
+      occurredAt: event.occurredAt,
+      correlationId: event.correlationId,
+      causationId: event.causationId,
+      payload: data,
+    },
+    personal,
+  };
+}
