@@ -131,6 +131,21 @@ describe('FilesystemDocumentStore', () => {
     expect(await filesUnder(join(root, '.incoming'))).toEqual([]);
   });
 
+  it('makes its directories again when they are removed behind its back', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'signbridge-docs-removed-'));
+    try {
+      const fresh = new FilesystemDocumentStore(own);
+      await fresh.put(pdf('before'), { mediaType: 'application/pdf' });
+      await rm(own, { recursive: true, force: true });
+      const after = pdf('after');
+      const { key } = await fresh.put(after, { mediaType: 'application/pdf' });
+      expect((await readFile(join(own, key))).equals(after)).toBe(true);
+      expect((await stat(join(own, key))).mode & 0o777).toBe(0o444);
+    } finally {
+      await rm(own, { recursive: true, force: true });
+    }
+  });
+
   it('writes through the lower-level path only where nothing is', async () => {
     const key = documentKey(sha256(randomBytes(8)));
     await expect(store.writeIfAbsent(key, Buffer.from('repair'))).resolves.toBe('created');

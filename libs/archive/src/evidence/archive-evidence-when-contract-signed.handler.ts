@@ -70,10 +70,13 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
     let original: ProviderDocument | undefined;
     let records: SignatureRecord[];
     try {
-      signed = await provider.downloadSignedDocument(contract.envelope_id);
-      evidence = await provider.downloadEvidence(contract.envelope_id);
-      if (contract.document_sha256) original = await provider.downloadOriginalDocument(contract.envelope_id);
-      records = await provider.signatureRecords(contract.envelope_id);
+      // At once: the latency is the slowest download, not the sum.
+      [signed, evidence, original, records] = await Promise.all([
+        provider.downloadSignedDocument(contract.envelope_id),
+        provider.downloadEvidence(contract.envelope_id),
+        contract.document_sha256 ? provider.downloadOriginalDocument(contract.envelope_id) : undefined,
+        provider.signatureRecords(contract.envelope_id),
+      ]);
     } catch (error) {
       if (error instanceof ProviderError && error.code === 'PROVIDER.ENVELOPE_NOT_FOUND') {
         return this.reject(em, event, 'EVIDENCE.UNAVAILABLE', error.message);

@@ -65,32 +65,69 @@ export abstract class ContentAddressedStore implements DocumentStore {
 
   private async stage(content: Readable | Buffer): Promise<StagedFile> {
     const { dir, fsync } = await this.staging();
-    await mkdir(dir, { recursive: true });
     const path = join(dir, `${randomUUID()}.part`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const hashing = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    });
-    const source = Buffer.isBuffer(content) ? Readable.from([content]) : content;
     try {
-      await pipeline(source, hashing, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
-      if (fsync) {
-        const handle = await open(path, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      }
+      if (Buffer.isBuffer(content)) return await this.inDirectory(dir, () => stageBuffer(path, content, fsync));
+      // A stream cannot be written twice, so no retry: the directory is made every time.
+      await mkdir(dir, { recursive: true });
+      return await stageStream(path, content, fsync);
     } catch (error) {
       await rm(path, { force: true });
       throw error;
     }
-    return { path, size, sha256: hash.digest('hex') };
   }
+
+  private readonly knownDirectories = new Set<string>();
+
+  /**
+   * Runs `write` (which creates an entry in `dir`) after `mkdir -p dir`, made once per directory and process;
+   * a directory removed behind the process's back (ENOENT) is made again and `write` tried once more.
+   */
+  protected async inDirectory<T>(dir: string, write: () => Promise<T>): Promise<T> {
+    if (!this.knownDirectories.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.knownDirectories.add(dir);
+    }
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(dir, { recursive: true });
+      return write();
+    }
+  }
+}
+
+/** Bytes already in memory: one open, one write, one fsync on the same descriptor; no stream machinery. */
+async function stageBuffer(path: string, content: Buffer, fsync: boolean): Promise<StagedFile> {
+  const handle = await open(path, 'wx', 0o600);
+  try {
+    await handle.writeFile(content);
+    if (fsync) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return { path, size: content.length, sha256: createHash('sha256').update(content).digest('hex') };
+}
+
+async function stageStream(path: string, content: Readable, fsync: boolean): Promise<StagedFile> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  await pipeline(content, hashing, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  if (fsync) {
+    const handle = await open(path, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+  return { path, size, sha256: hash.digest('hex') };
 }

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { chmod, link, mkdir, open, stat } from 'node:fs/promises';
+import { chmod, link, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DocumentError } from '../documents.errors';
 import { ContentAddressedStore, type CommitOutcome, type StagedFile } from './content-addressed.store';
@@ -24,9 +24,8 @@ export class FilesystemDocumentStore extends ContentAddressedStore {
   protected async commit(key: string, staged: StagedFile): Promise<CommitOutcome> {
     const target = this.pathOf(key);
     await chmod(staged.path, 0o444);
-    await mkdir(dirname(target), { recursive: true });
     try {
-      await link(staged.path, target);
+      await this.inDirectory(dirname(target), () => link(staged.path, target));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
       throw error;
