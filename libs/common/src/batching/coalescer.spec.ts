@@ -31,6 +31,32 @@ describe('Coalescer', () => {
     expect(flushed).toEqual([[1, 2], [3, 4], [5]]);
   });
 
+  it('with lingerMs, waits that long so items submitted apart share one flush', async () => {
+    const flushed: number[][] = [];
+    const coalescer = new Coalescer<number>(async (items) => void flushed.push(items), {
+      maxInFlight: 1,
+      maxBatch: 100,
+      lingerMs: 30,
+    });
+    const first = coalescer.submit([1]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await Promise.all([first, coalescer.submit([2])]);
+    expect(flushed).toEqual([[1, 2]]);
+  });
+
+  it('drain() flushes a lingering item at once and waits for it', async () => {
+    const flushed: number[][] = [];
+    const coalescer = new Coalescer<number>(async (items) => void flushed.push(items), {
+      maxInFlight: 1,
+      maxBatch: 100,
+      lingerMs: 60_000,
+    });
+    const submitted = coalescer.submit([7]);
+    await coalescer.drain();
+    expect(flushed).toEqual([[7]]);
+    await submitted;
+  });
+
   it('rejects the submissions of a failed flush only', async () => {
     let calls = 0;
     const coalescer = new Coalescer<string>(

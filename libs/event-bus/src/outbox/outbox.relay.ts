@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, Coalescer, type AppConfig } from '@app/common';
 import type { DataSource } from 'typeorm';
@@ -13,15 +13,18 @@ import type { OutboxRef } from './outbox.writer';
  * (Redis down, process killed) the rows stay undispatched and the sweeper tries again.
  */
 @Injectable()
-export class OutboxRelay implements OnModuleInit {
+export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly committedListeners: Array<() => void> = [];
-  /** `dispatched_at` marks of concurrent dispatches share one UPDATE (group commit). */
+  /**
+   * `dispatched_at` marks of dispatches close in time share one UPDATE. Nobody waits for them: a lost mark only
+   * means the sweeper dispatches the event again, which its receipts make harmless.
+   */
   private readonly dispatchedMarks = new Coalescer<string>(
     async (ids) => {
       await this.dataSource.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
     },
-    { maxInFlight: 2, maxBatch: 1000 },
+    { maxInFlight: 2, maxBatch: 1000, lingerMs: 20 },
   );
 
   constructor(
@@ -34,6 +37,11 @@ export class OutboxRelay implements OnModuleInit {
   onModuleInit(): void {
     this.sweeper.register('outbox', (olderThanMs) => this.sweep(olderThanMs));
     this.sweeper.register('unfinished subscriber', () => this.retryUnfinished(this.config.sweeper.retryAfterMs));
+  }
+
+  /** Before the database closes: the marks still lingering are written. */
+  async onModuleDestroy(): Promise<void> {
+    await this.dispatchedMarks.drain();
   }
 
   /**
@@ -55,7 +63,11 @@ export class OutboxRelay implements OnModuleInit {
       })),
     );
     await this.queue.enqueue(jobs);
-    await this.dispatchedMarks.submit(events.map((e) => e.id));
+    this.dispatchedMarks.submit(events.map((e) => e.id)).catch((error: unknown) => {
+      this.logger.warn(
+        `${events.length} dispatched mark(s) not written, the sweeper may dispatch again: ${errorText(error)}`,
+      );
+    });
   }
 
   /** Rows a crash left undispatched (committed, but the process died before `dispatch`). */

@@ -21,8 +21,13 @@ import { callTarget, type TargetAnswer } from '../http/target-client';
 import type { ProvisioningFailureReason } from '../provisioning.errors';
 import { runJobId, type ProvisioningRunRow } from './provisioning-run.row';
 
-/** A claimed attempt: the row as the claim left it (status running, attempts counted). */
-type Claimed = ProvisioningRunRow;
+/** A claimed attempt: the row as the claim left it (status running, attempts counted), with its customer. */
+type Claimed = ProvisioningRunRow & {
+  customer_external_ref: string;
+  customer_name: string;
+  customer_email: string;
+  customer_tax_id: string | null;
+};
 
 /** Added to the call's timeout for how long a claim holds: past it, a run left `running` by a crash is taken again. */
 const CLAIM_MARGIN_MS = 30_000;
@@ -128,13 +133,15 @@ export class ProvisioningRunner implements OnModuleInit {
     const leaseMs = this.config.provisioning.timeoutMs + CLAIM_MARGIN_MS;
     const rows = await modifiedRows<Claimed>(
       this.dataSource,
-      `UPDATE provisioning_orders
+      `UPDATE provisioning_orders o
           SET status = 'running', attempts = attempts + 1, updated_at = now(),
               next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
-        WHERE id = $1
-          AND ((status = 'pending' AND next_attempt_at <= now() + make_interval(secs => $3::double precision / 1000))
-            OR (status = 'running' AND next_attempt_at < now()))
-        RETURNING *`,
+         FROM customers c
+        WHERE o.id = $1 AND c.id = o.customer_id
+          AND ((o.status = 'pending' AND o.next_attempt_at <= now() + make_interval(secs => $3::double precision / 1000))
+            OR (o.status = 'running' AND o.next_attempt_at < now()))
+        RETURNING o.*, c.external_ref AS customer_external_ref, c.name AS customer_name, c.email AS customer_email,
+                  c.tax_id AS customer_tax_id`,
       [runId, leaseMs, DUE_TOLERANCE_MS],
     );
     return rows[0];
@@ -151,17 +158,12 @@ export class ProvisioningRunner implements OnModuleInit {
   }
 
   private async context(run: Claimed): Promise<ProvisioningContext> {
-    const customers: { id: string; external_ref: string; name: string; email: string; tax_id: string | null }[] =
-      await this.dataSource.query(`SELECT id, external_ref, name, email, tax_id FROM customers WHERE id = $1`, [
-        run.customer_id,
-      ]);
-    const c = customers[0];
     const customer: ProvisioningCustomer = {
       id: run.customer_id,
-      externalRef: c?.external_ref ?? '',
-      name: c?.name ?? '',
-      email: c?.email ?? '',
-      taxId: c?.tax_id ?? null,
+      externalRef: run.customer_external_ref,
+      name: run.customer_name,
+      email: run.customer_email,
+      taxId: run.customer_tax_id,
     };
     let resultRef: string | null = null;
     if (run.kind === 'reverse') {
@@ -247,13 +249,14 @@ export class ProvisioningRunner implements OnModuleInit {
     },
   ): Promise<JobOutcome> {
     const emitted = await this.dataSource.transaction(async (em) => {
-      const updated = await modifiedRows(
+      const updated = await modifiedRows<{ contract_status: string }>(
         em,
-        `UPDATE provisioning_orders
+        `UPDATE provisioning_orders o
             SET status = $3, last_status_code = $4, last_error = $5, response = $6, result_ref = $7,
                 next_attempt_at = NULL, completed_at = now(), updated_at = now()
-          WHERE id = $1 AND status = 'running' AND attempts = $2
-          RETURNING id`,
+           FROM contracts k
+          WHERE o.id = $1 AND o.status = 'running' AND o.attempts = $2 AND k.id = o.contract_id
+          RETURNING k.status AS contract_status`,
         [
           run.id,
           run.attempts,
@@ -265,10 +268,7 @@ export class ProvisioningRunner implements OnModuleInit {
         ],
       );
       if (updated.length === 0) return undefined;
-      const contracts: { status: string }[] = await em.query(`SELECT status FROM contracts WHERE id = $1`, [
-        run.contract_id,
-      ]);
-      const status = contracts[0]?.status ?? 'active';
+      const status = updated[0].contract_status;
       const now = new Date();
       await em.query(
         `INSERT INTO contract_timeline (id, contract_id, event_key, kind, type, outcome, status_before, status_after,
