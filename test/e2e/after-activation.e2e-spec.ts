@@ -179,4 +179,87 @@ describe('invoicing and provisioning after signing, through the sandbox platform
     expect(audited).toContain('ContractActivated');
     expect((await api<{ valid: boolean }>(app.url, 'GET', '/api/v1/audit-log/verify')).body.valid).toBe(true);
   });
+
+  it('voids an active contract at once: the account disabled and the order cancelled, even one still retrying', async () => {
+    const customerId = await createCustomer(app.url);
+    const tag = customerId.slice(0, 8);
+    const sent = await api<{ id: string; envelopeId: string; signers: { email: string }[] }>(
+      app.url,
+      'POST',
+      '/api/v1/contracts',
+      {
+        customerId,
+        provider: 'sandbox',
+        title: `Void after signing ${tag}`,
+        document: { filename: 'agreement.pdf', contentBase64: await samplePdfBase64('Void', 1) },
+        signers: [{ email: `void-${tag}@example.test`, name: 'Ana García' }],
+        amount: { currency: 'EUR', amountCents: 50_000 },
+        provisioning: [
+          { action: 'access-credentials', params: { plan: 'pro' } },
+          { action: 'warehouse-order', params: { items: [{ sku: 'ROUTER-1', qty: 1 }] } },
+        ],
+      },
+    );
+    expect(sent.status).toBe(201);
+    const contractId = sent.body.id;
+    // The warehouse is slow and then fails once: its provision run is still under way when the void comes.
+    warehouse.script(contractId, [{ status: 503, delayMs: 1_500 }]);
+    await sandbox.api('POST', `/v1/envelopes/${sent.body.envelopeId}/simulate`, {
+      action: 'sign',
+      signer: sent.body.signers[0].email,
+    });
+    await waitForStatus(app.url, `/api/v1/contracts/${contractId}`, 'active', 30_000);
+    const ordersOf = async () =>
+      (await api<{ items: Order[] }>(app.url, 'GET', `/api/v1/provisioning-orders?contractId=${contractId}`)).body
+        .items;
+    await eventually(async () =>
+      (await ordersOf()).some((o) => o.action === 'access-credentials' && o.status === 'succeeded') ? true : undefined,
+    );
+
+    const voided = await api<{ status: string }>(app.url, 'POST', `/api/v1/contracts/${contractId}/void`, {
+      reason: 'Customer withdrew',
+    });
+    expect(voided.status).toBe(202);
+    expect(voided.body.status).toBe('voided');
+    // Voiding again changes nothing.
+    const again = await api<{ status: string }>(app.url, 'POST', `/api/v1/contracts/${contractId}/void`, {});
+    expect(again.body.status).toBe('voided');
+
+    const orders = await eventually(
+      async () => {
+        const all = await ordersOf();
+        const reversed = all.filter((o) => o.kind === 'reverse' && o.status === 'succeeded');
+        return reversed.length === 2 ? all : undefined;
+      },
+      { timeoutMs: 20_000, what: 'both reversals to succeed' },
+    );
+    expect(orders).toHaveLength(4);
+    const provisions = Object.fromEntries(orders.filter((o) => o.kind === 'provision').map((o) => [o.action, o]));
+    expect(provisions['warehouse-order']).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(accounts.state.get(provisions['access-credentials'].resultRef ?? '')).toBe('disabled');
+    expect(warehouse.state.get(provisions['warehouse-order'].resultRef ?? '')).toBe('cancelled');
+    // The cancellation waited for the order it cancels.
+    const warehousePaths = warehouse.callsFor(contractId).map((c) => c.path);
+    expect(warehousePaths).toEqual(['/orders', '/orders', expect.stringMatching(/^\/orders\/.+\/cancel$/)]);
+
+    const timeline = await api<{ items: { type: string; statusAfter: string }[] }>(
+      app.url,
+      'GET',
+      `/api/v1/contracts/${contractId}/timeline`,
+    );
+    expect(timeline.body.items.filter((i) => i.type === 'voided_after_signing')).toEqual([
+      expect.objectContaining({ statusAfter: 'voided' }),
+    ]);
+    const audited = await eventually(async () => {
+      const res = await api<{ items: { action: string }[] }>(
+        app.url,
+        'GET',
+        `/api/v1/audit-log?subject=contract:${contractId}&limit=100`,
+      );
+      const actions = res.body.items.map((e) => e.action);
+      return actions.filter((a) => a === 'ServiceDeprovisioned').length === 2 ? actions : undefined;
+    });
+    expect(audited.filter((a) => a === 'ContractVoided')).toHaveLength(1);
+    expect((await api<{ valid: boolean }>(app.url, 'GET', '/api/v1/audit-log/verify')).body.valid).toBe(true);
+  });
 });

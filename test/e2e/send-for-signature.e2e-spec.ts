@@ -236,7 +236,7 @@ describe('sending a contract for signature through the sandbox platform', () => 
     expect(timeline.body.items.filter((i) => i.type === 'sent' && i.inboundEventId !== null)).toHaveLength(1);
   });
 
-  it('voids through the platform: 202, then voided when the event arrives; a signed contract cannot be voided', async () => {
+  it('voids through the platform: 202, then voided when the event arrives; a signed one at once; a declined one never', async () => {
     const { contract } = await send('simple');
     const voided = await api<SentContract>(app.url, 'POST', `/api/v1/contracts/${contract.id}/void`, {
       reason: 'Customer changed plan',
@@ -254,7 +254,17 @@ describe('sending a contract for signature through the sandbox platform', () => 
     const signed = (await send('simple')).contract;
     await signOnPage(sandbox.url, signed.signers[0].signingUrl as string, signed.signers[0], 'simple');
     await waitForStatus(app.url, `/api/v1/contracts/${signed.id}`, 'active');
-    const refused = await api<{ code: string }>(app.url, 'POST', `/api/v1/contracts/${signed.id}/void`, {});
+    // Signed by everyone: the platform's envelope is complete, so SignBridge voids the contract itself, at once.
+    const afterSigning = await api<SentContract>(app.url, 'POST', `/api/v1/contracts/${signed.id}/void`, {});
+    expect(afterSigning.status).toBe(202);
+    expect(afterSigning.body.status).toBe('voided');
+    const completed = await sandbox.api<{ status: string }>('GET', `/v1/envelopes/${signed.envelopeId}`);
+    expect(completed.body.status).toBe('completed');
+
+    const declined = (await send('simple')).contract;
+    await sandbox.api('POST', `/v1/envelopes/${declined.envelopeId}/simulate`, { action: 'decline' });
+    await waitForStatus(app.url, `/api/v1/contracts/${declined.id}`, 'declined');
+    const refused = await api<{ code: string }>(app.url, 'POST', `/api/v1/contracts/${declined.id}/void`, {});
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('CONTRACT.NOT_VOIDABLE');
   });

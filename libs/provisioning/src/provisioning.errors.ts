@@ -8,7 +8,8 @@ registerErrorStatuses({
 /**
  * Errors of the provisioning module. Run outcomes (kept on the run as `lastError`, in `ProvisioningFailed.reason`):
  * PROVISIONING.TARGET_NOT_CONFIGURED, PROVISIONING.UNKNOWN_ACTION, PROVISIONING.NOT_REVERSIBLE,
- * PROVISIONING.TARGET_REJECTED (a final 3xx/4xx), PROVISIONING.ATTEMPTS_EXHAUSTED.
+ * PROVISIONING.TARGET_REJECTED (a final 3xx/4xx), PROVISIONING.ATTEMPTS_EXHAUSTED, PROVISIONING.NOTHING_TO_REVERSE (a
+ * reversal whose provision run failed: nothing was provisioned, so nothing is undone).
  */
 export class ProvisioningError extends AppError {}
 
@@ -17,4 +18,5 @@ export type ProvisioningFailureReason =
   | 'PROVISIONING.UNKNOWN_ACTION'
   | 'PROVISIONING.NOT_REVERSIBLE'
   | 'PROVISIONING.TARGET_REJECTED'
-  | 'PROVISIONING.ATTEMPTS_EXHAUSTED';
+  | 'PROVISIONING.ATTEMPTS_EXHAUSTED'
+  | 'PROVISIONING.NOTHING_TO_REVERSE';

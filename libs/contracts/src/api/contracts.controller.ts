@@ -127,13 +127,20 @@ export class ContractsController {
   @ApiAcceptedResponse({
     type: ContractView,
     description:
-      'The platform accepted the void (`voidRequestedAt` is set); the status turns `voided` when its event arrives. ' +
-      'Voiding a voided contract changes nothing.',
+      'Not yet signed by everyone: the platform accepted the void (`voidRequestedAt` is set) and the status turns ' +
+      '`voided` when its event arrives. Signed by everyone (signed, active, on hold): the platform cannot void a ' +
+      'completed envelope, so SignBridge voids the contract at once (`voided` in this answer, `ContractVoided`, ' +
+      'provisioning reversed; an issued invoice stays, corrected by a credit note). Voiding a voided contract ' +
+      'changes nothing.',
   })
   @ApiNotFoundResponse({ description: 'code CONTRACT.NOT_FOUND' })
-  @ApiConflictResponse({ description: 'Already completed, declined or expired (code CONTRACT.NOT_VOIDABLE)' })
-  async void(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: VoidContractDto): Promise<ContractView> {
-    await this.voidContract.execute(id, body.reason);
+  @ApiConflictResponse({ description: 'Already declined or expired (code CONTRACT.NOT_VOIDABLE)' })
+  async void(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: VoidContractDto,
+    @Req() request: { user?: ApiPrincipal },
+  ): Promise<ContractView> {
+    await this.voidContract.execute(id, body.reason, `api-key:${request.user?.keyId ?? 'unknown'}`);
     return this.queries.contract(id);
   }
 

@@ -6,6 +6,7 @@ import {
   createLifecycle,
   evaluateActivationGate,
   releaseHold,
+  voidAfterSigning,
   type EvidenceOutcome,
   type LifecycleEvent,
   type LifecycleState,
@@ -182,5 +183,45 @@ describe('the activation gate with archived evidence', () => {
       authMethod: 'email_otp',
       otpVerified: true,
     });
+  });
+});
+
+describe('voiding after every signature (the ERP ends a contract the platform completed)', () => {
+  const VOID_AT = new Date('2026-02-01T09:00:00.000Z');
+
+  it('turns an active contract `voided` for good, with ContractVoided once', () => {
+    const active = run(start(), [signed(A, 1), signed(B, 2), { kind: 'evidence', outcome: ARCHIVED }]).state;
+    const voided = voidAfterSigning(active, { at: VOID_AT, reason: 'Customer withdrew' });
+    expect(voided.state.status).toBe('voided');
+    expect(voided.effects).toEqual([
+      { type: 'ContractVoided', data: { at: VOID_AT.toISOString(), reason: 'Customer withdrew' } },
+    ]);
+
+    const again = voidAfterSigning(voided.state, { at: new Date(VOID_AT.getTime() + 60_000) });
+    expect(again.outcome).toBe('duplicate');
+    expect(again.state).toBe(voided.state);
+    // Late or repeated platform events change nothing: still voided, nothing emitted again.
+    const late = run(voided.state, [signed(A, 1), { kind: 'evidence', outcome: ARCHIVED }]);
+    expect(late.state.status).toBe('voided');
+    expect(late.effects).toEqual([]);
+  });
+
+  it('voids a signed contract still waiting for its evidence, and one on hold; it never activates afterwards', () => {
+    const waiting = run(start(), [signed(A, 1), signed(B, 2)]).state;
+    const voided = voidAfterSigning(waiting, { at: VOID_AT });
+    expect(voided.state.status).toBe('voided');
+    const archivedLater = applyEvidenceOutcome(voided.state, ARCHIVED);
+    expect(archivedLater.state.status).toBe('voided');
+    expect(archivedLater.effects).toEqual([]);
+
+    const held = run(start(), [signed(A, 1), signed(B, 2), { kind: 'evidence', outcome: MISMATCH }]).state;
+    expect(voidAfterSigning(held, { at: VOID_AT }).state.status).toBe('voided');
+  });
+
+  it('leaves a contract not yet signed by everyone alone: that void goes through the platform', () => {
+    const partly = run(start(), [signed(A, 1)]).state;
+    const transition = voidAfterSigning(partly, { at: VOID_AT });
+    expect(transition.outcome).toBe('duplicate');
+    expect(transition.state).toBe(partly);
   });
 });

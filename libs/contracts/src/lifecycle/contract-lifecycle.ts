@@ -52,6 +52,11 @@ export interface LifecycleFacts {
   evidence?: EvidenceOutcome;
   /** Provider event ids of failed authentications (an id set, so duplicates count once). */
   authenticationFailures: { eventId: string; email?: string; at: string }[];
+  /**
+   * The ERP voided the contract after every signer had signed. The platform cannot void a completed envelope,
+   * so this comes from SignBridge, not from a provider event; it makes the contract `voided` for good.
+   */
+  voidedAfterSigning?: { at: string; reason?: string };
 }
 
 export interface LifecycleState {
@@ -141,8 +146,19 @@ export function applyEvidenceOutcome(state: LifecycleState, outcome: EvidenceOut
   return settle(state, { ...state, facts: { ...state.facts, evidence: next } }, 'recorded');
 }
 
+/**
+ * The ERP voids a contract that every signer has signed (signed, active or on hold): `voided`, final, and
+ * `ContractVoided` once, which reverses its provisioning. Before every signature, a void goes through the platform.
+ */
+export function voidAfterSigning(state: LifecycleState, input: { at: Date; reason?: string }): Transition {
+  if (state.facts.voidedAfterSigning || !allSigned(state)) return { state, effects: [], outcome: 'duplicate' };
+  const voided = { at: input.at.toISOString(), ...(input.reason ? { reason: input.reason } : {}) };
+  return settle(state, { ...state, facts: { ...state.facts, voidedAfterSigning: voided } }, 'recorded');
+}
+
 export function deriveStatus(state: Omit<LifecycleState, 'status' | 'emitted'>): ContractStatus {
   const { facts } = state;
+  if (facts.voidedAfterSigning) return 'voided';
   if (allSigned(state)) {
     const gate = evaluateActivationGate(state);
     switch (gate.result) {
@@ -254,9 +270,13 @@ function milestones(state: LifecycleState): Milestone[] {
       }
       break;
     }
+    case 'voided':
+      out.push(
+        facts.voidedAfterSigning ? voidedAfterSigningMilestone(facts.voidedAfterSigning) : terminalMilestone(state),
+      );
+      break;
     case 'declined':
     case 'expired':
-    case 'voided':
       out.push(terminalMilestone(state));
       break;
     case 'draft':
@@ -269,6 +289,11 @@ function milestones(state: LifecycleState): Milestone[] {
       break;
   }
   return out;
+}
+
+/** The same key as a platform's void: a contract is voided once, whichever way. */
+function voidedAfterSigningMilestone(voided: NonNullable<LifecycleFacts['voidedAfterSigning']>): Milestone {
+  return { key: 'ContractVoided', event: { type: 'ContractVoided', data: voided } };
 }
 
 function terminalMilestone(state: LifecycleState): Milestone {

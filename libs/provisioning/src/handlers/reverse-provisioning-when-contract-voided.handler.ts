@@ -7,8 +7,9 @@ import { insertRuns } from './insert-runs';
 
 /**
  * On `ContractVoided`, or a `CreditNoteIssued` that cancels the whole first invoice: one `reverse` run per action
- * whose provision run succeeded and which knows how to undo itself (account disabled, order cancelled), with the
- * same retry machinery. Provision runs that never succeeded have nothing to undo.
+ * that knows how to undo itself (account disabled, order cancelled) and whose provision run succeeded or may
+ * still succeed (pending, running: the reversal waits for it), with the same retry machinery. A provision run
+ * that failed has nothing to undo.
  */
 @Injectable()
 export class ReverseProvisioningWhenContractVoidedHandler implements OnModuleInit {
@@ -25,12 +26,12 @@ export class ReverseProvisioningWhenContractVoidedHandler implements OnModuleIni
   async handle(event: DomainEvent, em: EntityManager): Promise<SubscriberResult> {
     const contractId = contractToReverse(event);
     if (!contractId) return { outcome: 'skipped', emitted: [] };
-    const succeeded: { action: string; customer_id: string; params: Record<string, unknown> }[] = await em.query(
+    const provisioned: { action: string; customer_id: string; params: Record<string, unknown> }[] = await em.query(
       `SELECT action, customer_id, params FROM provisioning_orders
-        WHERE contract_id = $1 AND kind = 'provision' AND status = 'succeeded' ORDER BY created_at, action`,
+        WHERE contract_id = $1 AND kind = 'provision' AND status <> 'failed' ORDER BY created_at, action`,
       [contractId],
     );
-    const reversible = succeeded.filter((run) => this.actions.get(run.action)?.reverse !== undefined);
+    const reversible = provisioned.filter((run) => this.actions.get(run.action)?.reverse !== undefined);
     if (reversible.length === 0) return { outcome: 'skipped', emitted: [] };
     const created = await insertRuns(em, contractId, reversible[0].customer_id, 'reverse', reversible);
     if (created.length === 0) return { outcome: 'skipped', emitted: [] };

@@ -104,7 +104,20 @@ export class ProvisioningRunner implements OnModuleInit {
       return this.fail(run, 'PROVISIONING.TARGET_NOT_CONFIGURED', `no target for "${run.action}": set ${variable}`);
     }
 
-    const request = build(await this.context(run));
+    let resultRef: string | null = null;
+    if (run.kind === 'reverse') {
+      const provision = await this.provisionRunOf(run);
+      if (provision?.status === 'pending' || provision?.status === 'running') return this.waitForProvision(run);
+      if (provision?.status !== 'succeeded') {
+        return this.fail(
+          run,
+          'PROVISIONING.NOTHING_TO_REVERSE',
+          `the provision run ${provision?.status ?? 'is missing'}`,
+        );
+      }
+      resultRef = provision.result_ref;
+    }
+    const request = build(this.context(run, resultRef));
     const answer = await callTarget(target.url, request, {
       runId: run.id,
       secret: target.secret,
@@ -157,7 +170,7 @@ export class ProvisioningRunner implements OnModuleInit {
     if (rows.length > 0) await this.dispatch(rows, 'early');
   }
 
-  private async context(run: Claimed): Promise<ProvisioningContext> {
+  private context(run: Claimed, resultRef: string | null): ProvisioningContext {
     const customer: ProvisioningCustomer = {
       id: run.customer_id,
       externalRef: run.customer_external_ref,
@@ -165,15 +178,36 @@ export class ProvisioningRunner implements OnModuleInit {
       email: run.customer_email,
       taxId: run.customer_tax_id,
     };
-    let resultRef: string | null = null;
-    if (run.kind === 'reverse') {
-      const provisions: { result_ref: string | null }[] = await this.dataSource.query(
-        `SELECT result_ref FROM provisioning_orders WHERE contract_id = $1 AND action = $2 AND kind = 'provision'`,
-        [run.contract_id, run.action],
-      );
-      resultRef = provisions[0]?.result_ref ?? null;
-    }
     return { runId: run.id, contractId: run.contract_id, customer, params: run.params, resultRef };
+  }
+
+  /** The provision run a reversal undoes: its status, and what the target answered (the account id, say). */
+  private async provisionRunOf(run: Claimed): Promise<{ status: string; result_ref: string | null } | undefined> {
+    const rows: { status: string; result_ref: string | null }[] = await this.dataSource.query(
+      `SELECT status, result_ref FROM provisioning_orders WHERE contract_id = $1 AND action = $2 AND kind = 'provision'`,
+      [run.contract_id, run.action],
+    );
+    return rows[0];
+  }
+
+  /**
+   * A reversal that arrived while its provision run is still pending or running (a void right after activation,
+   * the target slow or down) waits for it, without using up an attempt: undoing a call still in flight could be
+   * overtaken by it.
+   */
+  private async waitForProvision(run: Claimed): Promise<JobOutcome> {
+    const rows = await modifiedRows<{ id: string; next_attempt_at: Date }>(
+      this.dataSource,
+      `UPDATE provisioning_orders
+          SET status = 'pending', attempts = attempts - 1, updated_at = now(),
+              next_attempt_at = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE id = $1 AND status = 'running' AND attempts = $2
+        RETURNING id, next_attempt_at`,
+      [run.id, run.attempts, this.config.provisioning.backoffMs],
+    );
+    if (rows.length === 0) return 'skipped';
+    await this.dispatchOrLeaveForSweeper(rows);
+    return 'done';
   }
 
   private async retryLater(run: Claimed, answer: TargetAnswer): Promise<JobOutcome> {
