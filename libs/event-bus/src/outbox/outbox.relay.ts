@@ -79,6 +79,8 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
       [olderThanMs],
     );
     await this.dispatch(rows);
+    // Written before the pass ends, so the next pass does not find the same rows again.
+    await this.dispatchedMarks.drain();
     return rows.length;
   }
 
