@@ -1,5 +1,5 @@
 import { verifySignatureHeader } from '@app/provisioning';
-import { ProvisioningTarget } from '../support/provisioning-target';
+import { ProvisioningTarget, type ScriptedAnswer } from '../support/provisioning-target';
 import { createCustomer } from '../support/scenario';
 import { pdfText, startTestSmtpServer, type TestSmtpServer } from '../support/invoicing';
 import { samplePdfBase64, startTestSandbox, type TestSandbox } from '../support/sandbox';
@@ -49,7 +49,14 @@ describe('invoicing and provisioning after signing, through the sandbox platform
     await smtp.close();
   });
 
-  it('issues and mails the first invoice, creates the account and places the order, on the timeline and in the audit log', async () => {
+  /**
+   * A contract with both provisioning actions (and billing if given), sent through SignBridge and signed on the
+   * sandbox; the warehouse's first answers for it scripted before the signature.
+   */
+  async function sendAndSign(
+    title: string,
+    options: { billing?: Record<string, unknown>; warehouseScript: ScriptedAnswer[] },
+  ): Promise<{ customerId: string; contractId: string }> {
     const customerId = await createCustomer(app.url);
     const tag = customerId.slice(0, 8);
     const sent = await api<{ id: string; envelopeId: string; signers: { email: string }[] }>(
@@ -59,13 +66,11 @@ describe('invoicing and provisioning after signing, through the sandbox platform
       {
         customerId,
         provider: 'sandbox',
-        title: `Provisioning ${tag}`,
-        document: { filename: 'agreement.pdf', contentBase64: await samplePdfBase64('Provisioning', 1) },
+        title: `${title} ${tag}`,
+        document: { filename: 'agreement.pdf', contentBase64: await samplePdfBase64(title, 1) },
         signers: [{ email: `pv-${tag}@example.test`, name: 'Ana García' }],
         amount: { currency: 'EUR', amountCents: 50_000 },
-        billing: {
-          lines: [{ description: 'Router service, first month', quantity: 1, unitPriceCents: 4_990, vatRate: 21 }],
-        },
+        ...(options.billing ? { billing: options.billing } : {}),
         provisioning: [
           { action: 'access-credentials', params: { plan: 'pro', seats: 3 } },
           { action: 'warehouse-order', params: { items: [{ sku: 'ROUTER-1', qty: 1 }] } },
@@ -73,15 +78,23 @@ describe('invoicing and provisioning after signing, through the sandbox platform
       },
     );
     expect(sent.status).toBe(201);
-    const contractId = sent.body.id;
-    // The warehouse hiccups once: the run retries on its own.
-    warehouse.script(contractId, [{ status: 503 }]);
-
+    warehouse.script(sent.body.id, options.warehouseScript);
     const signed = await sandbox.api('POST', `/v1/envelopes/${sent.body.envelopeId}/simulate`, {
       action: 'sign',
       signer: sent.body.signers[0].email,
     });
     expect(signed.status).toBe(200);
+    return { customerId, contractId: sent.body.id };
+  }
+
+  it('issues and mails the first invoice, creates the account and places the order, on the timeline and in the audit log', async () => {
+    const { customerId, contractId } = await sendAndSign('Provisioning', {
+      billing: {
+        lines: [{ description: 'Router service, first month', quantity: 1, unitPriceCents: 4_990, vatRate: 21 }],
+      },
+      // The warehouse hiccups once: the run retries on its own.
+      warehouseScript: [{ status: 503 }],
+    });
     await waitForStatus(app.url, `/api/v1/contracts/${contractId}`, 'active', 30_000);
 
     const orders = await eventually(
@@ -181,32 +194,9 @@ describe('invoicing and provisioning after signing, through the sandbox platform
   });
 
   it('voids an active contract at once: the account disabled and the order cancelled, even one still retrying', async () => {
-    const customerId = await createCustomer(app.url);
-    const tag = customerId.slice(0, 8);
-    const sent = await api<{ id: string; envelopeId: string; signers: { email: string }[] }>(
-      app.url,
-      'POST',
-      '/api/v1/contracts',
-      {
-        customerId,
-        provider: 'sandbox',
-        title: `Void after signing ${tag}`,
-        document: { filename: 'agreement.pdf', contentBase64: await samplePdfBase64('Void', 1) },
-        signers: [{ email: `void-${tag}@example.test`, name: 'Ana García' }],
-        amount: { currency: 'EUR', amountCents: 50_000 },
-        provisioning: [
-          { action: 'access-credentials', params: { plan: 'pro' } },
-          { action: 'warehouse-order', params: { items: [{ sku: 'ROUTER-1', qty: 1 }] } },
-        ],
-      },
-    );
-    expect(sent.status).toBe(201);
-    const contractId = sent.body.id;
-    // The warehouse is slow and then fails once: its provision run is still under way when the void comes.
-    warehouse.script(contractId, [{ status: 503, delayMs: 1_500 }]);
-    await sandbox.api('POST', `/v1/envelopes/${sent.body.envelopeId}/simulate`, {
-      action: 'sign',
-      signer: sent.body.signers[0].email,
+    const { contractId } = await sendAndSign('Void after signing', {
+      // The warehouse is slow and then fails once: its provision run is still under way when the void comes.
+      warehouseScript: [{ status: 503, delayMs: 1_500 }],
     });
     await waitForStatus(app.url, `/api/v1/contracts/${contractId}`, 'active', 30_000);
     const ordersOf = async () =>
