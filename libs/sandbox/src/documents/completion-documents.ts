@@ -1,7 +1,7 @@
 import { PDFDocument } from 'pdf-lib';
 import { sha256Hex } from '../platform/ids';
 import type { AuditEventRow, EnvelopeRow, SignerRow } from '../envelopes/envelope.types';
-import { PdfTextWriter } from './pdf-text-writer';
+import { PdfTextWriter, savePdf } from './pdf-text-writer';
 
 export interface CompletionInput {
   envelope: Pick<EnvelopeRow, 'id' | 'title' | 'signature_level' | 'document_filename' | 'created_at'>;
@@ -57,7 +57,7 @@ async function signedPdf(input: CompletionInput, originalSha256: string): Promis
     if (signer.certificate) out.line(`Certificate: ${signer.certificate}`, { indent: 10 });
     out.line(`User agent: ${signer.user_agent ?? '-'}`, { indent: 10 });
   }
-  return pdfDocument(await pdf.save());
+  return pdfDocument(await savePdf(pdf));
 }
 
 async function auditTrailPdf(
@@ -88,7 +88,7 @@ async function auditTrailPdf(
     ].filter((fact): fact is string => typeof fact === 'string');
     if (facts.length > 0) out.line(facts.join(' · '), { indent: 14, size: 8 });
   }
-  return pdfDocument(await pdf.save());
+  return pdfDocument(await savePdf(pdf));
 }
 
 function evidenceJson(
