@@ -326,6 +326,31 @@ describe('provisioning runs', () => {
     expect(await ordersOf(party.contractId, '&kind=reverse')).toHaveLength(1);
   });
 
+  it('after a reversal, a failed provision run of that contract is not retried (it would not be reversed)', async () => {
+    const party = await registerParty(app.url, {
+      signers: 1,
+      provisioning: [{ action: 'access-credentials' }, { action: 'warehouse-order' }],
+    });
+    warehouse.script(party.contractId, [{ status: 400, body: { error: 'unknown SKU' } }]);
+    await emit(app, party.contractId, { type: 'ContractActivated', data: { customerId: party.customerId } });
+    const failed = await settled(party.contractId, 'warehouse-order', 'failed');
+    await settled(party.contractId, 'access-credentials', 'succeeded');
+    await emit(app, party.contractId, { type: 'ContractVoided', data: { at: new Date().toISOString() } });
+    await settled(party.contractId, 'access-credentials', 'succeeded', 'reverse');
+
+    const refused = await api<{ code: string; detail: string }>(
+      app.url,
+      'POST',
+      `/api/v1/provisioning-orders/${failed.id}/retry`,
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      code: 'PROVISIONING.NOT_RETRYABLE',
+      detail: expect.stringContaining('reversed'),
+    });
+    expect(warehouse.callsFor(party.contractId)).toHaveLength(1);
+  });
+
   it('a credit note cancelling the whole first invoice reverses; a partial one does not', async () => {
     const partial = await activated([{ action: 'access-credentials' }]);
     const whole = await activated([{ action: 'access-credentials' }]);

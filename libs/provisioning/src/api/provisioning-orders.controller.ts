@@ -42,7 +42,10 @@ export class ProvisioningOrdersController {
     description: 'The failed run is pending again with its attempts reset, and is called again at once',
   })
   @ApiNotFoundResponse({ description: 'code PROVISIONING.ORDER_NOT_FOUND' })
-  @ApiConflictResponse({ description: 'The run is not failed (code PROVISIONING.NOT_RETRYABLE)' })
+  @ApiConflictResponse({
+    description:
+      'The run is not failed, or it provisions a contract voided or reversed (code PROVISIONING.NOT_RETRYABLE)',
+  })
   retry(@Param('id', new ParseUUIDPipe()) id: string): Promise<ProvisioningOrderView> {
     return this.retryOrder.execute(id);
   }
