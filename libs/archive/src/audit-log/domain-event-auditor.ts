@@ -55,6 +55,9 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
     }
     await this.running;
     this.closed = true;
+    // A commit during that last pass may have scheduled another: the sweeper audits those after a restart.
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /**
