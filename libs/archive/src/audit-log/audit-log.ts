@@ -56,20 +56,25 @@ export class AuditLog {
     return entry;
   }
 
-  /** Takes the appenders' lock until the caller's transaction ends (re-entrant: `append` takes it again). */
+  /** Takes the appenders' lock until the caller's transaction ends (re-entrant). */
   static async lock(em: EntityManager): Promise<void> {
     await em.query(`SELECT pg_advisory_xact_lock($1)`, [AUDIT_LOG_LOCK_KEY]);
   }
 
   /**
    * Appends entries in the given order, chained one after another, in the caller's transaction: one lock, one
-   * head read and one insert per table whatever their number (the same lock rules as `append`).
+   * head read and one insert per table whatever their number (the same lock rules as `append`). `lockHeld`: the
+   * caller took `lock` earlier in this transaction, in a statement of its own.
    */
-  static async appendMany(em: EntityManager, inputs: readonly AuditAppend[]): Promise<AuditEntry[]> {
+  static async appendMany(
+    em: EntityManager,
+    inputs: readonly AuditAppend[],
+    options: { lockHeld?: boolean } = {},
+  ): Promise<AuditEntry[]> {
     if (inputs.length === 0) return [];
     inputs.forEach(assertAppendable);
 
-    await AuditLog.lock(em);
+    if (!options.lockHeld) await AuditLog.lock(em);
     const [head]: { seq: string | null; hash: string | null; now: Date }[] = await em.query(
       `SELECT l.seq, l.hash, date_trunc('milliseconds', clock_timestamp()) AS now
          FROM (SELECT 1) AS one

@@ -3,7 +3,7 @@ import { appendToOutbox, type OutboxRef } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 import { ContractsError } from '../contracts.errors';
 import type { LifecycleState, Transition } from '../lifecycle';
-import { lockEnvelope } from './envelope-lock';
+import { ENVELOPE_LOCK_KEY_SQL } from './envelope-lock';
 
 export interface SystemTransitionInput {
   contractId: string;
@@ -33,12 +33,12 @@ export async function applySystemTransition(
   em: EntityManager,
   input: SystemTransitionInput,
 ): Promise<SystemTransitionResult> {
-  const keys: { provider: string; envelope_id: string }[] = await em.query(
-    `SELECT provider, envelope_id FROM contracts WHERE id = $1`,
+  // The envelope's lock, found and taken in one statement; the row is read after it, in a statement of its own.
+  const locked: unknown[] = await em.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended(${ENVELOPE_LOCK_KEY_SQL}, 0)) FROM contracts WHERE id = $1`,
     [input.contractId],
   );
-  if (keys.length === 0) throw new ContractsError('CONTRACT.NOT_FOUND', `No contract with id ${input.contractId}`);
-  await lockEnvelope(em, keys[0].provider, keys[0].envelope_id);
+  if (locked.length === 0) throw new ContractsError('CONTRACT.NOT_FOUND', `No contract with id ${input.contractId}`);
   const rows: { lifecycle: LifecycleState }[] = await em.query(
     `SELECT lifecycle FROM contracts WHERE id = $1 FOR UPDATE`,
     [input.contractId],

@@ -41,8 +41,11 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
 
   async handle(event: DomainEvent, em: EntityManager): Promise<SubscriberResult> {
     if (event.type !== 'ContractActivated') return { outcome: 'skipped', emitted: [] };
-    const contracts: ActivatedContract[] = await em.query(
-      `SELECT id, customer_id, currency, billing FROM contracts WHERE id = $1`,
+    const contracts: (ActivatedContract & { buyer: Buyer })[] = await em.query(
+      `SELECT k.id, k.customer_id, k.currency, k.billing,
+              json_build_object('name', c.name, 'email', c.email, 'tax_id', c.tax_id, 'address', c.address) AS buyer
+         FROM contracts k JOIN customers c ON c.id = k.customer_id
+        WHERE k.id = $1`,
       [event.aggregateId],
     );
     const contract = contracts[0];
@@ -51,9 +54,7 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
       return { outcome: 'skipped', emitted: [] };
     }
     const lines = this.resolveLines(contract.billing);
-    const [buyer]: Buyer[] = await em.query(`SELECT name, email, tax_id, address FROM customers WHERE id = $1`, [
-      contract.customer_id,
-    ]);
+    const { buyer } = contract;
     const { seller, invoiceSeries } = this.config.invoicing;
 
     await lockInvoiceChain(em, seller.taxId);
