@@ -49,6 +49,18 @@ describe('invoicing and provisioning after signing, through the sandbox platform
     await smtp.close();
   });
 
+  /** The contract's audit-log actions, once `action` is among them twice (the auditor appends in batches). */
+  const auditedWhenTwice = (contractId: string, action: string) =>
+    eventually(async () => {
+      const res = await api<{ items: { action: string }[] }>(
+        app.url,
+        'GET',
+        `/api/v1/audit-log?subject=contract:${contractId}&limit=100`,
+      );
+      const actions = res.body.items.map((e) => e.action);
+      return actions.filter((a) => a === action).length === 2 ? actions : undefined;
+    });
+
   /**
    * A contract with both provisioning actions (and billing if given), sent through SignBridge and signed on the
    * sandbox; the warehouse's first answers for it scripted before the signature.
@@ -180,15 +192,7 @@ describe('invoicing and provisioning after signing, through the sandbox platform
     );
     await waitForStatus(app.url, `/api/v1/customers/${customerId}`, 'active');
 
-    const audited = await eventually(async () => {
-      const res = await api<{ items: { action: string }[] }>(
-        app.url,
-        'GET',
-        `/api/v1/audit-log?subject=contract:${contractId}&limit=100`,
-      );
-      const actions = res.body.items.map((e) => e.action);
-      return actions.filter((a) => a === 'ServiceProvisioned').length === 2 ? actions : undefined;
-    });
+    const audited = await auditedWhenTwice(contractId, 'ServiceProvisioned');
     expect(audited).toContain('ContractActivated');
     expect((await api<{ valid: boolean }>(app.url, 'GET', '/api/v1/audit-log/verify')).body.valid).toBe(true);
   });
@@ -240,15 +244,7 @@ describe('invoicing and provisioning after signing, through the sandbox platform
     expect(timeline.body.items.filter((i) => i.type === 'voided_after_signing')).toEqual([
       expect.objectContaining({ statusAfter: 'voided' }),
     ]);
-    const audited = await eventually(async () => {
-      const res = await api<{ items: { action: string }[] }>(
-        app.url,
-        'GET',
-        `/api/v1/audit-log?subject=contract:${contractId}&limit=100`,
-      );
-      const actions = res.body.items.map((e) => e.action);
-      return actions.filter((a) => a === 'ServiceDeprovisioned').length === 2 ? actions : undefined;
-    });
+    const audited = await auditedWhenTwice(contractId, 'ServiceDeprovisioned');
     expect(audited.filter((a) => a === 'ContractVoided')).toHaveLength(1);
     expect((await api<{ valid: boolean }>(app.url, 'GET', '/api/v1/audit-log/verify')).body.valid).toBe(true);
   });
