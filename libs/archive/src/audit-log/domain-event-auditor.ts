@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   errorText,
-  OUTBOX_EVENT_COLUMNS,
+  outboxEventColumns,
   OutboxRelay,
   Sweeper,
   toDomainEvent,
@@ -113,9 +113,7 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
       // Taken before the read, so the read sees every row an earlier holder marked.
       await AuditLog.lock(em);
       const rows: (OutboxRow & { provider: string | null })[] = await em.query(
-        `SELECT ${OUTBOX_EVENT_COLUMNS.split(', ')
-          .map((column) => `o.${column}`)
-          .join(', ')}, e.provider
+        `SELECT ${outboxEventColumns('o')}, e.provider
            FROM outbox o
            LEFT JOIN inbound_events e
              ON e.id = CASE WHEN o.causation_id ~* '${UUID.source}' THEN o.causation_id::uuid END

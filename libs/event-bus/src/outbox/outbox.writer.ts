@@ -44,7 +44,7 @@ export async function appendToOutbox(
   return ids.map((id, i) => ({ id, type: drafts[i].type }));
 }
 
-/** An outbox row as selected by `OUTBOX_EVENT_COLUMNS`. */
+/** An outbox row as selected by `outboxEventColumns()`. */
 export interface OutboxRow {
   id: string;
   type: string;
@@ -56,9 +56,21 @@ export interface OutboxRow {
   occurred_at: Date;
 }
 
-/** The columns `toDomainEvent` reads, for queries that select whole events. */
-export const OUTBOX_EVENT_COLUMNS =
-  'id, type, aggregate_type, aggregate_id, payload, correlation_id, causation_id, occurred_at';
+const EVENT_COLUMNS = [
+  'id',
+  'type',
+  'aggregate_type',
+  'aggregate_id',
+  'payload',
+  'correlation_id',
+  'causation_id',
+  'occurred_at',
+] as const;
+
+/** The columns `toDomainEvent` reads, for queries that select whole events; qualified by `alias` if given. */
+export function outboxEventColumns(alias?: string): string {
+  return EVENT_COLUMNS.map((column) => (alias ? `${alias}.${column}` : column)).join(', ');
+}
 
 export function toDomainEvent(row: OutboxRow): DomainEvent {
   return {

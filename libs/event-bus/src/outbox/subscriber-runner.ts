@@ -5,7 +5,7 @@ import type { JobContracts, JobOutcome } from '../jobs';
 import { JobRegistry } from '../registry/job-registry';
 import { isSubscriberName } from '../subscriptions';
 import { OutboxRelay } from './outbox.relay';
-import { OUTBOX_EVENT_COLUMNS, toDomainEvent, type OutboxRef, type OutboxRow } from './outbox.writer';
+import { outboxEventColumns, toDomainEvent, type OutboxRef, type OutboxRow } from './outbox.writer';
 
 /**
  * The `outbox.deliver` job: hands one domain event to one subscriber, exactly once. The receipt row
@@ -35,7 +35,7 @@ export class SubscriberRunner implements OnModuleInit {
         `WITH receipt AS (
            INSERT INTO subscriber_receipts (event_id, subscriber, outcome) VALUES ($1, $2, 'done')
            ON CONFLICT DO NOTHING RETURNING event_id)
-         SELECT EXISTS (SELECT 1 FROM receipt) AS first, ${OUTBOX_EVENT_COLUMNS} FROM outbox WHERE id = $1`,
+         SELECT EXISTS (SELECT 1 FROM receipt) AS first, ${outboxEventColumns()} FROM outbox WHERE id = $1`,
         [eventId, subscriber],
       );
       const row = rows[0];
