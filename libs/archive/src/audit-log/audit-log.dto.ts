@@ -1,5 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PageQueryDto } from '@app/common';
+import { PageQueryDto, PageOf } from '@app/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { AuditEntry, ChainBreakReason } from './audit-chain';
 
@@ -36,10 +36,7 @@ export class AuditEntryView {
   @ApiProperty({ example: HASH_EXAMPLE }) hash!: string;
 }
 
-export class AuditEntryPage {
-  @ApiProperty({ type: [AuditEntryView] }) items!: AuditEntryView[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
+export class AuditEntryPage extends PageOf(AuditEntryView) {}
 
 export class ChainHeadView {
   @ApiProperty({ example: 1234 }) seq!: number;

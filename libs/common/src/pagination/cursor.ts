@@ -1,4 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { Type as Class } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
@@ -78,4 +79,17 @@ export async function paginate<E extends ObjectLiteral & { id: string }, T>(
     nextCursor:
       rows.length > limit && last ? encodeCursor({ createdAt: keyset.time(last).toISOString(), id: last.id }) : null,
   };
+}
+
+/**
+ * The response class of a paged list of `item`, for Swagger: `class InvoicePage extends PageOf(InvoiceView) {}`
+ * keeps the schema's name and documents `items` and `nextCursor` once for every list.
+ */
+export function PageOf<T>(item: Class<T>) {
+  class PageOfItems implements Page<T> {
+    @ApiProperty({ type: [item] }) items!: T[];
+    @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last' })
+    nextCursor!: string | null;
+  }
+  return PageOfItems;
 }

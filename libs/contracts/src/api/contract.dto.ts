@@ -18,7 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto } from '@app/common';
+import { PageQueryDto, PageOf } from '@app/common';
 import { SIGNATURE_LEVELS, type SignatureLevel } from '@app/domain';
 import { CONTRACT_STATUSES, type ContractStatus } from '../lifecycle';
 
@@ -244,10 +244,7 @@ export class ContractView {
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
 
-export class ContractPage {
-  @ApiProperty({ type: [ContractView] }) items!: ContractView[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
+export class ContractPage extends PageOf(ContractView) {}
 
 export class TimelineItemView {
   @ApiProperty({ format: 'uuid' }) id!: string;

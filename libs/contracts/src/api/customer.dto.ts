@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, Length, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { PageQueryDto } from '@app/common';
+import { PageQueryDto, PageOf } from '@app/common';
 import type { CustomerEntity } from '@app/domain';
 
 export class AddressDto {
@@ -52,10 +52,7 @@ export class CustomerView {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-export class CustomerPage {
-  @ApiProperty({ type: [CustomerView] }) items!: CustomerView[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
+export class CustomerPage extends PageOf(CustomerView) {}
 
 export function toCustomerView(customer: CustomerEntity): CustomerView {
   return {

@@ -15,7 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto } from '@app/common';
+import { PageQueryDto, PageOf } from '@app/common';
 import { formatAddress } from '../pdf/render-invoice-pdf';
 import type { InvoiceRow } from '../usecases/shared/invoice-row';
 import { invoiceQrUrl } from '../verifactu/verifactu-qr';
@@ -152,10 +152,7 @@ export class InvoiceView {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-export class InvoicePage {
-  @ApiProperty({ type: [InvoiceView] }) items!: InvoiceView[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
+export class InvoicePage extends PageOf(InvoiceView) {}
 
 export class InvoiceChainHeadView {
   @ApiProperty({ example: 'F2026-000042' }) number!: string;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { PageQueryDto } from '@app/common';
+import { PageQueryDto, PageOf } from '@app/common';
 
 export const RUN_STATUSES = ['pending', 'running', 'succeeded', 'failed'] as const;
 export const RUN_KINDS = ['provision', 'reverse'] as const;
@@ -68,7 +68,4 @@ export class ProvisioningOrderView {
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) completedAt!: string | null;
 }
 
-export class ProvisioningOrderPage {
-  @ApiProperty({ type: [ProvisioningOrderView] }) items!: ProvisioningOrderView[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
+export class ProvisioningOrderPage extends PageOf(ProvisioningOrderView) {}

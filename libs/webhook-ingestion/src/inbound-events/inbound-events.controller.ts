@@ -18,6 +18,7 @@ import {
   registerErrorStatuses,
   RequireScope,
   type ApiPrincipal,
+  PageOf,
 } from '@app/common';
 import { INBOUND_EVENT_STATUSES, InboundEventEntity, type InboundEventStatus } from '@app/domain';
 import { QUEUE_DRIVER, type QueueDriver } from '@app/event-bus';
@@ -51,10 +52,7 @@ class InboundEventView {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) headers!: Record<string, string>;
 }
 
-class InboundEventPage {
-  @ApiProperty({ type: [InboundEventView] }) items!: InboundEventView[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
+class InboundEventPage extends PageOf(InboundEventView) {}
 
 /** Staff tools for the inbox: see what arrived and in which state, and send an event through again. */
 @ApiTags('inbound-events')
