@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { sendBilledContract, signAll, uniqueSeries } from '../support/invoicing';
 import { samplePdfBase64, startTestSandbox, type TestSandbox } from '../support/sandbox';
-import { eventually, startTestApp, TEST_SANDBOX_API_KEY, TEST_SECRET, type TestApp } from '../support/test-app';
+import { eventually, startTestApp, type TestApp } from '../support/test-app';
 import { connectTestDatabase } from '../support/test-db';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
@@ -22,9 +22,7 @@ describe('worker killed between issuing an invoice and mailing it', () => {
   const workerEnv = () => ({
     INVOICE_SERIES: series,
     DATA_DIR: dataDir,
-    SANDBOX_WEBHOOK_SECRETS: TEST_SECRET,
     SANDBOX_URL: sandbox.url,
-    SANDBOX_API_KEY: TEST_SANDBOX_API_KEY,
     // The send job the killed worker held runs again within seconds.
     JOB_LOCK_MS: '2000',
   });

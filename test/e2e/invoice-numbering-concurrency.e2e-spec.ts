@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { sendBilledContract, signAll, uniqueSeries, type SentForBilling } from '../support/invoicing';
 import { samplePdfBase64, startTestSandbox, type TestSandbox } from '../support/sandbox';
-import { eventually, startTestApp, TEST_SANDBOX_API_KEY, TEST_SECRET, type TestApp } from '../support/test-app';
+import { eventually, startTestApp, type TestApp } from '../support/test-app';
 import { connectTestDatabase } from '../support/test-db';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
@@ -37,9 +37,7 @@ describe('invoice numbering with 4 workers and 200 simultaneous activations', ()
       workers.push(
         startWorkerProcess(api.queuePrefix, {
           ...env,
-          SANDBOX_WEBHOOK_SECRETS: TEST_SECRET,
           SANDBOX_URL: sandbox.url,
-          SANDBOX_API_KEY: TEST_SANDBOX_API_KEY,
           SWEEP_GRACE_MS: '600000',
           DB_POOL_SIZE: '8',
         }),

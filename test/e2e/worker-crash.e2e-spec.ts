@@ -6,8 +6,6 @@ import {
   postWebhook,
   signedDelivery,
   startTestApp,
-  TEST_SANDBOX_API_KEY,
-  TEST_SECRET,
   waitForStatus,
   type TestApp,
 } from '../support/test-app';
@@ -25,10 +23,8 @@ describe('worker killed between the inbox commit and the dispatch', () => {
   let sandbox: TestSandbox;
   // The worker process archives the signed documents from this platform.
   const workerEnv = () => ({
-    SANDBOX_WEBHOOK_SECRETS: TEST_SECRET,
     SANDBOX_URL: sandbox.url,
-    SANDBOX_API_KEY: TEST_SANDBOX_API_KEY,
-    // A job the killed worker held (say, an audit entry) runs again within seconds, not a minute.
+    // A job the killed worker held (say, archiving the evidence) runs again within seconds, not a minute.
     JOB_LOCK_MS: '2000',
   });
 

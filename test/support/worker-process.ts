@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
+import { TEST_SANDBOX_API_KEY, TEST_SECRET } from './test-app';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env';
 
 const ROOT = join(__dirname, '..', '..');
@@ -12,7 +13,10 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** The built worker app as a real child process (npm test builds first), its output in a log file. */
+/**
+ * The built worker app as a real child process (npm test builds first), its output in a log file. It speaks to a
+ * test sandbox with the tests' key and webhook secret; `env` adds `SANDBOX_URL` and the rest.
+ */
 export function startWorkerProcess(queuePrefix: string, env: Record<string, string> = {}): WorkerProcess {
   const log = openSync(join('/tmp', `signbridge-worker-${queuePrefix}-${Date.now()}.log`), 'a');
   const child = spawn(process.execPath, [join(ROOT, 'dist/apps/worker/src/main.js')], {
@@ -30,7 +34,8 @@ export function startWorkerProcess(queuePrefix: string, env: Record<string, stri
       SWEEP_GRACE_MS: '1000',
       JOB_BACKOFF_MS: '50',
       DB_POOL_SIZE: '5',
-      SANDBOX_WEBHOOK_SECRETS: process.env.SANDBOX_WEBHOOK_SECRETS_FOR_WORKER ?? '',
+      SANDBOX_WEBHOOK_SECRETS: TEST_SECRET,
+      SANDBOX_API_KEY: TEST_SANDBOX_API_KEY,
       ...env,
     },
     stdio: ['ignore', log, log],
