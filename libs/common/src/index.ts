@@ -11,3 +11,4 @@ export * from './bootstrap/process';
 export * from './http/public-address';
 export * from './idempotency';
 export * from './batching/coalescer';
+export * from './pdf/save-pdf';

@@ -1,14 +1,11 @@
-import { deflateSync } from 'node:zlib';
 import {
   beginText,
   concatTransformationMatrix,
   endText,
   fill,
-  PDFContentStream,
   PDFDocument,
   PDFOperator,
   PDFOperatorNames,
-  PDFRawStream,
   popGraphicsState,
   pushGraphicsState,
   rgb,
@@ -21,6 +18,7 @@ import {
   type PDFPage,
 } from 'pdf-lib';
 import QRCode from 'qrcode';
+import { savePdf } from '@app/common';
 import type { PostalAddress } from '@app/domain';
 import { formatCents } from '../money/invoice-totals';
 import type { InvoiceRow } from '../usecases/shared/invoice-row';
@@ -138,20 +136,7 @@ export async function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array>
 
   text(`Record fingerprint (SHA-256): ${invoice.fingerprint}`, left, 60, 6.5);
   text(`Generated ${invoice.fingerprint_generated_at}; rounding: ${invoice.rounding_rule}`, left, 50, 6.5);
-  deflateContentStreams(pdf);
-  return pdf.save({ useObjectStreams: false });
-}
-
-/**
- * The page's content stream, flate-encoded now by Node's zlib: the same format pdf-lib would write at save with pako,
- * whose pure-JS deflate was a third of a render's CPU.
- */
-function deflateContentStreams(pdf: PDFDocument): void {
-  for (const [ref, object] of pdf.context.enumerateIndirectObjects()) {
-    if (object instanceof PDFContentStream) {
-      pdf.context.assign(ref, PDFRawStream.of(object.dict, deflateSync(object.getUnencodedContents())));
-    }
-  }
+  return savePdf(pdf);
 }
 
 function rule(page: PDFPage, y: number): void {

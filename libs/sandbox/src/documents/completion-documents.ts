@@ -1,7 +1,8 @@
 import { PDFDocument } from 'pdf-lib';
 import { sha256Hex } from '../platform/ids';
 import type { AuditEventRow, EnvelopeRow, SignerRow } from '../envelopes/envelope.types';
-import { PdfTextWriter, savePdf } from './pdf-text-writer';
+import { savePdf } from '@app/common';
+import { PdfTextWriter } from './pdf-text-writer';
 
 export interface CompletionInput {
   envelope: Pick<EnvelopeRow, 'id' | 'title' | 'signature_level' | 'document_filename' | 'created_at'>;

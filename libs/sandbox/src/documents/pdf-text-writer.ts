@@ -1,9 +1,6 @@
-import { deflateSync } from 'node:zlib';
 import {
   beginText,
   endText,
-  PDFContentStream,
-  PDFRawStream,
   rgb,
   setFillingColor,
   setFontAndSize,
@@ -104,20 +101,6 @@ export class PdfTextWriter {
     // The colour every line had, set once: nothing else on these pages changes it.
     this.page.pushOperators(setFillingColor(rgb(0.1, 0.1, 0.1)));
   }
-}
-
-/**
- * Saves with the new pages' content streams flate-encoded by Node's zlib, the same FlateDecode pdf-lib would write
- * with pako, whose pure-JS deflate was a third of a completion's CPU; and without object streams, which pdf-lib would
- * deflate with pako too. Pages loaded from an existing PDF keep their streams as they are.
- */
-export async function savePdf(pdf: PDFDocument): Promise<Uint8Array> {
-  for (const [ref, object] of pdf.context.enumerateIndirectObjects()) {
-    if (object instanceof PDFContentStream) {
-      pdf.context.assign(ref, PDFRawStream.of(object.dict, deflateSync(object.getUnencodedContents())));
-    }
-  }
-  return pdf.save({ useObjectStreams: false });
 }
 
 /** The standard fonts only encode WinAnsi; anything else (e.g. CJK names) becomes '?' rather than a crash. */
