@@ -197,10 +197,13 @@ describe('invoicing and provisioning after signing, through the sandbox platform
     expect((await api<{ valid: boolean }>(app.url, 'GET', '/api/v1/audit-log/verify')).body.valid).toBe(true);
   });
 
-  it('voids an active contract at once: the account disabled and the order cancelled, even one still retrying', async () => {
+  it('voids an active contract at once: the account disabled and the order cancelled, even one still in flight', async () => {
+    // The warehouse holds its first answer (a 503) until the void is done: the provision run is still under way
+    // when the reversal is created, so the reversal has to wait for it.
+    let voidDone: () => void = () => undefined;
+    const afterVoid = new Promise<void>((resolve) => (voidDone = resolve));
     const { contractId } = await sendAndSign('Void after signing', {
-      // The warehouse is slow and then fails once: its provision run is still under way when the void comes.
-      warehouseScript: [{ status: 503, delayMs: 1_500 }],
+      warehouseScript: [{ status: 503, until: afterVoid }],
     });
     await waitForStatus(app.url, `/api/v1/contracts/${contractId}`, 'active', 30_000);
     const ordersOf = async () =>
@@ -215,10 +218,15 @@ describe('invoicing and provisioning after signing, through the sandbox platform
     });
     expect(voided.status).toBe(202);
     expect(voided.body.status).toBe('voided');
+    expect((await ordersOf()).find((o) => o.action === 'warehouse-order')?.status).toBe('running');
     // Voiding again changes nothing.
     const again = await api<{ status: string }>(app.url, 'POST', `/api/v1/contracts/${contractId}/void`, {});
     expect(again.body.status).toBe('voided');
 
+    await eventually(async () =>
+      (await ordersOf()).some((o) => o.action === 'warehouse-order' && o.kind === 'reverse') ? true : undefined,
+    );
+    voidDone();
     const orders = await eventually(
       async () => {
         const all = await ordersOf();

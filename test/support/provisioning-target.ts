@@ -15,6 +15,8 @@ export interface ScriptedAnswer {
   body?: unknown;
   headers?: Record<string, string>;
   delayMs?: number;
+  /** Answered only once this settles (after `delayMs`, if also set): holds a call in flight until the test says. */
+  until?: Promise<unknown>;
 }
 
 /**
@@ -75,8 +77,10 @@ export class ProvisioningTarget {
         const scripted = body.contractId ? this.scripts.get(body.contractId)?.shift() : undefined;
         const answer = scripted ?? this.answer(call);
         setTimeout(() => {
-          res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-          res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+          void Promise.resolve(answer.until).finally(() => {
+            res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+            res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+          });
         }, answer.delayMs ?? this.defaultDelayMs);
       });
     });

@@ -36,10 +36,13 @@ describe('Coalescer', () => {
     const coalescer = new Coalescer<number>(async (items) => void flushed.push(items), {
       maxInFlight: 1,
       maxBatch: 100,
-      lingerMs: 30,
+      lingerMs: 200,
     });
     const first = coalescer.submit([1]);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Two turns of the event loop: without lingering, [1] would have been flushed alone by now.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(flushed).toEqual([]);
     await Promise.all([first, coalescer.submit([2])]);
     expect(flushed).toEqual([[1, 2]]);
   });
