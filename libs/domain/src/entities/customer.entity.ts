@@ -11,6 +11,14 @@ export interface PostalAddress {
   country: string;
 }
 
+/** One line, as an invoice prints it: `line1, line2, postalCode city, region, country`, empty parts left out. */
+export function formatAddress(address: PostalAddress | null): string {
+  if (!address) return '';
+  return [address.line1, address.line2, `${address.postalCode} ${address.city}`, address.region, address.country]
+    .filter((part) => part !== undefined && part.trim() !== '')
+    .join(', ');
+}
+
 @Entity({ name: 'customers' })
 export class CustomerEntity {
   @PrimaryColumn('uuid')

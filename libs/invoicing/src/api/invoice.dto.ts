@@ -16,7 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto, PageOf } from '@app/common';
-import { formatAddress } from '../pdf/render-invoice-pdf';
+import { formatAddress } from '@app/domain';
 import type { InvoiceRow } from '../usecases/shared/invoice-row';
 import { invoiceQrUrl } from '../verifactu/verifactu-qr';
 

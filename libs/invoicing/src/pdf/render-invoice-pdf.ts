@@ -19,7 +19,7 @@ import {
 } from 'pdf-lib';
 import QRCode from 'qrcode';
 import { savePdf } from '@app/common';
-import type { PostalAddress } from '@app/domain';
+import { formatAddress } from '@app/domain';
 import { formatCents } from '../money/invoice-totals';
 import type { InvoiceRow } from '../usecases/shared/invoice-row';
 import { invoiceQrUrl } from '../verifactu/verifactu-qr';
@@ -30,13 +30,6 @@ const QR_SIZE = 35 * MM; // art. 21 RRSIF: 30 to 40 mm square
 /** The standard fonts speak WinAnsi: characters outside it would throw, so they print as '?'. */
 function printable(text: string): string {
   return text.replace(/[^\x20-\x7e\xa0-\xff€]/g, '?');
-}
-
-export function formatAddress(address: PostalAddress | null): string {
-  if (!address) return '';
-  return [address.line1, address.line2, `${address.postalCode} ${address.city}`, address.region, address.country]
-    .filter((part) => part !== undefined && part.trim() !== '')
-    .join(', ');
 }
 
 const money = (cents: number, currency: string) => `${formatCents(cents)} ${currency}`;
