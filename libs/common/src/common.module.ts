@@ -20,7 +20,10 @@ export class CommonModule {
       imports: [
         TypeOrmModule.forRoot({
           // Migrations already ran as the owner (prepareRuntime); this pool acts as the application role.
-          ...buildDataSourceOptions(databaseUrl, config.database.poolSize, { role: config.database.appRole }),
+          ...buildDataSourceOptions(databaseUrl, config.database.poolSize, {
+            role: config.database.appRole,
+            preparedStatements: true,
+          }),
           // Fail fast at boot: a process that cannot reach its database should say so, not hang.
           retryAttempts: 2,
           retryDelay: 1000,

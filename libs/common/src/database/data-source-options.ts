@@ -1,6 +1,7 @@
 import { ENTITIES, MIGRATIONS } from '@app/domain';
 import type { DataSourceOptions } from 'typeorm';
 import { DataSource } from 'typeorm';
+import { preparingClient } from './prepared-statements';
 
 export interface ConnectionOptions {
   /**
@@ -8,6 +9,11 @@ export interface ConnectionOptions {
    * packet, the same as `SET ROLE`): the app's DataSource only, never the migrations', which need the owner.
    */
   role?: string;
+  /**
+   * Run parameterised statements as named prepared statements (`preparingClient`): the app's long-lived pool
+   * only. Off for the migrations' connection, whose DDL would change what a statement prepared earlier returns.
+   */
+  preparedStatements?: boolean;
 }
 
 /** One definition of the connection, shared by the apps, the migration CLI (ormconfig.ts) and the tests. */
@@ -29,6 +35,7 @@ export function buildDataSourceOptions(url: string, poolSize = 20, options: Conn
       idleTimeoutMillis: 30_000,
       application_name: 'signbridge',
       ...(options.role ? { options: `-c role=${options.role}` } : {}),
+      ...(options.preparedStatements ? { Client: preparingClient() } : {}),
     },
   };
 }

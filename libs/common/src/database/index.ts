@@ -1,3 +1,4 @@
 export * from './data-source-options';
 export * from './embedded-postgres';
 export * from './modified-rows';
+export * from './prepared-statements';

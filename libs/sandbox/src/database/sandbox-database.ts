@@ -1,3 +1,4 @@
+import { preparingClient } from '@app/common';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 
 /** What a query runs on: the pool, or one transaction's connection. */
@@ -22,7 +23,13 @@ export class SandboxDatabase implements SandboxQueryable {
   ) {}
 
   static connect(url: string, schema: string, poolSize: number): SandboxDatabase {
-    const pool = new Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}` });
+    // Named prepared statements, as SignBridge's own pool: the benchmarks run both on one machine.
+    const pool = new Pool({
+      connectionString: url,
+      max: poolSize,
+      options: `-c search_path=${schema}`,
+      Client: preparingClient(),
+    });
     // An idle client losing its server is reported here; without a listener it would crash the process.
     pool.on('error', () => undefined);
     return new SandboxDatabase(pool, schema);
