@@ -275,6 +275,8 @@ describe('sandbox platform /v1 API', () => {
         code: 'ENVELOPE.NOT_COMPLETED',
       });
     }
+    const unknown = await api('GET', `/v1/envelopes/env_unknown/documents/signed`);
+    expect({ status: unknown.status, code: unknown.body.code }).toEqual({ status: 404, code: 'ENVELOPE.NOT_FOUND' });
   });
 
   it('every webhook so far carried a valid signature and the {type, timestamp, data.envelope_id} shape', () => {

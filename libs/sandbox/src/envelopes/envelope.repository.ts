@@ -40,6 +40,34 @@ export async function findDocument(
   return row;
 }
 
+/**
+ * What a download needs, in one round trip: the envelope's status and file name, and the document if it exists
+ * yet (signed, audit trail and evidence appear at completion). Undefined when there is no such envelope.
+ */
+export async function findEnvelopeDocument(
+  q: SandboxQueryable,
+  envelopeId: string,
+  kind: DocumentKind,
+): Promise<
+  { envelope: Pick<EnvelopeRow, 'status' | 'document_filename'>; document: StoredDocument | undefined } | undefined
+> {
+  const [row] = await q.query<
+    Pick<EnvelopeRow, 'status' | 'document_filename'> & { [K in keyof StoredDocument]: StoredDocument[K] | null }
+  >(
+    `SELECT e.status, e.document_filename, d.kind, d.media_type, d.sha256, d.size_bytes, d.bytes
+       FROM envelopes e LEFT JOIN documents d ON d.envelope_id = e.id AND d.kind = $2
+      WHERE e.id = $1`,
+    [envelopeId, kind],
+  );
+  if (!row) return undefined;
+  const { status, document_filename, kind: storedKind, media_type, sha256, size_bytes, bytes } = row;
+  const document =
+    storedKind !== null && media_type !== null && sha256 !== null && size_bytes !== null && bytes !== null
+      ? { kind: storedKind, media_type, sha256, size_bytes, bytes }
+      : undefined;
+  return { envelope: { status, document_filename }, document };
+}
+
 export async function insertDocument(
   q: SandboxQueryable,
   envelopeId: string,

@@ -24,7 +24,7 @@ import { parseCreateEnvelopeRequest } from './create-envelope/create-envelope.re
 import { CreateEnvelopeUseCase } from './create-envelope/create-envelope.usecase';
 import { EnvelopeActions } from './envelope-actions.service';
 import { EnvelopeQueries } from './envelope.queries';
-import { findDocument, findEnvelope } from './envelope.repository';
+import { findEnvelopeDocument } from './envelope.repository';
 import type { DocumentKind } from './envelope.types';
 import { EnvelopeDto } from './envelope.view';
 import { SimulateDto, VoidEnvelopeDto } from './simulate/simulate.dto';
@@ -125,8 +125,9 @@ export class EnvelopesController {
         'ENVELOPE.NOT_FOUND',
         `No document "${path}"; expected ${Object.keys(DOCUMENT_PATHS).join(', ')}`,
       );
-    const envelope = await findEnvelope(this.database, id);
-    const document = await findDocument(this.database, id, kind);
+    const found = await findEnvelopeDocument(this.database, id, kind);
+    if (!found) throw new SandboxError('ENVELOPE.NOT_FOUND', `No envelope ${id}`);
+    const { envelope, document } = found;
     if (!document)
       throw new SandboxError(
         'ENVELOPE.NOT_COMPLETED',
