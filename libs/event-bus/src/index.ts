@@ -8,3 +8,4 @@ export * from './registry/job-registry';
 export * from './sweeper/sweeper';
 export * from './event-bus.module';
 export * from './queue';
+export * from './outbox/subscriber-runner';

@@ -9,7 +9,10 @@ export class ActivateCustomerWhenContractActivatedHandler implements OnModuleIni
   constructor(private readonly registry: JobRegistry) {}
 
   onModuleInit(): void {
-    this.registry.registerSubscriber('contracts.activate-customer', (event, em) => this.handle(event, em));
+    // Database work only: deliveries waiting together share a transaction.
+    this.registry.registerSubscriber('contracts.activate-customer', (event, em) => this.handle(event, em), {
+      batched: true,
+    });
   }
 
   async handle(event: DomainEvent, em: EntityManager): Promise<{ outcome: 'done' | 'skipped'; emitted: OutboxRef[] }> {

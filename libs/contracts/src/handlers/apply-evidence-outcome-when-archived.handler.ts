@@ -10,7 +10,10 @@ export class ApplyEvidenceOutcomeWhenArchivedHandler implements OnModuleInit {
   constructor(private readonly registry: JobRegistry) {}
 
   onModuleInit(): void {
-    this.registry.registerSubscriber('contracts.apply-evidence-outcome', (event, em) => this.handle(event, em));
+    // Database work only: deliveries waiting together share a transaction.
+    this.registry.registerSubscriber('contracts.apply-evidence-outcome', (event, em) => this.handle(event, em), {
+      batched: true,
+    });
   }
 
   async handle(event: DomainEvent, em: EntityManager): Promise<{ outcome: 'done' | 'skipped'; emitted: OutboxRef[] }> {

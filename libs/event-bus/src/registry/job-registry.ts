@@ -18,6 +18,16 @@ export interface SubscriberResult {
   afterCommit?: () => Promise<void>;
 }
 
+export interface SubscriberOptions {
+  /**
+   * The handler only reads and writes the database through `em` (no mail, no HTTP, no files before commit), so
+   * deliveries of this subscriber that wait at the same moment may share one transaction: one receipt statement
+   * and one commit for all of them instead of one each. If that transaction fails, each delivery runs again in
+   * a transaction of its own, so one bad event fails only its own job (`SubscriberRunner`).
+   */
+  batched?: boolean;
+}
+
 /**
  * Where modules register the code behind each job and subscriber. Boot fails if a name has two
  * handlers (at registration) or none (when the workers start): a job nobody handles would wait forever.
@@ -26,15 +36,21 @@ export interface SubscriberResult {
 export class JobRegistry {
   private readonly jobs = new Map<JobName, JobHandler<never>>();
   private readonly subscribers = new Map<SubscriberName, SubscriberHandler>();
+  private readonly batched = new Set<SubscriberName>();
 
   registerJob<N extends JobName>(name: N, handler: JobHandler<N>): void {
     if (this.jobs.has(name)) throw new Error(`Job "${name}" has two handlers`);
     this.jobs.set(name, handler as JobHandler<never>);
   }
 
-  registerSubscriber(name: SubscriberName, handler: SubscriberHandler): void {
+  registerSubscriber(name: SubscriberName, handler: SubscriberHandler, options: SubscriberOptions = {}): void {
     if (this.subscribers.has(name)) throw new Error(`Subscriber "${name}" has two handlers`);
     this.subscribers.set(name, handler);
+    if (options.batched) this.batched.add(name);
+  }
+
+  isBatched(name: SubscriberName): boolean {
+    return this.batched.has(name);
   }
 
   subscriber(name: SubscriberName): SubscriberHandler {

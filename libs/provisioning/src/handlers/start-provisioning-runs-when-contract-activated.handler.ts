@@ -25,7 +25,10 @@ export class StartProvisioningRunsWhenContractActivatedHandler implements OnModu
   ) {}
 
   onModuleInit(): void {
-    this.registry.registerSubscriber('provisioning.start-runs', (event, em) => this.handle(event, em));
+    // Database work only: deliveries waiting together share a transaction.
+    this.registry.registerSubscriber('provisioning.start-runs', (event, em) => this.handle(event, em), {
+      batched: true,
+    });
   }
 
   async handle(event: DomainEvent, em: EntityManager): Promise<SubscriberResult> {

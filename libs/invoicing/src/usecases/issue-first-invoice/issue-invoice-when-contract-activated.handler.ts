@@ -36,7 +36,10 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.registry.registerSubscriber('invoicing.issue-first-invoice', (event, em) => this.handle(event, em));
+    // Database work only: deliveries waiting together share a transaction.
+    this.registry.registerSubscriber('invoicing.issue-first-invoice', (event, em) => this.handle(event, em), {
+      batched: true,
+    });
   }
 
   async handle(event: DomainEvent, em: EntityManager): Promise<SubscriberResult> {

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { appendToOutbox, SubscriberRunner } from '@app/event-bus';
+import { createCustomer } from '../support/scenario';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { connectTestDatabase } from '../support/test-db';
+
+const SUBSCRIBER = 'contracts.activate-customer';
+
+/**
+ * A batched subscriber (README, "Subscribers in batches"): deliveries that wait together share one transaction,
+ * and a delivery that fails there fails alone. Driven through the runner itself, so that the deliveries
+ * certainly wait together; `processed_at` (the transaction's start) tells which receipts shared a transaction.
+ */
+describe('batched subscriber deliveries (real PostgreSQL)', () => {
+  let app: TestApp;
+  let db: DataSource;
+  let runner: SubscriberRunner;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    db = await connectTestDatabase();
+    runner = app.app.get(SubscriberRunner);
+  });
+  afterAll(async () => {
+    await app.close();
+    await db.destroy();
+  });
+
+  /** A ContractActivated for each customer id, in the outbox and marked dispatched: only this test delivers it. */
+  async function activations(customerIds: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const customerId of customerIds) {
+      const contractId = randomUUID();
+      const [ref] = await app.app.get(DataSource).transaction((em) =>
+        appendToOutbox(em, [{ type: 'ContractActivated', data: { customerId } }], {
+          aggregateType: 'contract',
+          aggregateId: contractId,
+          correlationId: contractId,
+          causationId: contractId,
+          occurredAt: new Date(),
+        }),
+      );
+      ids.push(ref.id);
+    }
+    await db.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
+    return ids;
+  }
+
+  const receipts = async (eventIds: readonly string[]) =>
+    (await db.query(
+      `SELECT event_id, outcome, processed_at FROM subscriber_receipts WHERE subscriber = $2 AND event_id = ANY($1::uuid[])`,
+      [eventIds, SUBSCRIBER],
+    )) as { event_id: string; outcome: string; processed_at: Date }[];
+
+  const activeCustomers = async (customerIds: readonly string[]) =>
+    Number(
+      (
+        await db.query(`SELECT count(*) AS n FROM customers WHERE id = ANY($1::uuid[]) AND status = 'active'`, [
+          customerIds,
+        ])
+      )[0].n,
+    );
+
+  it('runs deliveries that wait together in one transaction, an event asked for twice once', async () => {
+    const customers = await Promise.all(Array.from({ length: 12 }, () => createCustomer(app.url)));
+    const events = await activations(customers);
+    const outcomes = await Promise.all(
+      [...events, events[0]].map((eventId) => runner.deliver({ eventId, subscriber: SUBSCRIBER })),
+    );
+    expect(outcomes.slice(0, 12)).toEqual(Array(12).fill('done'));
+    expect(outcomes[12]).toBe('skipped');
+    const stored = await receipts(events);
+    expect(stored).toHaveLength(12);
+    expect(new Set(stored.map((r) => r.processed_at.getTime())).size).toBe(1);
+    expect(await activeCustomers(customers)).toBe(12);
+    const emitted: { n: string }[] = await db.query(
+      `SELECT count(*) AS n FROM outbox WHERE type = 'CustomerActivated' AND aggregate_id = ANY($1::uuid[])`,
+      [customers],
+    );
+    expect(Number(emitted[0].n)).toBe(12);
+
+    // Delivered again (a redelivered job): every one finds its receipt and changes nothing.
+    const again = await Promise.all(events.map((eventId) => runner.deliver({ eventId, subscriber: SUBSCRIBER })));
+    expect(again).toEqual(Array(12).fill('skipped'));
+  });
+
+  it('fails only the delivery at fault when the shared transaction fails; the others commit alone', async () => {
+    const customers = await Promise.all(Array.from({ length: 5 }, () => createCustomer(app.url)));
+    const good = await activations(customers);
+    // Not a uuid: the customer update fails inside the transaction and aborts it for everyone in it.
+    const [bad] = await activations(['not-a-uuid']);
+    const settled = await Promise.allSettled(
+      [good[0], good[1], bad, ...good.slice(2)].map((eventId) => runner.deliver({ eventId, subscriber: SUBSCRIBER })),
+    );
+    expect(settled.map((s) => s.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((settled[2] as PromiseRejectedResult).reason).toHaveProperty('message', expect.stringMatching(/uuid/));
+    const stored = await receipts([...good, bad]);
+    expect(stored.map((r) => r.event_id).sort()).toEqual([...good].sort());
+    expect(new Set(stored.map((r) => r.processed_at.getTime())).size).toBe(5);
+    expect(await activeCustomers(customers)).toBe(5);
+  });
+
+  it('refuses an event that is not in the outbox, without failing the others', async () => {
+    const customers = await Promise.all(Array.from({ length: 2 }, () => createCustomer(app.url)));
+    const good = await activations(customers);
+    const missing = randomUUID();
+    const settled = await Promise.allSettled(
+      [good[0], missing, good[1]].map((eventId) => runner.deliver({ eventId, subscriber: SUBSCRIBER })),
+    );
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toHaveProperty(
+      'message',
+      `Outbox event ${missing} does not exist`,
+    );
+    expect(await activeCustomers(customers)).toBe(2);
+  });
+});
