@@ -80,6 +80,14 @@ describe('sending a contract for signature through the sandbox platform', () => 
     const types = timeline.body.items.map((i) => i.type);
     expect(types).toEqual(expect.arrayContaining(['registered', 'sent', 'delivered', 'opened', 'completed']));
     expect(types.filter((t) => t === 'signer_signed')).toHaveLength(2);
+
+    // One send, one ContractSent: SignBridge records the platform's instant, which its envelope.sent repeats.
+    const created = await sandbox.api<{ created_at: string }>('GET', `/v1/envelopes/${contract.envelopeId}`);
+    const sends: { at: string }[] = await db.query(
+      `SELECT payload->>'at' AS at FROM outbox WHERE aggregate_id = $1 AND type = 'ContractSent'`,
+      [contract.id],
+    );
+    expect(sends).toEqual([{ at: created.body.created_at }]);
   });
 
   it('serves a signed PDF that parses, whose SHA-256 matches the header, the envelope and the completed webhook', async () => {

@@ -30,6 +30,11 @@ export interface EnvelopeSummary {
   /** The platform's own status word. */
   status: string;
   signers: { email: string; name: string; status: string; signingUrl: string | null }[];
+  /**
+   * When the platform sent the envelope, if its answer says: the instant its `sent` webhook carries too, so that
+   * SignBridge's record of its own send and the platform's webhook are one send, not two.
+   */
+  sentAt: Date | null;
 }
 
 /** One signer's signature as the platform's evidence document records it. */

@@ -69,7 +69,7 @@ export class SendContractForSignatureUseCase {
       command.requiredSignatureLevel,
       this.config.signaturePolicy,
     );
-    const sentAt = new Date();
+    const requestedAt = new Date();
     const envelope = await provider.createEnvelope({
       title: command.title,
       document: { filename: command.document.filename, content: pdf },
@@ -95,7 +95,8 @@ export class SendContractForSignatureUseCase {
         billing: command.billing,
         provisioning: command.provisioning,
         sent: {
-          at: sentAt,
+          // The platform's instant when it gives one: its `sent` webhook then confirms this send, not another.
+          at: envelope.sentAt ?? requestedAt,
           document: { filename: command.document.filename, sha256: sha256(pdf) },
           signingUrls,
         },

@@ -96,11 +96,12 @@ export class SubscriberRunner implements OnModuleInit {
   private async deliverTogether(subscriber: SubscriberName, eventIds: readonly string[]): Promise<JobOutcome[]> {
     const handler = this.registry.subscriber(subscriber);
     const results = await this.dataSource.transaction(async (em) => {
-      // `first` is false when an earlier run already holds the receipt.
+      // `first` is false when an earlier run already holds the receipt. Receipts go in in id order, so two
+      // batches that share events wait for each other instead of deadlocking.
       const rows: (OutboxRow & { first: boolean })[] = await em.query(
         `WITH receipt AS (
            INSERT INTO subscriber_receipts (event_id, subscriber, outcome)
-           SELECT DISTINCT id, $2, 'done' FROM unnest($1::uuid[]) AS id
+           SELECT DISTINCT id, $2, 'done' FROM unnest($1::uuid[]) AS id ORDER BY id
            ON CONFLICT DO NOTHING RETURNING event_id)
          SELECT id IN (SELECT event_id FROM receipt) AS first, ${outboxEventColumns()}
            FROM outbox WHERE id = ANY($1::uuid[])

@@ -149,16 +149,19 @@ async function readJson(response: Response): Promise<Json> {
 }
 
 function toSummary(body: Json): EnvelopeSummary {
-  const { id, status, signers } = body;
+  const { id, status, signers, created_at: createdAt } = body;
   if (typeof id !== 'string' || typeof status !== 'string' || !Array.isArray(signers)) {
     throw new ProviderError(
       'PROVIDER.UNAVAILABLE',
       'The sandbox platform answered without an envelope id, status or signers',
     );
   }
+  // The sandbox sends an envelope as it creates it: `created_at` is the instant of its `envelope.sent` webhook.
+  const sentAt = typeof createdAt === 'string' ? new Date(createdAt) : null;
   return {
     envelopeId: id,
     status,
+    sentAt: sentAt && !Number.isNaN(sentAt.getTime()) ? sentAt : null,
     signers: signers.map((raw: unknown) => {
       const signer = (typeof raw === 'object' && raw !== null ? raw : {}) as Json;
       return {
