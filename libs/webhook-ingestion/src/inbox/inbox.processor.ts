@@ -15,7 +15,13 @@ import {
   type QueueDriver,
 } from '@app/event-bus';
 import { WebhookAdapterRegistry } from '@app/signature-providers';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** What applying one inbound event did: its new status (or skipped: not `received` any more) and its events. */
+interface Applied {
+  status: InboundEventStatus | 'skipped';
+  emitted: OutboxRef[];
+}
 
 interface InboundRow {
   id: string;
@@ -29,6 +35,7 @@ interface InboundRow {
 /**
  * The `inbox.process` job: one stored delivery → its contract's lifecycle, in one transaction holding the
  * inbound row's lock (so two runs of one job cannot both apply it). Domain events leave after commit.
+ * `inbox.process-batch` does the same for the events of one ingress commit, one transaction per envelope.
  */
 @Injectable()
 export class InboxProcessor implements OnModuleInit {
@@ -54,57 +61,118 @@ export class InboxProcessor implements OnModuleInit {
   }
 
   async process(inboundEventId: string, context: JobContext): Promise<JobOutcome> {
-    let outcome: { status: InboundEventStatus | 'skipped'; emitted: OutboxRef[] };
+    let outcome: Applied;
     try {
-      outcome = await this.dataSource.transaction(async (em) => {
-        const rows: InboundRow[] = await em.query(
-          `SELECT id, provider, provider_event_id, headers, raw_body, status FROM inbound_events WHERE id = $1 FOR UPDATE`,
-          [inboundEventId],
-        );
-        const row = rows[0];
-        if (!row || row.status !== 'received') return { status: 'skipped' as const, emitted: [] };
-        const parsed = this.adapters
-          .get(row.provider)
-          .parse({ headers: row.headers, rawBody: row.raw_body }, row.provider_event_id);
-        let status: InboundEventStatus = 'ignored';
-        let emitted: OutboxRef[] = [];
-        if (parsed.known && parsed.envelopeId) {
-          const result = await this.applyEvents.execute(em, {
-            provider: row.provider,
-            envelopeId: parsed.envelopeId,
-            events: parsed.events,
-            inboundEventId: row.id,
-          });
-          status = result.found ? 'processed' : 'parked';
-          emitted = result.found ? result.emitted : [];
-        }
-        await em.query(
-          `UPDATE inbound_events SET status = $2, attempts = attempts + 1, last_error = NULL, processed_at = now() WHERE id = $1`,
-          [row.id, status],
-        );
-        return { status, emitted };
-      });
+      outcome = await this.dataSource.transaction((em) => this.apply(em, inboundEventId));
     } catch (error) {
       await this.recordFailure(inboundEventId, error, context);
       throw error;
     }
-    if (this.config.faultInjection === 'crash-after-inbox-commit' && outcome.emitted.length > 0) {
-      // Test hook: die between the commit and the dispatch, the window the outbox and sweeper exist for.
-      process.kill(process.pid, 'SIGKILL');
-    }
-    await this.relay.dispatchOrLeaveForSweeper(outcome.emitted);
+    await this.afterCommit(outcome.emitted);
     return outcome.status === 'skipped' ? 'skipped' : 'done';
   }
 
-  /** Each event in its own transaction, so one failure neither blocks nor undoes the others. */
+  /**
+   * The events of one ingress commit. Those of one envelope (a platform often sends `signer.signed` and
+   * `envelope.completed` together) are applied in one transaction, one after the other: one commit instead of
+   * one each, and no waiting for each other's envelope lock. If that transaction fails, each runs alone, so
+   * one bad event neither blocks nor undoes the others; different envelopes run side by side.
+   */
   async processBatch(ids: string[], context: JobContext): Promise<JobOutcome> {
-    const results = await Promise.allSettled(ids.map((id) => this.process(id, context)));
+    const groups = ids.length > 1 ? await this.byEnvelope(ids) : [ids];
+    const results = await Promise.allSettled(
+      groups.map((group) =>
+        group.length > 1 ? this.processTogether(group, context) : this.process(group[0], context),
+      ),
+    );
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failures.length > 0) {
       // A retry of the batch skips the events already processed (their rows are no longer `received`).
-      throw new Error(`${failures.length} of ${ids.length} inbound events failed: ${errorText(failures[0].reason)}`);
+      throw new Error(
+        `${failures.length} group(s) of ${ids.length} inbound events failed: ${errorText(failures[0].reason)}`,
+      );
     }
     return results.some((r) => r.status === 'fulfilled' && r.value === 'done') ? 'done' : 'skipped';
+  }
+
+  /** Still-received events grouped by envelope, oldest first; an event without an envelope is a group alone. */
+  private async byEnvelope(ids: string[]): Promise<string[][]> {
+    const rows: { id: string; provider: string; envelope_id: string | null }[] = await this.dataSource.query(
+      `SELECT id, provider, envelope_id FROM inbound_events
+        WHERE id = ANY($1::uuid[]) AND status = 'received' ORDER BY received_at, id`,
+      [ids],
+    );
+    const groups = new Map<string, string[]>();
+    for (const row of rows) {
+      const key = row.envelope_id === null ? `id:${row.id}` : `${row.provider}\n${row.envelope_id}`;
+      groups.set(key, [...(groups.get(key) ?? []), row.id]);
+    }
+    return [...groups.values()];
+  }
+
+  private async processTogether(ids: string[], context: JobContext): Promise<JobOutcome> {
+    let outcomes: Applied[];
+    try {
+      outcomes = await this.dataSource.transaction(async (em) => {
+        const applied: Applied[] = [];
+        for (const id of ids) applied.push(await this.apply(em, id));
+        return applied;
+      });
+    } catch (error) {
+      this.logger.debug(`${ids.length} events of one envelope run one by one: ${errorText(error)}`);
+      // One after the other: they would only queue for the envelope's lock anyway.
+      let firstFailure: unknown;
+      let done = false;
+      for (const id of ids) {
+        try {
+          done = (await this.process(id, context)) === 'done' || done;
+        } catch (failure) {
+          firstFailure ??= failure;
+        }
+      }
+      if (firstFailure !== undefined) throw firstFailure;
+      return done ? 'done' : 'skipped';
+    }
+    await this.afterCommit(outcomes.flatMap((o) => o.emitted));
+    return outcomes.some((o) => o.status !== 'skipped') ? 'done' : 'skipped';
+  }
+
+  /** One stored delivery → its contract's lifecycle, holding the inbound row's lock, in the caller's transaction. */
+  private async apply(em: EntityManager, inboundEventId: string): Promise<Applied> {
+    const rows: InboundRow[] = await em.query(
+      `SELECT id, provider, provider_event_id, headers, raw_body, status FROM inbound_events WHERE id = $1 FOR UPDATE`,
+      [inboundEventId],
+    );
+    const row = rows[0];
+    if (!row || row.status !== 'received') return { status: 'skipped', emitted: [] };
+    const parsed = this.adapters
+      .get(row.provider)
+      .parse({ headers: row.headers, rawBody: row.raw_body }, row.provider_event_id);
+    let status: InboundEventStatus = 'ignored';
+    let emitted: OutboxRef[] = [];
+    if (parsed.known && parsed.envelopeId) {
+      const result = await this.applyEvents.execute(em, {
+        provider: row.provider,
+        envelopeId: parsed.envelopeId,
+        events: parsed.events,
+        inboundEventId: row.id,
+      });
+      status = result.found ? 'processed' : 'parked';
+      emitted = result.found ? result.emitted : [];
+    }
+    await em.query(
+      `UPDATE inbound_events SET status = $2, attempts = attempts + 1, last_error = NULL, processed_at = now() WHERE id = $1`,
+      [row.id, status],
+    );
+    return { status, emitted };
+  }
+
+  private async afterCommit(emitted: OutboxRef[]): Promise<void> {
+    if (this.config.faultInjection === 'crash-after-inbox-commit' && emitted.length > 0) {
+      // Test hook: die between the commit and the dispatch, the window the outbox and sweeper exist for.
+      process.kill(process.pid, 'SIGKILL');
+    }
+    await this.relay.dispatchOrLeaveForSweeper(emitted);
   }
 
   /** The database, not the queue, is the record of failure: staff see it and can replay it. */
