@@ -105,7 +105,9 @@ export class InboxProcessor implements OnModuleInit {
     const groups = new Map<string, string[]>();
     for (const row of rows) {
       const key = row.envelope_id === null ? `id:${row.id}` : `${row.provider}\n${row.envelope_id}`;
-      groups.set(key, [...(groups.get(key) ?? []), row.id]);
+      const group = groups.get(key);
+      if (group) group.push(row.id);
+      else groups.set(key, [row.id]);
     }
     return [...groups.values()];
   }
