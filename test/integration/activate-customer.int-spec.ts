@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@app/archive';
-import { appendToOutbox, OutboxRelay } from '@app/event-bus';
+import { OutboxRelay } from '@app/event-bus';
+import { appendContractActivated } from '../support/outbox';
 import { createCustomer } from '../support/scenario';
 import { eventually, startTestApp, type TestApp } from '../support/test-app';
 import { connectTestDatabase } from '../support/test-db';
@@ -22,18 +23,8 @@ describe('customer activation', () => {
 
   it('emits CustomerActivated once for two ContractActivated of one customer', async () => {
     const customerId = await createCustomer(app.url);
-    const appDb = app.app.get(DataSource);
-    for (const contractId of [randomUUID(), randomUUID()]) {
-      const refs = await appDb.transaction((em) =>
-        appendToOutbox(em, [{ type: 'ContractActivated', data: { customerId } }], {
-          aggregateType: 'contract',
-          aggregateId: contractId,
-          correlationId: contractId,
-          causationId: contractId,
-          occurredAt: new Date(),
-        }),
-      );
-      await app.app.get(OutboxRelay).dispatch(refs);
+    for (let i = 0; i < 2; i++) {
+      await app.app.get(OutboxRelay).dispatch([await appendContractActivated(app, customerId)]);
     }
     await eventually(async () => {
       const receipts: unknown[] = await db.query(

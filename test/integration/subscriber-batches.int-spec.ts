@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { appendToOutbox, SubscriberRunner } from '@app/event-bus';
+import { SubscriberRunner } from '@app/event-bus';
+import { appendContractActivated } from '../support/outbox';
 import { createCustomer } from '../support/scenario';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { connectTestDatabase } from '../support/test-db';
@@ -30,19 +31,7 @@ describe('batched subscriber deliveries (real PostgreSQL)', () => {
   /** A ContractActivated for each customer id, in the outbox and marked dispatched: only this test delivers it. */
   async function activations(customerIds: readonly string[]): Promise<string[]> {
     const ids: string[] = [];
-    for (const customerId of customerIds) {
-      const contractId = randomUUID();
-      const [ref] = await app.app.get(DataSource).transaction((em) =>
-        appendToOutbox(em, [{ type: 'ContractActivated', data: { customerId } }], {
-          aggregateType: 'contract',
-          aggregateId: contractId,
-          correlationId: contractId,
-          causationId: contractId,
-          occurredAt: new Date(),
-        }),
-      );
-      ids.push(ref.id);
-    }
+    for (const customerId of customerIds) ids.push((await appendContractActivated(app, customerId)).id);
     await db.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
     return ids;
   }
