@@ -47,3 +47,19 @@ describe('prepared statements on the app pool (real PostgreSQL)', () => {
     expect(await db.transaction((em) => em.query(divide, [2]))).toEqual([{ n: 5 }]);
   });
 });
+
+describe('prepared statements switched off (DB_PREPARED_STATEMENTS=false)', () => {
+  it('runs parameterised statements unnamed, as for a pooler that cannot keep them', async () => {
+    const db = await new DataSource(
+      buildDataSourceOptions(TEST_DATABASE_URL, 1, { preparedStatements: false }),
+    ).initialize();
+    try {
+      const text = `SELECT $1::int * 2 AS n /* unprepared */`;
+      expect(await db.query(text, [21])).toEqual([{ n: 42 }]);
+      expect(await db.query(text, [4])).toEqual([{ n: 8 }]);
+      expect(await db.query(`SELECT count(*)::int AS n FROM pg_prepared_statements`)).toEqual([{ n: 0 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});

@@ -22,7 +22,7 @@ export class CommonModule {
           // Migrations already ran as the owner (prepareRuntime); this pool acts as the application role.
           ...buildDataSourceOptions(databaseUrl, config.database.poolSize, {
             role: config.database.appRole,
-            preparedStatements: true,
+            preparedStatements: config.database.preparedStatements,
           }),
           // Fail fast at boot: a process that cannot reach its database should say so, not hang.
           retryAttempts: 2,

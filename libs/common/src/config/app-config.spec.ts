@@ -35,6 +35,7 @@ describe('loadConfig', () => {
     expect(config.queue.redisUrl).toBeUndefined();
     expect(config.database.url).toBeUndefined();
     expect(config.database.appRole).toBe('signbridge_app');
+    expect(config.database.preparedStatements).toBe(true);
     expect(config.dataDir).toBe(resolve(CWD, '.data'));
     expect(config.webhooks.toleranceSeconds).toBe(300);
     expect(config.webhooks.maxBodyBytes).toBe(262144);
@@ -98,6 +99,7 @@ describe('loadConfig', () => {
     expect(config.queue.redisUrl).toBe('redis://cache:6379');
     expect(config.roles).toEqual({ api: false, worker: true });
     expect(config.logLevel).toBe('debug');
+    expect(loadConfig({ DB_PREPARED_STATEMENTS: 'false' }, CWD).database.preparedStatements).toBe(false);
   });
 
   it('reports every problem at once, each naming its variable', () => {
@@ -115,6 +117,7 @@ describe('loadConfig', () => {
     ['PORT', '30.5'],
     ['DB_POOL_SIZE', '1'],
     ['MIGRATIONS_RUN', 'maybe'],
+    ['DB_PREPARED_STATEMENTS', 'sometimes'],
     ['DATABASE_URL', 'mysql://db/x'],
     ['SIGNBRIDGE_ROLES', 'api,janitor'],
   ])('rejects %s=%s naming the variable', (name, value) => {

@@ -28,6 +28,12 @@ export interface AppConfig {
     url?: string;
     embeddedPort: number;
     poolSize: number;
+    /**
+     * Parameterised statements run as named prepared statements, parsed and planned once per connection. Off
+     * behind a pooler that hands one client's statements to different server connections (PgBouncer in
+     * transaction mode before 1.21, or without `max_prepared_statements`).
+     */
+    preparedStatements: boolean;
     runMigrations: boolean;
     /**
      * The role the app's connections act as (`SET ROLE` at connect): not the tables' owner, so it cannot
@@ -136,6 +142,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       url: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
       embeddedPort: read.int('EMBEDDED_PG_PORT', 54329, 1, 65535),
       poolSize: read.int('DB_POOL_SIZE', 20, 2, 500),
+      preparedStatements: read.bool('DB_PREPARED_STATEMENTS', true),
       runMigrations: read.bool('MIGRATIONS_RUN', true),
       appRole,
     },
