@@ -227,6 +227,43 @@ describe('invoicing: first invoice, mail, credit notes, API, chain', () => {
     expect(original.body.total).toEqual(first.total);
   });
 
+  it('finds the credit note a retried request issued when its stored answer was lost, instead of a second', async () => {
+    const invoice = await activatedInvoice({ plan: 'pro' });
+    const post = (invoiceId: string) =>
+      fetch(`${app.url}/api/v1/invoices/${invoiceId}/credit-notes`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_ADMIN_KEY}`,
+          'content-type': 'application/json',
+          'idempotency-key': `credit-${invoice.id}`,
+        },
+        body: JSON.stringify({
+          reason: 'Goodwill',
+          lines: [{ description: 'Discount', quantity: 1, unitPriceCents: 1_000, vatRate: 21 }],
+        }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Invoice & { code?: string } }));
+    // The process died after the credit note committed and before the key's answer was stored: no answer on record.
+    const forgetAnswer = () => db.query(`DELETE FROM idempotency_keys WHERE key = $1`, [`credit-${invoice.id}`]);
+
+    const first = await post(invoice.id);
+    expect(first.status).toBe(201);
+    await forgetAnswer();
+    const retried = await post(invoice.id);
+    expect({ status: retried.status, id: retried.body.id, number: retried.body.number }).toEqual({
+      status: 201,
+      id: first.body.id,
+      number: first.body.number,
+    });
+    const notes: unknown[] = await db.query(`SELECT 1 FROM invoices WHERE corrects_invoice_id = $1`, [invoice.id]);
+    expect(notes).toHaveLength(1);
+
+    // The same key for another invoice is another request: refused, not answered with this note.
+    await forgetAnswer();
+    const other = await activatedInvoice({ plan: 'pro' });
+    const reused = await post(other.id);
+    expect({ status: reused.status, code: reused.body.code }).toEqual({ status: 422, code: 'IDEMPOTENCY.KEY_REUSED' });
+  });
+
   it('filters and pages the list', async () => {
     const byCustomer = await api<{ items: Invoice[] }>(
       app.url,
@@ -279,7 +316,8 @@ describe('invoicing: first invoice, mail, credit notes, API, chain', () => {
       'GET',
       '/api/v1/invoices/verify',
     );
-    expect(valid.body).toMatchObject({ valid: true, records: 4 });
+    // Two invoices and two credit notes above, then two invoices and one credit note for the retried request.
+    expect(valid.body).toMatchObject({ valid: true, records: 7 });
     // As a superuser, triggers off for this transaction only, on this test's own issuer (its own chain).
     const [second] = (await db.query(
       `SELECT id, full_number FROM invoices WHERE issuer_tax_id = $1 AND chain_position = 2`,

@@ -10,6 +10,7 @@ import { Documents1764400000001 } from './1764400000001-documents';
 import { Invoicing1764700000000 } from './1764700000000-invoicing';
 import { Provisioning1764700000001 } from './1764700000001-provisioning';
 import { AuditFromOutbox1764800000000 } from './1764800000000-audit-from-outbox';
+import { CreditNoteRequestKey1764900000000 } from './1764900000000-credit-note-request-key';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   Invoicing1764700000000,
   Provisioning1764700000001,
   AuditFromOutbox1764800000000,
+  CreditNoteRequestKey1764900000000,
 ];

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, type AppConfig } from '@app/common';
+import { APP_CONFIG, IDEMPOTENCY_ERRORS, type AppConfig } from '@app/common';
 import { appendToOutbox, OutboxRelay, type OutboxRef } from '@app/event-bus';
 import type { DataSource } from 'typeorm';
 import { InvoicingError } from '../../invoicing.errors';
@@ -14,6 +14,8 @@ export interface IssueCreditNoteCommand {
   reason: string;
   /** What to credit, as positive quantities and prices; unset: the whole invoice. */
   lines?: InvoiceLineInput[];
+  /** The request's API key and Idempotency-Key, if it sent one: a retry finds the note this request issued. */
+  idempotency?: { principalId: string; key: string };
 }
 
 /**
@@ -31,6 +33,7 @@ export class IssueCreditNoteUseCase {
 
   async execute(command: IssueCreditNoteCommand): Promise<string> {
     const requestId = randomUUID();
+    const requestKey = command.idempotency ? requestKeyOf(command.idempotency) : undefined;
     let emitted: OutboxRef[] = [];
     const id = await this.dataSource.transaction(async (em) => {
       const originals: InvoiceRow[] = await em.query(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.id = $1`, [
@@ -45,6 +48,20 @@ export class IssueCreditNoteUseCase {
         );
       }
       await lockInvoiceChain(em, original.issuer_tax_id);
+      // Under the chain's lock: a retry of this request (its stored answer lost to a crash) finds its note.
+      if (requestKey) {
+        const issued: { id: string; corrects_invoice_id: string }[] = await em.query(
+          `SELECT id, corrects_invoice_id FROM invoices WHERE request_key = $1`,
+          [requestKey],
+        );
+        if (issued[0]?.corrects_invoice_id === original.id) return issued[0].id;
+        if (issued[0]) {
+          throw new InvoicingError(
+            IDEMPOTENCY_ERRORS.KEY_REUSED,
+            'This Idempotency-Key already issued a credit note for another invoice; use a new key for a new request',
+          );
+        }
+      }
 
       const requested = (command.lines ?? original.lines).map((l) => ({
         description: l.description,
@@ -91,6 +108,7 @@ export class IssueCreditNoteUseCase {
         seller: original.seller,
         buyer: original.buyer,
         lines: requested,
+        requestKey,
       });
       await addInvoiceTimelineEntry(em, {
         contractId: original.contract_id,
@@ -129,4 +147,9 @@ export class IssueCreditNoteUseCase {
     await this.relay.dispatchOrLeaveForSweeper(emitted);
     return id;
   }
+}
+
+/** Per API key, so two clients' keys never meet; hashed, so the table holds no client-chosen text. */
+function requestKeyOf({ principalId, key }: { principalId: string; key: string }): string {
+  return createHash('sha256').update(`${principalId}\n${key}`).digest('hex');
 }

@@ -16,6 +16,8 @@ export interface InvoiceDraft {
   seller: InvoiceSeller;
   buyer: InvoiceParty;
   lines: InvoiceLineInput[];
+  /** The API request that asked for it (credit notes), unique: a retried request finds it instead of a second. */
+  requestKey?: string;
 }
 
 export interface RecordedInvoice {
@@ -70,9 +72,9 @@ export async function recordInvoice(em: EntityManager, draft: InvoiceDraft): Pro
     `INSERT INTO invoices (id, kind, series, year, number, full_number, contract_id, customer_id, corrects_invoice_id,
                            credit_reason, issue_date, currency, seller, buyer, lines, tax_breakdown, total_base_cents,
                            total_vat_cents, total_cents, rounding_rule, issuer_tax_id, chain_position, fingerprint,
-                           previous_fingerprint, fingerprint_generated_at, status)
+                           previous_fingerprint, fingerprint_generated_at, request_key, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-             $24, $25, 'issued')`,
+             $24, $25, $26, 'issued')`,
     [
       id,
       draft.kind,
@@ -99,6 +101,7 @@ export async function recordInvoice(em: EntityManager, draft: InvoiceDraft): Pro
       fingerprint,
       previousFingerprint,
       instant.generatedAt,
+      draft.requestKey ?? null,
     ],
   );
   return { id, number: fullNumber, totalCents: totals.totalCents, currency: draft.currency };
