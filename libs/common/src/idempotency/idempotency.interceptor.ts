@@ -18,6 +18,7 @@ import {
   reusedError,
   type RequestFingerprint,
 } from './idempotency-rules';
+import type { WithIdempotencyScope } from './idempotency-scope';
 import { IdempotencyStore, type IdempotencyClaim } from './idempotency.store';
 
 /** Claims can vanish between two statements (a 5xx released one); after this many rounds, answer 409. */
@@ -43,7 +44,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest & { user?: ApiPrincipal }>();
+    const request = http.getRequest<FastifyRequest & { user?: ApiPrincipal } & WithIdempotencyScope>();
     const reply = http.getResponse<FastifyReply>();
     const header = request.headers[IDEMPOTENCY_KEY_HEADER];
     // Without a key the request runs as usual, and the handler's own result (even a stream) goes through untouched.
@@ -53,6 +54,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const principal = request.user;
       if (!principal) throw new Error('@Idempotent() needs an authenticated route: request.user is not set');
       const fingerprint = fingerprintOf(request.method, request.url, request.body);
+      request.idempotencyScope = { principalId: principal.keyId, key };
       return this.handle(principal.keyId, key, fingerprint, request, reply, next);
     });
   }

@@ -3,3 +3,4 @@ export * from './idempotency-rules';
 export * from './idempotency.store';
 export * from './idempotency.interceptor';
 export * from './idempotent.decorator';
+export * from './idempotency-scope';

@@ -2,7 +2,6 @@ import {
   Body,
   Controller,
   Get,
-  Headers,
   HttpCode,
   Param,
   ParseUUIDPipe,
@@ -22,7 +21,14 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { Idempotent, RequestInvalidError, RequireScope, type ApiPrincipal } from '@app/common';
+import {
+  Idempotent,
+  RequestIdempotency,
+  RequestInvalidError,
+  RequireScope,
+  type ApiPrincipal,
+  type IdempotencyScope,
+} from '@app/common';
 import { ContractsQueries } from '../usecases/contracts.queries';
 import { RegisterContractUseCase } from '../usecases/register-contract.usecase';
 import { SendContractForSignatureUseCase } from '../usecases/send-contract-for-signature.usecase';
@@ -73,8 +79,7 @@ export class ContractsController {
   @ApiBadGatewayResponse({ description: 'The platform did not answer; retry with the same Idempotency-Key' })
   async create(
     @Body() body: CreateContractDto,
-    @Req() request: { user?: ApiPrincipal },
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @RequestIdempotency() idempotency?: IdempotencyScope,
   ): Promise<ContractView> {
     if ((body.document === undefined) === (body.envelopeId === undefined)) {
       const problem = 'give exactly one of document (to send it for signature) or envelopeId (already sent)';
@@ -94,8 +99,7 @@ export class ContractsController {
       title: body.title,
       document: body.document,
       expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
-      idempotency:
-        idempotencyKey && request.user ? { principalId: request.user.keyId, key: idempotencyKey } : undefined,
+      idempotency,
     });
     return this.queries.contract(id);
   }

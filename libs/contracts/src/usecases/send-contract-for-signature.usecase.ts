@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, PublicAddress, type AppConfig } from '@app/common';
+import { APP_CONFIG, idempotencyDigest, PublicAddress, type AppConfig, type IdempotencyScope } from '@app/common';
 import { type Money, type SignatureLevel } from '@app/domain';
 import { SignatureProviderRegistry } from '@app/signature-providers';
 import type { DataSource } from 'typeorm';
@@ -22,7 +22,7 @@ export interface SendContractCommand {
   billing?: RegisterContractCommand['billing'];
   provisioning?: RegisterContractCommand['provisioning'];
   /** The caller's Idempotency-Key, scoped to its API key: a retry reaches the same envelope at the platform. */
-  idempotency?: { principalId: string; key: string };
+  idempotency?: IdempotencyScope;
 }
 
 const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
@@ -123,7 +123,7 @@ export class SendContractForSignatureUseCase {
 /** With an Idempotency-Key, the same key for every retry (per API key); without one, every call is new. */
 function providerIdempotencyKey(command: SendContractCommand): string {
   if (!command.idempotency) return randomUUID();
-  return `sb-${sha256(Buffer.from(`${command.idempotency.principalId}\n${command.idempotency.key}`)).slice(0, 48)}`;
+  return `sb-${idempotencyDigest(command.idempotency).slice(0, 48)}`;
 }
 
 function decodePdf(contentBase64: string): Buffer {

@@ -3,13 +3,11 @@ import {
   Controller,
   Get,
   Header,
-  Headers,
   HttpCode,
   Param,
   ParseUUIDPipe,
   Post,
   Query,
-  Req,
   StreamableFile,
 } from '@nestjs/common';
 import {
@@ -22,7 +20,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { Idempotent, RequireScope, type ApiPrincipal } from '@app/common';
+import { Idempotent, RequestIdempotency, RequireScope, type IdempotencyScope } from '@app/common';
 import { renderInvoicePdf } from '../pdf/render-invoice-pdf';
 import { IssueCreditNoteUseCase } from '../usecases/issue-credit-note/issue-credit-note.usecase';
 import {
@@ -118,15 +116,13 @@ export class InvoicesController {
   async creditNote(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: CreateCreditNoteDto,
-    @Req() request: { user?: ApiPrincipal },
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @RequestIdempotency() idempotency?: IdempotencyScope,
   ): Promise<InvoiceView> {
     const noteId = await this.issueCreditNote.execute({
       invoiceId: id,
       reason: body.reason,
       lines: body.lines,
-      idempotency:
-        idempotencyKey && request.user ? { principalId: request.user.keyId, key: idempotencyKey } : undefined,
+      idempotency,
     });
     return toInvoiceView(await this.queries.invoice(noteId));
   }

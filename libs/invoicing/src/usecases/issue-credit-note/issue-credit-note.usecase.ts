@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, IDEMPOTENCY_ERRORS, type AppConfig } from '@app/common';
+import { APP_CONFIG, IDEMPOTENCY_ERRORS, idempotencyDigest, type AppConfig, type IdempotencyScope } from '@app/common';
 import { appendToOutbox, OutboxRelay, type OutboxRef } from '@app/event-bus';
 import type { DataSource } from 'typeorm';
 import { InvoicingError } from '../../invoicing.errors';
@@ -14,8 +14,8 @@ export interface IssueCreditNoteCommand {
   reason: string;
   /** What to credit, as positive quantities and prices; unset: the whole invoice. */
   lines?: InvoiceLineInput[];
-  /** The request's API key and Idempotency-Key, if it sent one: a retry finds the note this request issued. */
-  idempotency?: { principalId: string; key: string };
+  /** The request's Idempotency-Key, if it sent one: a retry finds the note this request issued. */
+  idempotency?: IdempotencyScope;
 }
 
 /**
@@ -33,7 +33,7 @@ export class IssueCreditNoteUseCase {
 
   async execute(command: IssueCreditNoteCommand): Promise<string> {
     const requestId = randomUUID();
-    const requestKey = command.idempotency ? requestKeyOf(command.idempotency) : undefined;
+    const requestKey = command.idempotency ? idempotencyDigest(command.idempotency) : undefined;
     let emitted: OutboxRef[] = [];
     const id = await this.dataSource.transaction(async (em) => {
       const originals: InvoiceRow[] = await em.query(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.id = $1`, [
@@ -147,9 +147,4 @@ export class IssueCreditNoteUseCase {
     await this.relay.dispatchOrLeaveForSweeper(emitted);
     return id;
   }
-}
-
-/** Per API key, so two clients' keys never meet; hashed, so the table holds no client-chosen text. */
-function requestKeyOf({ principalId, key }: { principalId: string; key: string }): string {
-  return createHash('sha256').update(`${principalId}\n${key}`).digest('hex');
 }
