@@ -1,5 +1,6 @@
-import { decodePDFRawStream, PDFArray, PDFDocument, PDFRawStream } from 'pdf-lib';
+import { PDFDocument } from 'pdf-lib';
 import QRCode from 'qrcode';
+import { pageContent } from '../../../../test/support/pdf-content';
 import { computeInvoiceTotals, ROUNDING_RULE } from '../money/invoice-totals';
 import type { InvoiceRow } from '../usecases/shared/invoice-row';
 import { invoiceQrUrl } from '../verifactu/verifactu-qr';
@@ -51,18 +52,9 @@ function invoiceRow(overrides: Partial<InvoiceRow> = {}): InvoiceRow {
 }
 
 /** The single page's content streams, decoded, as PDF syntax. */
-async function pageContent(bytes: Uint8Array): Promise<string> {
-  const doc = await PDFDocument.load(bytes);
-  expect(doc.getPageCount()).toBe(1);
-  const page = doc.getPage(0);
-  const contents = page.node.Contents();
-  const streams = contents instanceof PDFArray ? contents.asArray().map((ref) => doc.context.lookup(ref)) : [contents];
-  return streams
-    .map((stream) => {
-      if (!(stream instanceof PDFRawStream)) throw new Error(`page content is not a stream: ${String(stream)}`);
-      return Buffer.from(decodePDFRawStream(stream).decode()).toString('latin1');
-    })
-    .join('\n');
+async function singlePageContent(bytes: Uint8Array): Promise<string> {
+  expect((await PDFDocument.load(bytes)).getPageCount()).toBe(1);
+  return pageContent(bytes, 0);
 }
 
 /** Each `<hex> Tj` string, read as WinAnsi (Latin-1 for what an invoice prints). */
@@ -156,7 +148,7 @@ describe('the invoice PDF', () => {
     ['an invoice', invoiceRow()],
     ['a credit note', invoiceRow({ kind: 'credit_note', full_number: 'R2026-000002', total_cents: -49_813 })],
   ])('draws the AEAT QR code of %s module for module, as vectors, 35 mm square at the top left', async (_, row) => {
-    const content = await pageContent(await renderInvoicePdf(row));
+    const content = await singlePageContent(await renderInvoicePdf(row));
     const paths = filledPaths(content);
     expect(content).not.toMatch(/\bDo\b/); // no image XObject: the code is drawn, not pasted
 
@@ -181,7 +173,7 @@ describe('the invoice PDF', () => {
   });
 
   it('prints the number, date, both parties with their tax ids, each line, the VAT per rate and the total', async () => {
-    const texts = shownTexts(await pageContent(await renderInvoicePdf(invoiceRow())));
+    const texts = shownTexts(await singlePageContent(await renderInvoicePdf(invoiceRow())));
     expect(texts).toEqual(
       expect.arrayContaining([
         'FACTURA / INVOICE',
@@ -208,7 +200,7 @@ describe('the invoice PDF', () => {
 
   it('names the invoice a credit note rectifies and why, and prints what WinAnsi lacks as ?', async () => {
     const texts = shownTexts(
-      await pageContent(
+      await singlePageContent(
         await renderInvoicePdf(
           invoiceRow({
             kind: 'credit_note',

@@ -1,4 +1,5 @@
-import { decodePDFRawStream, PDFArray, PDFDocument, PDFRawStream, StandardFonts } from 'pdf-lib';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { pageContent } from '../../../../test/support/pdf-content';
 import { sha256Hex } from '../platform/ids';
 import type { SignerRow } from '../envelopes/envelope.types';
 import { generateCompletionDocuments, type CompletionInput } from './completion-documents';
@@ -59,19 +60,6 @@ async function input(pages: number, signers: SignerRow[], events = 3): Promise<C
       detail: { auth_method: 'email_otp', signature_level: 'advanced', otp_verified: true },
     })),
   };
-}
-
-/** A page's content streams, decoded. */
-async function pageContent(bytes: Uint8Array, index: number): Promise<string> {
-  const doc = await PDFDocument.load(bytes, { updateMetadata: false });
-  const contents = doc.getPage(index).node.Contents();
-  const streams = contents instanceof PDFArray ? contents.asArray().map((ref) => doc.context.lookup(ref)) : [contents];
-  return streams
-    .map((stream) => {
-      if (!(stream instanceof PDFRawStream)) throw new Error(`page content is not a stream: ${String(stream)}`);
-      return Buffer.from(decodePDFRawStream(stream).decode()).toString('latin1');
-    })
-    .join('\n');
 }
 
 /** Each line of text on a page as `x y font size: text`, the text read as WinAnsi (Latin-1 for what is printed). */
