@@ -12,3 +12,4 @@ export * from './http/public-address';
 export * from './idempotency';
 export * from './batching/coalescer';
 export * from './pdf/save-pdf';
+export * from './pdf/text-operators';

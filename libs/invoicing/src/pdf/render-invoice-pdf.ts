@@ -1,7 +1,5 @@
 import {
-  beginText,
   concatTransformationMatrix,
-  endText,
   fill,
   PDFDocument,
   PDFOperator,
@@ -10,15 +8,12 @@ import {
   pushGraphicsState,
   rgb,
   setFillingColor,
-  setFontAndSize,
-  setTextMatrix,
-  showText,
   StandardFonts,
   type PDFFont,
   type PDFPage,
 } from 'pdf-lib';
 import QRCode from 'qrcode';
-import { savePdf } from '@app/common';
+import { savePdf, textOperators } from '@app/common';
 import { formatAddress } from '@app/domain';
 import { formatCents } from '../money/invoice-totals';
 import type { InvoiceRow } from '../usecases/shared/invoice-row';
@@ -59,19 +54,12 @@ export async function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array>
     totalCents: invoice.total_cents,
   });
   drawQrCode(page, qrUrl, left, top - QR_SIZE, QR_SIZE);
-  // Each text as one BT … ET of six operators, where page.drawText writes ten, checks a dozen options and adds the
-  // font to the page's resources again on every call: the same glyphs at the same place, at half the CPU.
   const fontKey = page.node.newFontDictionary(font.name, font.ref);
   const boldKey = page.node.newFontDictionary(bold.name, bold.ref);
   const black = setFillingColor(rgb(0, 0, 0));
   const text = (value: string, x: number, y: number, size = 9, f: PDFFont = font) =>
     page.pushOperators(
-      beginText(),
-      black,
-      setFontAndSize(f === bold ? boldKey : fontKey, size),
-      setTextMatrix(1, 0, 0, 1, x, y),
-      showText(f.encodeText(printable(value))),
-      endText(),
+      ...textOperators(f === bold ? boldKey : fontKey, size, x, y, f.encodeText(printable(value)), black),
     );
   text('QR tributario: AEAT', left, top - QR_SIZE - 11, 7);
 

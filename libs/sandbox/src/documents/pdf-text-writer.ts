@@ -1,17 +1,13 @@
 import {
-  beginText,
-  endText,
   rgb,
   setFillingColor,
-  setFontAndSize,
-  setTextMatrix,
-  showText,
   StandardFonts,
   type PDFDocument,
   type PDFFont,
   type PDFName,
   type PDFPage,
 } from 'pdf-lib';
+import { textOperators } from '@app/common';
 import { StandardFontMetrics } from './standard-font-metrics';
 
 const A4: [number, number] = [595.28, 841.89];
@@ -72,14 +68,8 @@ export class PdfTextWriter {
     for (const piece of wrap(winAnsi(text), metrics, options.size, width)) {
       if (this.y - options.size < MARGIN) this.newPage();
       this.y -= options.size * 1.35;
-      // One BT … ET of five operators with the page's font key, where page.drawText wrote nine, checked a dozen
-      // options and added the font to the page's resources again on every call: the same glyphs at the same place.
       this.page.pushOperators(
-        beginText(),
-        setFontAndSize(this.fontKey(font), options.size),
-        setTextMatrix(1, 0, 0, 1, MARGIN + indent, this.y),
-        showText(metrics.encode(piece)),
-        endText(),
+        ...textOperators(this.fontKey(font), options.size, MARGIN + indent, this.y, metrics.encode(piece)),
       );
     }
     this.y -= options.gapAfter ?? 0;
