@@ -85,14 +85,8 @@ export class InboxProcessor implements OnModuleInit {
         group.length > 1 ? this.processTogether(group, context) : this.process(group[0], context),
       ),
     );
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failures.length > 0) {
-      // A retry of the batch skips the events already processed (their rows are no longer `received`).
-      throw new Error(
-        `${failures.length} group(s) of ${ids.length} inbound events failed: ${errorText(failures[0].reason)}`,
-      );
-    }
-    return results.some((r) => r.status === 'fulfilled' && r.value === 'done') ? 'done' : 'skipped';
+    // A retry of the batch skips the events already processed (their rows are no longer `received`).
+    return outcomeOf(results, `${groups.length} envelope group(s) of ${ids.length} inbound events`);
   }
 
   /** Still-received events grouped by envelope, oldest first; an event without an envelope is a group alone. */
@@ -122,18 +116,8 @@ export class InboxProcessor implements OnModuleInit {
       });
     } catch (error) {
       this.logger.debug(`${ids.length} events of one envelope run one by one: ${errorText(error)}`);
-      // One after the other: they would only queue for the envelope's lock anyway.
-      let firstFailure: unknown;
-      let done = false;
-      for (const id of ids) {
-        try {
-          done = (await this.process(id, context)) === 'done' || done;
-        } catch (failure) {
-          firstFailure ??= failure;
-        }
-      }
-      if (firstFailure !== undefined) throw firstFailure;
-      return done ? 'done' : 'skipped';
+      const alone = await Promise.allSettled(ids.map((id) => this.process(id, context)));
+      return outcomeOf(alone, `${ids.length} events of one envelope`);
     }
     await this.afterCommit(outcomes.flatMap((o) => o.emitted));
     return outcomes.some((o) => o.status !== 'skipped') ? 'done' : 'skipped';
@@ -210,4 +194,11 @@ export class InboxProcessor implements OnModuleInit {
     );
     return rows.length;
   }
+}
+
+/** One outcome for several runs: an error naming how many failed and the first reason, else done if any was. */
+function outcomeOf(results: PromiseSettledResult<JobOutcome>[], what: string): JobOutcome {
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failures.length > 0) throw new Error(`${failures.length} of ${what} failed: ${errorText(failures[0].reason)}`);
+  return results.some((r) => r.status === 'fulfilled' && r.value === 'done') ? 'done' : 'skipped';
 }
