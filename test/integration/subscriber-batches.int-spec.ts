@@ -11,7 +11,7 @@ const SUBSCRIBER = 'contracts.activate-customer';
 /**
  * A batched subscriber (README, "Subscribers in batches"): deliveries that wait together share one transaction,
  * and a delivery that fails there fails alone. Driven through the runner itself, so that the deliveries
- * certainly wait together; `processed_at` (the transaction's start) tells which receipts shared a transaction.
+ * certainly wait together; a receipt's `xmin` (the id of the transaction that wrote it) tells which shared one.
  */
 describe('batched subscriber deliveries (real PostgreSQL)', () => {
   let app: TestApp;
@@ -38,9 +38,9 @@ describe('batched subscriber deliveries (real PostgreSQL)', () => {
 
   const receipts = async (eventIds: readonly string[]) =>
     (await db.query(
-      `SELECT event_id, outcome, processed_at FROM subscriber_receipts WHERE subscriber = $2 AND event_id = ANY($1::uuid[])`,
+      `SELECT event_id, outcome, xmin::text AS tx FROM subscriber_receipts WHERE subscriber = $2 AND event_id = ANY($1::uuid[])`,
       [eventIds, SUBSCRIBER],
-    )) as { event_id: string; outcome: string; processed_at: Date }[];
+    )) as { event_id: string; outcome: string; tx: string }[];
 
   const activeCustomers = async (customerIds: readonly string[]) =>
     Number(
@@ -61,7 +61,7 @@ describe('batched subscriber deliveries (real PostgreSQL)', () => {
     expect(outcomes[12]).toBe('skipped');
     const stored = await receipts(events);
     expect(stored).toHaveLength(12);
-    expect(new Set(stored.map((r) => r.processed_at.getTime())).size).toBe(1);
+    expect(new Set(stored.map((r) => r.tx)).size).toBe(1);
     expect(await activeCustomers(customers)).toBe(12);
     const emitted: { n: string }[] = await db.query(
       `SELECT count(*) AS n FROM outbox WHERE type = 'CustomerActivated' AND aggregate_id = ANY($1::uuid[])`,
@@ -93,7 +93,7 @@ describe('batched subscriber deliveries (real PostgreSQL)', () => {
     expect((settled[2] as PromiseRejectedResult).reason).toHaveProperty('message', expect.stringMatching(/uuid/));
     const stored = await receipts([...good, bad]);
     expect(stored.map((r) => r.event_id).sort()).toEqual([...good].sort());
-    expect(new Set(stored.map((r) => r.processed_at.getTime())).size).toBe(5);
+    expect(new Set(stored.map((r) => r.tx)).size).toBe(5);
     expect(await activeCustomers(customers)).toBe(5);
     // Settled by hand, so that no sweeper retries this event for the rest of the run.
     await db.query(`INSERT INTO subscriber_receipts (event_id, subscriber, outcome) VALUES ($1, $2, 'skipped')`, [
