@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SqlStatement } from '@app/common';
 import type { EntityManager } from 'typeorm';
 import type { DomainEvent, DomainEventDraft } from '../domain-events';
 
@@ -25,23 +26,48 @@ export async function appendToOutbox(
   drafts: readonly DomainEventDraft[],
   context: OutboxContext,
 ): Promise<OutboxRef[]> {
-  if (drafts.length === 0) return [];
+  const insert = outboxInsert(drafts, context);
+  if (!insert) return [];
+  await em.query(insert.statement.text, insert.statement.values);
+  return insert.refs;
+}
+
+/**
+ * The outbox rows of `drafts` as a statement of their own, for callers that send it together with their other
+ * writes (`oneStatement`); `undefined` when there is nothing to write. Each draft has `context`, or its own
+ * context at the same index when given a list. With `onlyIf`, a SQL condition (on the parts of the same
+ * statement, say), the rows are written only when it holds, and `refs` are then the caller's to drop if not.
+ */
+export function outboxInsert(
+  drafts: readonly DomainEventDraft[],
+  context: OutboxContext | readonly OutboxContext[],
+  onlyIf?: string,
+): { statement: SqlStatement; refs: OutboxRef[] } | undefined {
+  if (drafts.length === 0) return undefined;
+  const contexts = Array.isArray(context)
+    ? (context as readonly OutboxContext[])
+    : drafts.map(() => context as OutboxContext);
+  if (contexts.length !== drafts.length) throw new Error('outboxInsert: one context per draft');
   const ids = drafts.map(() => randomUUID());
-  await em.query(
-    `INSERT INTO outbox (id, type, aggregate_type, aggregate_id, payload, correlation_id, causation_id, occurred_at)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::jsonb[], $6::text[], $7::text[], $8::timestamptz[])`,
-    [
-      ids,
-      drafts.map((d) => d.type),
-      drafts.map(() => context.aggregateType),
-      drafts.map(() => context.aggregateId),
-      drafts.map((d) => JSON.stringify(d.data)),
-      drafts.map(() => context.correlationId),
-      drafts.map(() => context.causationId),
-      drafts.map(() => context.occurredAt.toISOString()),
-    ],
-  );
-  return ids.map((id, i) => ({ id, type: drafts[i].type }));
+  return {
+    statement: {
+      text: `INSERT INTO outbox (id, type, aggregate_type, aggregate_id, payload, correlation_id, causation_id, occurred_at)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::jsonb[], $6::text[], $7::text[], $8::timestamptz[])${
+       onlyIf ? `\n      WHERE ${onlyIf}` : ''
+     }`,
+      values: [
+        ids,
+        drafts.map((d) => d.type),
+        contexts.map((c) => c.aggregateType),
+        contexts.map((c) => c.aggregateId),
+        drafts.map((d) => JSON.stringify(d.data)),
+        contexts.map((c) => c.correlationId),
+        contexts.map((c) => c.causationId),
+        contexts.map((c) => c.occurredAt.toISOString()),
+      ],
+    },
+    refs: ids.map((id, i) => ({ id, type: drafts[i].type })),
+  };
 }
 
 /** An outbox row as selected by `outboxEventColumns()`. */
