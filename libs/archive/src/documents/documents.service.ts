@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { oneStatement, type SqlStatement } from '@app/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DocumentError } from './documents.errors';
 import {
@@ -41,7 +42,7 @@ export class DocumentsService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(DOCUMENT_STORE) private readonly store: DocumentStore,
+    @Inject(DOCUMENT_STORE) private readonly documentStore: DocumentStore,
   ) {}
 
   /**
@@ -87,12 +88,7 @@ export class DocumentsService {
       input.kind,
     ])) as DocumentRow[];
     if (!existing) throw new Error(`documents: conflict on (${input.contractId}, ${input.kind}) but no row found`);
-    if (existing.sha256 !== input.sha256) {
-      this.logger.warn(
-        `document ${existing.id} (${input.contractId}, ${input.kind}) is already recorded with sha256 ` +
-          `${existing.sha256}; kept it, ignored ${input.sha256}`,
-      );
-    }
+    if (existing.sha256 !== input.sha256) this.logKept(toRecord(existing), input.sha256);
     return { ...toRecord(existing), created: false };
   }
 
@@ -102,18 +98,72 @@ export class DocumentsService {
    * harmless: they are content-addressed, and the retry finds them in place.
    */
   async storeAndRecord(em: EntityManager, input: StoreAndRecordInput): Promise<RecordedDocument> {
+    return this.record(em, await this.store(input));
+  }
+
+  /** Stores the bytes, as `storeAndRecord` does, and returns their record to write; nothing is recorded yet. */
+  async store(input: StoreAndRecordInput): Promise<RecordDocumentInput> {
     const { content, statedSha256, ...rest } = input;
-    const stored = await this.store.put(content, {
+    const stored = await this.documentStore.put(content, {
       mediaType: input.mediaType,
       expectedSha256: statedSha256 ?? undefined,
     });
-    return this.record(em, {
-      ...rest,
-      statedSha256,
-      sha256: stored.sha256,
-      sizeBytes: stored.size,
-      storageKey: stored.key,
-    });
+    return { ...rest, statedSha256, sha256: stored.sha256, sizeBytes: stored.size, storageKey: stored.key };
+  }
+
+  /**
+   * Records stored documents of one contract in `em`'s transaction, together with the caller's `alongside`
+   * writes, in one statement. As with `record`, a (contract, kind) already recorded keeps its row, and a
+   * different hash the second time is logged.
+   */
+  async recordAll(
+    em: EntityManager,
+    contractId: string,
+    inputs: readonly RecordDocumentInput[],
+    alongside: Record<string, SqlStatement | undefined> = {},
+  ): Promise<void> {
+    for (const input of inputs) {
+      validate(input);
+      if (input.contractId !== contractId) throw new Error(`recordAll: a document of ${input.contractId}`);
+    }
+    const statement = oneStatement(
+      {
+        ...alongside,
+        records: {
+          text: `INSERT INTO documents (id, contract_id, kind, media_type, size_bytes, sha256, storage_key, provider,
+                                        provider_reference, stated_sha256)
+                 SELECT id, $2, kind, media_type, size_bytes, sha256, storage_key, provider, provider_reference,
+                        stated_sha256
+                   FROM unnest($1::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
+                               $9::text[], $10::text[])
+                     AS d(id, kind, media_type, size_bytes, sha256, storage_key, provider, provider_reference,
+                          stated_sha256)
+                 ON CONFLICT (contract_id, kind) DO NOTHING`,
+          values: [
+            inputs.map(() => randomUUID()),
+            contractId,
+            inputs.map((i) => i.kind),
+            inputs.map((i) => i.mediaType),
+            inputs.map((i) => i.sizeBytes),
+            inputs.map((i) => i.sha256),
+            inputs.map((i) => i.storageKey),
+            inputs.map((i) => i.provider),
+            inputs.map((i) => i.providerReference),
+            inputs.map((i) => i.statedSha256?.toLowerCase() ?? null),
+          ],
+        },
+      },
+      // The statement's snapshot is taken before its insert: the rows it finds are the ones already recorded.
+      {
+        text: `SELECT ${COLUMNS} FROM documents WHERE contract_id = $1 AND kind = ANY($2::text[])`,
+        values: [contractId, inputs.map((i) => i.kind)],
+      },
+    );
+    const existing = (await em.query(statement.text, statement.values)) as DocumentRow[];
+    for (const row of existing) {
+      const input = inputs.find((i) => i.kind === row.kind);
+      if (input && input.sha256 !== row.sha256) this.logKept(toRecord(row), input.sha256);
+    }
   }
 
   /** The documents of a contract, oldest first; CONTRACT.NOT_FOUND for an unknown contract. */
@@ -143,7 +193,7 @@ export class DocumentsService {
    */
   async openContent(id: string): Promise<{ document: DocumentRecord; stream: Readable; size: number }> {
     const document = await this.find(id);
-    const content = await this.store.get(document.storageKey);
+    const content = await this.documentStore.get(document.storageKey);
     if (content.size !== document.sizeBytes) {
       content.stream.destroy();
       this.logCorrupt(document, `size ${content.size}`);
@@ -157,6 +207,13 @@ export class DocumentsService {
     );
     content.stream.on('error', (error) => verified.destroy(error));
     return { document, stream: content.stream.pipe(verified), size: document.sizeBytes };
+  }
+
+  private logKept(existing: DocumentRecord, ignoredSha256: string): void {
+    this.logger.warn(
+      `document ${existing.id} (${existing.contractId}, ${existing.kind}) is already recorded with sha256 ` +
+        `${existing.sha256}; kept it, ignored ${ignoredSha256}`,
+    );
   }
 
   private logCorrupt(document: DocumentRecord, actual: string): void {

@@ -1,11 +1,20 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { appendToOutbox, JobRegistry, type DomainEvent, type DomainEventDraft, type OutboxRef } from '@app/event-bus';
+import {
+  appendToOutbox,
+  JobRegistry,
+  outboxInsert,
+  type DomainEvent,
+  type DomainEventDraft,
+  type OutboxContext,
+  type OutboxRef,
+} from '@app/event-bus';
 import {
   ProviderError,
   SignatureProviderRegistry,
   type ProviderDocument,
   type SignatureRecord,
 } from '@app/signature-providers';
+import type { SqlStatement } from '@app/common';
 import type { EntityManager } from 'typeorm';
 import { DocumentsService } from '../documents/documents.service';
 import type { DocumentKind } from '../documents/documents.types';
@@ -108,48 +117,42 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
       // Neither the platform's evidence nor a webhook says when they signed: not complete yet, retried later.
       throw new Error(`no signing time for ${unsigned.join(', ')} in the evidence of contract ${contract.id}`);
     }
-    if (original) await this.store(em, contract, 'original', original);
-    await this.store(em, contract, 'signed', signed);
-    await this.store(em, contract, 'evidence', evidence);
-    for (const signer of evidenceRows) {
-      await em.query(
-        `INSERT INTO signature_evidence (contract_id, signer_email, signer_name, signed_at, ip, user_agent, auth_method,
-                                         signature_level, otp_verified, document_sha256, signed_document_sha256,
-                                         evidence_document_sha256)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         ON CONFLICT (contract_id, signer_email) DO NOTHING`,
+    const stored = await Promise.all(
+      (
         [
-          contract.id,
-          signer.email,
-          signer.name,
-          signer.signedAt,
-          signer.ip,
-          signer.userAgent,
-          signer.authMethod,
-          signer.level,
-          signer.otpVerified,
-          contract.document_sha256,
-          signed.sha256,
-          evidence.sha256,
-        ],
-      );
-    }
-    return this.emit(event, em, {
-      type: 'DocumentsArchived',
-      data: { signedSha256: signed.sha256, evidenceSha256: evidence.sha256, signers: evidenceRows.length },
+          ['original', original],
+          ['signed', signed],
+          ['evidence', evidence],
+        ] as const
+      )
+        .filter((entry): entry is [DocumentKind, ProviderDocument] => entry[1] !== undefined)
+        .map(([kind, document]) =>
+          this.documents.store({
+            contractId: contract.id,
+            kind,
+            mediaType: document.mediaType,
+            provider: contract.provider,
+            providerReference: `${contract.envelope_id}/${kind}`,
+            content: document.content,
+            statedSha256: document.statedSha256,
+          }),
+        ),
+    );
+    const outbox = outboxInsert(
+      [
+        {
+          type: 'DocumentsArchived',
+          data: { signedSha256: signed.sha256, evidenceSha256: evidence.sha256, signers: evidenceRows.length },
+        },
+      ],
+      this.contextOf(event),
+    );
+    // The document records, one evidence record per signer and the event: one statement.
+    await this.documents.recordAll(em, contract.id, stored, {
+      evidence: evidenceInsert(contract, signed.sha256, evidence.sha256, evidenceRows),
+      events: outbox?.statement,
     });
-  }
-
-  private async store(em: EntityManager, contract: SignedContract, kind: DocumentKind, document: ProviderDocument) {
-    await this.documents.storeAndRecord(em, {
-      contractId: contract.id,
-      kind,
-      mediaType: document.mediaType,
-      provider: contract.provider,
-      providerReference: `${contract.envelope_id}/${kind}`,
-      content: document.content,
-      statedSha256: document.statedSha256,
-    });
+    return { outcome: 'done', emitted: outbox?.refs ?? [] };
   }
 
   private reject(
@@ -162,14 +165,18 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
   }
 
   private async emit(event: DomainEvent, em: EntityManager, draft: DomainEventDraft): Promise<Outcome> {
-    const emitted = await appendToOutbox(em, [draft], {
+    const emitted = await appendToOutbox(em, [draft], this.contextOf(event));
+    return { outcome: 'done', emitted };
+  }
+
+  private contextOf(event: DomainEvent): OutboxContext {
+    return {
       aggregateType: 'contract',
       aggregateId: event.aggregateId,
       correlationId: event.correlationId,
       causationId: event.id,
       occurredAt: new Date(),
-    });
-    return { outcome: 'done', emitted };
+    };
   }
 }
 
@@ -196,5 +203,39 @@ function toEvidence(signer: ArchivedSigner, records: SignatureRecord[]): Evidenc
     authMethod: record?.authMethod ?? webhook?.authMethod ?? null,
     level: record?.level ?? webhook?.level ?? null,
     otpVerified: record?.otpVerified ?? webhook?.otpVerified ?? null,
+  };
+}
+
+/** One evidence record per signer; ON CONFLICT: a signer recorded once keeps that record. */
+function evidenceInsert(
+  contract: SignedContract,
+  signedSha256: string,
+  evidenceSha256: string,
+  rows: readonly EvidenceRow[],
+): SqlStatement {
+  return {
+    text: `INSERT INTO signature_evidence (contract_id, signer_email, signer_name, signed_at, ip, user_agent, auth_method,
+                                           signature_level, otp_verified, document_sha256, signed_document_sha256,
+                                           evidence_document_sha256)
+           SELECT $1::uuid, signer_email, signer_name, signed_at, ip, user_agent, auth_method, signature_level, otp_verified,
+                  $2::text, $3::text, $4::text
+             FROM unnest($5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[],
+                         $12::boolean[])
+               AS e(signer_email, signer_name, signed_at, ip, user_agent, auth_method, signature_level, otp_verified)
+           ON CONFLICT (contract_id, signer_email) DO NOTHING`,
+    values: [
+      contract.id,
+      contract.document_sha256,
+      signedSha256,
+      evidenceSha256,
+      rows.map((r) => r.email),
+      rows.map((r) => r.name),
+      rows.map((r) => r.signedAt),
+      rows.map((r) => r.ip),
+      rows.map((r) => r.userAgent),
+      rows.map((r) => r.authMethod),
+      rows.map((r) => r.level),
+      rows.map((r) => r.otpVerified),
+    ],
   };
 }

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { modifiedRows } from '@app/common';
-import { appendToOutbox, JobRegistry, type DomainEvent, type OutboxRef } from '@app/event-bus';
+import { oneStatement } from '@app/common';
+import { JobRegistry, outboxInsert, type DomainEvent, type OutboxRef } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 
 /** The customer goes pending → active with its first active contract; later activations change nothing. */
@@ -18,20 +18,32 @@ export class ActivateCustomerWhenContractActivatedHandler implements OnModuleIni
   async handle(event: DomainEvent, em: EntityManager): Promise<{ outcome: 'done' | 'skipped'; emitted: OutboxRef[] }> {
     if (event.type !== 'ContractActivated') return { outcome: 'skipped', emitted: [] };
     const { customerId } = (event as DomainEvent<'ContractActivated'>).data;
-    const updated = await modifiedRows(
-      em,
-      `UPDATE customers SET status = 'active', activated_at = now(), updated_at = now()
-        WHERE id = $1 AND status = 'pending' RETURNING id`,
-      [customerId],
+    // The event is written only if the customer was still pending: one statement either way.
+    const outbox = outboxInsert(
+      [{ type: 'CustomerActivated', data: { contractId: event.aggregateId } }],
+      {
+        aggregateType: 'customer',
+        aggregateId: customerId,
+        correlationId: event.correlationId,
+        causationId: event.id,
+        occurredAt: new Date(),
+      },
+      'EXISTS (SELECT 1 FROM activated)',
     );
-    if (updated.length === 0) return { outcome: 'skipped', emitted: [] };
-    const emitted = await appendToOutbox(em, [{ type: 'CustomerActivated', data: { contractId: event.aggregateId } }], {
-      aggregateType: 'customer',
-      aggregateId: customerId,
-      correlationId: event.correlationId,
-      causationId: event.id,
-      occurredAt: new Date(),
-    });
+    const statement = oneStatement(
+      {
+        activated: {
+          text: `UPDATE customers SET status = 'active', activated_at = now(), updated_at = now()
+                  WHERE id = $1 AND status = 'pending' RETURNING id`,
+          values: [customerId],
+        },
+        events: outbox?.statement,
+      },
+      { text: `SELECT count(*)::int AS activated FROM activated`, values: [] },
+    );
+    const [{ activated }]: { activated: number }[] = await em.query(statement.text, statement.values);
+    if (activated === 0) return { outcome: 'skipped', emitted: [] };
+    const emitted = outbox?.refs ?? [];
     return { outcome: 'done', emitted };
   }
 }

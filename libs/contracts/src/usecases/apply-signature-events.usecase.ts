@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { appendToOutbox, type DomainEventDraft, type OutboxRef } from '@app/event-bus';
+import { oneStatement, type SqlStatement } from '@app/common';
+import { outboxInsert, type DomainEventDraft, type OutboxContext, type OutboxRef } from '@app/event-bus';
 import type { SignatureEvent } from '@app/signature-providers';
 import type { EntityManager } from 'typeorm';
 import { applySignatureEvent, type LifecycleState } from '../lifecycle';
@@ -8,8 +9,15 @@ import { lockEnvelope } from './envelope-lock';
 
 export type ApplySignatureEventsResult = { found: false } | { found: true; contractId: string; emitted: OutboxRef[] };
 
+/** One stored delivery of the platform's and the canonical events it carries, in the platform's order. */
+export interface InboundDelivery {
+  inboundEventId: string;
+  events: SignatureEvent[];
+}
+
 interface TimelineRow {
   eventKey: string;
+  inboundEventId: string;
   type: string;
   outcome: string;
   anomaly: string | null;
@@ -20,15 +28,18 @@ interface TimelineRow {
 }
 
 /**
- * The lifecycle's input port: applies one inbound delivery's canonical events to its contract, inside the
- * caller's transaction and under the contract's row lock. Writes the new state, one timeline entry per
- * event and the domain events to the outbox, all in that one transaction.
+ * The lifecycle's input port: applies the canonical events of one envelope's deliveries, in order, to its
+ * contract, inside the caller's transaction and under the envelope's lock and the contract's row lock. Writes
+ * the new state, one timeline entry per event and the domain events to the outbox (each event correlated with
+ * its delivery) in one statement, together with the caller's `alongside` writes. When the envelope has no
+ * contract nothing is written, `alongside` included.
  */
 @Injectable()
 export class ApplySignatureEventsUseCase {
   async execute(
     em: EntityManager,
-    input: { provider: string; envelopeId: string; events: SignatureEvent[]; inboundEventId: string },
+    input: { provider: string; envelopeId: string; deliveries: InboundDelivery[] },
+    alongside: Record<string, SqlStatement | undefined> = {},
   ): Promise<ApplySignatureEventsResult> {
     await lockEnvelope(em, input.provider, input.envelopeId);
     const rows: { id: string; lifecycle: LifecycleState }[] = await em.query(
@@ -41,60 +52,76 @@ export class ApplySignatureEventsUseCase {
     const initial = contract.lifecycle;
     let state = initial;
     const drafts: DomainEventDraft[] = [];
+    const contexts: OutboxContext[] = [];
     const timeline: TimelineRow[] = [];
-    for (const event of input.events) {
-      const transition = applySignatureEvent(state, event);
-      timeline.push({
-        eventKey: event.providerEventId,
-        type: event.type,
-        outcome: transition.outcome,
-        anomaly: transition.anomaly ?? null,
-        statusBefore: state.status,
-        statusAfter: transition.state.status,
-        occurredAt: event.occurredAt.toISOString(),
-        detail: {
-          ...(event.signer ? { signer: event.signer } : {}),
-          ...(event.reason ? { reason: event.reason } : {}),
-          effects: transition.effects.map((e) => e.type),
-        },
-      });
-      drafts.push(...transition.effects);
-      state = transition.state;
+    const now = new Date();
+    for (const delivery of input.deliveries) {
+      for (const event of delivery.events) {
+        const transition = applySignatureEvent(state, event);
+        timeline.push({
+          eventKey: event.providerEventId,
+          inboundEventId: delivery.inboundEventId,
+          type: event.type,
+          outcome: transition.outcome,
+          anomaly: transition.anomaly ?? null,
+          statusBefore: state.status,
+          statusAfter: transition.state.status,
+          occurredAt: event.occurredAt.toISOString(),
+          detail: {
+            ...(event.signer ? { signer: event.signer } : {}),
+            ...(event.reason ? { reason: event.reason } : {}),
+            effects: transition.effects.map((e) => e.type),
+          },
+        });
+        for (const effect of transition.effects) {
+          drafts.push(effect);
+          contexts.push({
+            aggregateType: 'contract',
+            aggregateId: contract.id,
+            correlationId: delivery.inboundEventId,
+            causationId: delivery.inboundEventId,
+            occurredAt: now,
+          });
+        }
+        state = transition.state;
+      }
     }
 
-    await insertTimeline(em, contract.id, input.inboundEventId, timeline);
-    if (state !== initial) {
-      await em.query(`UPDATE contracts SET status = $2, lifecycle = $3, updated_at = now() WHERE id = $1`, [
-        contract.id,
-        state.status,
-        JSON.stringify(state),
-      ]);
-    }
-    const emitted = await appendToOutbox(em, drafts, {
-      aggregateType: 'contract',
-      aggregateId: contract.id,
-      correlationId: input.inboundEventId,
-      causationId: input.inboundEventId,
-      occurredAt: new Date(),
+    const outbox = outboxInsert(drafts, contexts);
+    const statement = oneStatement({
+      ...alongside,
+      timeline: timelineInsert(contract.id, timeline),
+      contract:
+        state === initial
+          ? undefined
+          : {
+              text: `UPDATE contracts SET status = $2, lifecycle = $3, updated_at = now() WHERE id = $1`,
+              values: [contract.id, state.status, JSON.stringify(state)],
+            },
+      events: outbox?.statement,
     });
-    return { found: true, contractId: contract.id, emitted };
+    await em.query(statement.text, statement.values);
+    return { found: true, contractId: contract.id, emitted: outbox?.refs ?? [] };
   }
 }
 
-async function insertTimeline(em: EntityManager, contractId: string, inboundEventId: string, rows: TimelineRow[]) {
-  if (rows.length === 0) return;
-  // ON CONFLICT: a replayed delivery finds its entries already there and adds none.
-  await em.query(
-    `INSERT INTO contract_timeline
-       (id, contract_id, event_key, kind, type, outcome, anomaly, status_before, status_after, occurred_at, inbound_event_id, detail)
-     SELECT id, $2, event_key, 'provider_event', type, outcome, anomaly, status_before, status_after, occurred_at, $3, detail
-       FROM unnest($1::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[], $11::jsonb[])
-         AS t(id, event_key, type, outcome, anomaly, status_before, status_after, occurred_at, detail)
-     ON CONFLICT (contract_id, event_key) DO NOTHING`,
-    [
+/** ON CONFLICT: a replayed delivery finds its entries already there and adds none. */
+function timelineInsert(contractId: string, rows: TimelineRow[]): SqlStatement | undefined {
+  if (rows.length === 0) return undefined;
+  return {
+    text: `INSERT INTO contract_timeline
+             (id, contract_id, event_key, kind, type, outcome, anomaly, status_before, status_after, occurred_at,
+              inbound_event_id, detail)
+           SELECT id, $2, event_key, 'provider_event', type, outcome, anomaly, status_before, status_after, occurred_at,
+                  inbound_event_id, detail
+             FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                         $9::timestamptz[], $10::uuid[], $11::jsonb[])
+               AS t(id, event_key, type, outcome, anomaly, status_before, status_after, occurred_at, inbound_event_id,
+                    detail)
+           ON CONFLICT (contract_id, event_key) DO NOTHING`,
+    values: [
       rows.map(() => randomUUID()),
       contractId,
-      inboundEventId,
       rows.map((r) => r.eventKey),
       rows.map((r) => r.type),
       rows.map((r) => r.outcome),
@@ -102,7 +129,8 @@ async function insertTimeline(em: EntityManager, contractId: string, inboundEven
       rows.map((r) => r.statusBefore),
       rows.map((r) => r.statusAfter),
       rows.map((r) => r.occurredAt),
+      rows.map((r) => r.inboundEventId),
       rows.map((r) => JSON.stringify(r.detail)),
     ],
-  );
+  };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { appendToOutbox, type OutboxRef } from '@app/event-bus';
+import { oneStatement } from '@app/common';
+import { outboxInsert, type OutboxRef } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 import { ContractsError } from '../contracts.errors';
 import type { LifecycleState, Transition } from '../lifecycle';
@@ -48,33 +49,38 @@ export async function applySystemTransition(
   if (transition.state === before) return { changed: false, before, after: before, emitted: [] };
 
   const after = transition.state;
-  await em.query(`UPDATE contracts SET status = $2, lifecycle = $3, updated_at = now() WHERE id = $1`, [
-    input.contractId,
-    after.status,
-    JSON.stringify(after),
-  ]);
-  await em.query(
-    `INSERT INTO contract_timeline (id, contract_id, event_key, kind, type, outcome, status_before, status_after, occurred_at, detail)
-     VALUES ($1, $2, $3, 'system', $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (contract_id, event_key) DO NOTHING`,
-    [
-      randomUUID(),
-      input.contractId,
-      input.eventKey,
-      input.type,
-      transition.outcome,
-      before.status,
-      after.status,
-      input.occurredAt.toISOString(),
-      JSON.stringify({ ...input.detail, effects: transition.effects.map((e) => e.type) }),
-    ],
-  );
-  const emitted = await appendToOutbox(em, transition.effects, {
+  const outbox = outboxInsert(transition.effects, {
     aggregateType: 'contract',
     aggregateId: input.contractId,
     correlationId: input.correlationId,
     causationId: input.causationId,
     occurredAt: input.occurredAt,
   });
+  // The new state, its timeline entry and its events: one statement.
+  const statement = oneStatement({
+    contract: {
+      text: `UPDATE contracts SET status = $2, lifecycle = $3, updated_at = now() WHERE id = $1`,
+      values: [input.contractId, after.status, JSON.stringify(after)],
+    },
+    timeline: {
+      text: `INSERT INTO contract_timeline (id, contract_id, event_key, kind, type, outcome, status_before, status_after, occurred_at, detail)
+             VALUES ($1, $2, $3, 'system', $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (contract_id, event_key) DO NOTHING`,
+      values: [
+        randomUUID(),
+        input.contractId,
+        input.eventKey,
+        input.type,
+        transition.outcome,
+        before.status,
+        after.status,
+        input.occurredAt.toISOString(),
+        JSON.stringify({ ...input.detail, effects: transition.effects.map((e) => e.type) }),
+      ],
+    },
+    events: outbox?.statement,
+  });
+  await em.query(statement.text, statement.values);
+  const emitted = outbox?.refs ?? [];
   return { changed: true, before, after, emitted };
 }

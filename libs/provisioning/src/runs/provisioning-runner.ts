@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, modifiedRows, type AppConfig } from '@app/common';
+import { APP_CONFIG, modifiedRows, oneStatement, type AppConfig } from '@app/common';
 import {
-  appendToOutbox,
   errorText,
+  outboxInsert,
   JobRegistry,
   OutboxRelay,
   QUEUE_DRIVER,
@@ -268,7 +268,11 @@ export class ProvisioningRunner implements OnModuleInit {
     });
   }
 
-  /** The final write, its timeline entry and its domain event, in one transaction, fenced on the claim. */
+  /**
+   * The final write, its timeline entry and its domain event, fenced on the claim: one statement, so one round
+   * trip and atomic without a transaction of its own. The timeline entry and the event are written only if the
+   * fenced update matched (a worker that lost its claim records nothing).
+   */
   private async finish(
     run: Claimed,
     outcome: {
@@ -282,58 +286,65 @@ export class ProvisioningRunner implements OnModuleInit {
       event: DomainEventDraft;
     },
   ): Promise<JobOutcome> {
-    const emitted = await this.dataSource.transaction(async (em) => {
-      const updated = await modifiedRows<{ contract_status: string }>(
-        em,
-        `UPDATE provisioning_orders o
-            SET status = $3, last_status_code = $4, last_error = $5, response = $6, result_ref = $7,
-                next_attempt_at = NULL, completed_at = now(), updated_at = now()
-           FROM contracts k
-          WHERE o.id = $1 AND o.status = 'running' AND o.attempts = $2 AND k.id = o.contract_id
-          RETURNING k.status AS contract_status`,
-        [
-          run.id,
-          run.attempts,
-          outcome.status,
-          outcome.statusCode,
-          outcome.error,
-          jsonOrNull(outcome.response),
-          outcome.resultRef,
-        ],
-      );
-      if (updated.length === 0) return undefined;
-      const status = updated[0].contract_status;
-      const now = new Date();
-      await em.query(
-        `INSERT INTO contract_timeline (id, contract_id, event_key, kind, type, outcome, status_before, status_after,
-                                        occurred_at, detail)
-         VALUES (gen_random_uuid(), $1, $2, 'system', $3, 'recorded', $4, $4, $5, $6)
-         ON CONFLICT (contract_id, event_key) DO NOTHING`,
-        [
-          run.contract_id,
-          `provisioning:${run.id}:${outcome.status}`,
-          outcome.timelineType,
-          status,
-          now.toISOString(),
-          JSON.stringify({
-            runId: run.id,
-            action: run.action,
-            kind: run.kind,
-            attempts: run.attempts,
-            ...outcome.detail,
-          }),
-        ],
-      );
-      return appendToOutbox(em, [outcome.event], {
+    const now = new Date();
+    const outbox = outboxInsert(
+      [outcome.event],
+      {
         aggregateType: 'contract',
         aggregateId: run.contract_id,
         correlationId: run.id,
         causationId: run.id,
         occurredAt: now,
-      });
-    });
-    if (!emitted) return 'skipped';
-    await this.relay.dispatchOrLeaveForSweeper(emitted);
+      },
+      'EXISTS (SELECT 1 FROM finished)',
+    );
+    const statement = oneStatement(
+      {
+        finished: {
+          text: `UPDATE provisioning_orders o
+                    SET status = $3, last_status_code = $4, last_error = $5, response = $6, result_ref = $7,
+                        next_attempt_at = NULL, completed_at = now(), updated_at = now()
+                   FROM contracts k
+                  WHERE o.id = $1 AND o.status = 'running' AND o.attempts = $2 AND k.id = o.contract_id
+                  RETURNING k.status AS contract_status`,
+          values: [
+            run.id,
+            run.attempts,
+            outcome.status,
+            outcome.statusCode,
+            outcome.error,
+            jsonOrNull(outcome.response),
+            outcome.resultRef,
+          ],
+        },
+        timeline: {
+          text: `INSERT INTO contract_timeline (id, contract_id, event_key, kind, type, outcome, status_before,
+                                                status_after, occurred_at, detail)
+                 SELECT gen_random_uuid(), $1::uuid, $2, 'system', $3, 'recorded', contract_status, contract_status,
+                        $4::timestamptz, $5::jsonb
+                   FROM finished
+                 ON CONFLICT (contract_id, event_key) DO NOTHING`,
+          values: [
+            run.contract_id,
+            `provisioning:${run.id}:${outcome.status}`,
+            outcome.timelineType,
+            now.toISOString(),
+            JSON.stringify({
+              runId: run.id,
+              action: run.action,
+              kind: run.kind,
+              attempts: run.attempts,
+              ...outcome.detail,
+            }),
+          ],
+        },
+        events: outbox?.statement,
+      },
+      { text: `SELECT count(*)::int AS finished FROM finished`, values: [] },
+    );
+    const [{ finished }]: { finished: number }[] = await this.dataSource.query(statement.text, statement.values);
+    if (finished === 0) return 'skipped';
+    await this.relay.dispatchOrLeaveForSweeper(outbox?.refs ?? []);
     return 'done';
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, type AppConfig } from '@app/common';
-import { ApplySignatureEventsUseCase } from '@app/contracts';
+import { APP_CONFIG, type AppConfig, type SqlStatement } from '@app/common';
+import { ApplySignatureEventsUseCase, type InboundDelivery } from '@app/contracts';
 import type { InboundEventStatus } from '@app/domain';
 import {
   errorText,
@@ -17,9 +17,9 @@ import {
 import { WebhookAdapterRegistry } from '@app/signature-providers';
 import type { DataSource, EntityManager } from 'typeorm';
 
-/** What applying one inbound event did: its new status (or skipped: not `received` any more) and its events. */
+/** What applying inbound events did: skipped (none was `received` any more), and the domain events they made. */
 interface Applied {
-  status: InboundEventStatus | 'skipped';
+  skipped: boolean;
   emitted: OutboxRef[];
 }
 
@@ -63,13 +63,13 @@ export class InboxProcessor implements OnModuleInit {
   async process(inboundEventId: string, context: JobContext): Promise<JobOutcome> {
     let outcome: Applied;
     try {
-      outcome = await this.dataSource.transaction((em) => this.apply(em, inboundEventId));
+      outcome = await this.dataSource.transaction((em) => this.apply(em, [inboundEventId]));
     } catch (error) {
       await this.recordFailure(inboundEventId, error, context);
       throw error;
     }
     await this.afterCommit(outcome.emitted);
-    return outcome.status === 'skipped' ? 'skipped' : 'done';
+    return outcome.skipped ? 'skipped' : 'done';
   }
 
   /**
@@ -107,50 +107,59 @@ export class InboxProcessor implements OnModuleInit {
   }
 
   private async processTogether(ids: string[], context: JobContext): Promise<JobOutcome> {
-    let outcomes: Applied[];
+    let outcome: Applied;
     try {
-      outcomes = await this.dataSource.transaction(async (em) => {
-        const applied: Applied[] = [];
-        for (const id of ids) applied.push(await this.apply(em, id));
-        return applied;
-      });
+      outcome = await this.dataSource.transaction((em) => this.apply(em, ids));
     } catch (error) {
       this.logger.debug(`${ids.length} events of one envelope run one by one: ${errorText(error)}`);
       const alone = await Promise.allSettled(ids.map((id) => this.process(id, context)));
       return outcomeOf(alone, `${ids.length} events of one envelope`);
     }
-    await this.afterCommit(outcomes.flatMap((o) => o.emitted));
-    return outcomes.some((o) => o.status !== 'skipped') ? 'done' : 'skipped';
+    await this.afterCommit(outcome.emitted);
+    return outcome.skipped ? 'skipped' : 'done';
   }
 
-  /** One stored delivery → its contract's lifecycle, holding the inbound row's lock, in the caller's transaction. */
-  private async apply(em: EntityManager, inboundEventId: string): Promise<Applied> {
+  /**
+   * Stored deliveries → their contracts' lifecycles, in the caller's transaction, holding the inbound rows'
+   * locks (taken in one order, so two runs sharing rows wait instead of deadlocking). Those still `received`
+   * are applied per envelope, oldest first; each envelope's lifecycle writes and its deliveries' new status go
+   * to the database as one statement. `skipped` when none was still `received`.
+   */
+  private async apply(em: EntityManager, inboundEventIds: string[]): Promise<Applied> {
     const rows: InboundRow[] = await em.query(
-      `SELECT id, provider, provider_event_id, headers, raw_body, status FROM inbound_events WHERE id = $1 FOR UPDATE`,
-      [inboundEventId],
+      `SELECT id, provider, provider_event_id, headers, raw_body, status FROM inbound_events
+        WHERE id = ANY($1::uuid[]) ORDER BY received_at, id FOR UPDATE`,
+      [inboundEventIds],
     );
-    const row = rows[0];
-    if (!row || row.status !== 'received') return { status: 'skipped', emitted: [] };
-    const parsed = this.adapters
-      .get(row.provider)
-      .parse({ headers: row.headers, rawBody: row.raw_body }, row.provider_event_id);
-    let status: InboundEventStatus = 'ignored';
-    let emitted: OutboxRef[] = [];
-    if (parsed.known && parsed.envelopeId) {
-      const result = await this.applyEvents.execute(em, {
-        provider: row.provider,
-        envelopeId: parsed.envelopeId,
-        events: parsed.events,
-        inboundEventId: row.id,
-      });
-      status = result.found ? 'processed' : 'parked';
-      emitted = result.found ? result.emitted : [];
+    const received = rows.filter((row) => row.status === 'received');
+    if (received.length === 0) return { skipped: true, emitted: [] };
+    const envelopes = new Map<string, { provider: string; envelopeId: string; deliveries: InboundDelivery[] }>();
+    const statuses = new Map<string, InboundEventStatus>();
+    for (const row of received) {
+      const parsed = this.adapters
+        .get(row.provider)
+        .parse({ headers: row.headers, rawBody: row.raw_body }, row.provider_event_id);
+      if (!parsed.known || !parsed.envelopeId) {
+        statuses.set(row.id, 'ignored');
+        continue;
+      }
+      const key = `${row.provider}\n${parsed.envelopeId}`;
+      const envelope = envelopes.get(key) ?? { provider: row.provider, envelopeId: parsed.envelopeId, deliveries: [] };
+      envelope.deliveries.push({ inboundEventId: row.id, events: parsed.events });
+      envelopes.set(key, envelope);
     }
-    await em.query(
-      `UPDATE inbound_events SET status = $2, attempts = attempts + 1, last_error = NULL, processed_at = now() WHERE id = $1`,
-      [row.id, status],
-    );
-    return { status, emitted };
+    const emitted: OutboxRef[] = [];
+    for (const envelope of envelopes.values()) {
+      const ids = envelope.deliveries.map((d) => d.inboundEventId);
+      const result = await this.applyEvents.execute(em, envelope, {
+        inbound: statusUpdate(new Map(ids.map((id) => [id, 'processed']))),
+      });
+      if (result.found) emitted.push(...result.emitted);
+      else ids.forEach((id) => statuses.set(id, 'parked'));
+    }
+    const rest = statusUpdate(statuses);
+    if (rest) await em.query(rest.text, rest.values);
+    return { skipped: false, emitted };
   }
 
   private async afterCommit(emitted: OutboxRef[]): Promise<void> {
@@ -201,4 +210,16 @@ function outcomeOf(results: PromiseSettledResult<JobOutcome>[], what: string): J
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length > 0) throw new Error(`${failures.length} of ${what} failed: ${errorText(failures[0].reason)}`);
   return results.some((r) => r.status === 'fulfilled' && r.value === 'done') ? 'done' : 'skipped';
+}
+
+/** Processed: the new status of each inbound row, its attempt counted; `undefined` when there is none. */
+function statusUpdate(statuses: ReadonlyMap<string, InboundEventStatus>): SqlStatement | undefined {
+  if (statuses.size === 0) return undefined;
+  return {
+    text: `UPDATE inbound_events e
+              SET status = s.status, attempts = e.attempts + 1, last_error = NULL, processed_at = now()
+             FROM unnest($1::uuid[], $2::text[]) AS s(id, status)
+            WHERE e.id = s.id`,
+    values: [[...statuses.keys()], [...statuses.values()]],
+  };
 }

@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, IDEMPOTENCY_ERRORS, idempotencyDigest, type AppConfig, type IdempotencyScope } from '@app/common';
-import { appendToOutbox, OutboxRelay, type OutboxRef } from '@app/event-bus';
+import {
+  APP_CONFIG,
+  IDEMPOTENCY_ERRORS,
+  idempotencyDigest,
+  oneStatement,
+  type AppConfig,
+  type IdempotencyScope,
+} from '@app/common';
+import { OutboxRelay, outboxInsert, type OutboxRef } from '@app/event-bus';
 import type { DataSource } from 'typeorm';
 import { InvoicingError } from '../../invoicing.errors';
 import { computeInvoiceTotals, formatCents, type InvoiceLineInput } from '../../money/invoice-totals';
 import { INVOICE_COLUMNS, type InvoiceRow } from '../shared/invoice-row';
-import { addInvoiceTimelineEntry, lockInvoiceChain, recordInvoice } from '../shared/record-invoice';
+import { invoiceTimelineEntry, lockInvoiceChain, numberInvoice } from '../shared/record-invoice';
 
 export interface IssueCreditNoteCommand {
   invoiceId: string;
@@ -97,7 +104,7 @@ export class IssueCreditNoteUseCase {
         const now = credit.taxBreakdown.find((r) => r.rate === row.rate)?.baseCents ?? 0;
         return row.baseCents + before + now === 0;
       });
-      const note = await recordInvoice(em, {
+      const note = await numberInvoice(em, {
         kind: 'credit_note',
         series: this.config.invoicing.creditNoteSeries,
         contractId: original.contract_id,
@@ -110,14 +117,7 @@ export class IssueCreditNoteUseCase {
         lines: requested,
         requestKey,
       });
-      await addInvoiceTimelineEntry(em, {
-        contractId: original.contract_id,
-        eventKey: `system:credit-note-issued:${note.id}`,
-        type: 'credit_note_issued',
-        detail: { invoiceId: note.id, number: note.number, correctsNumber: original.full_number },
-      });
-      emitted = await appendToOutbox(
-        em,
+      const outbox = outboxInsert(
         [
           {
             type: 'CreditNoteIssued',
@@ -142,6 +142,19 @@ export class IssueCreditNoteUseCase {
           occurredAt: new Date(),
         },
       );
+      // The note, its timeline entry and its event: one statement.
+      const statement = oneStatement({
+        note: note.insert,
+        timeline: invoiceTimelineEntry({
+          contractId: original.contract_id,
+          eventKey: `system:credit-note-issued:${note.id}`,
+          type: 'credit_note_issued',
+          detail: { invoiceId: note.id, number: note.number, correctsNumber: original.full_number },
+        }),
+        events: outbox?.statement,
+      });
+      await em.query(statement.text, statement.values);
+      emitted = outbox?.refs ?? [];
       return note.id;
     });
     await this.relay.dispatchOrLeaveForSweeper(emitted);

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@app/common';
+import { APP_CONFIG, oneStatement, type AppConfig } from '@app/common';
 import type { ContractBilling, PostalAddress } from '@app/domain';
-import { appendToOutbox, JobRegistry, type DomainEvent, type SubscriberResult } from '@app/event-bus';
+import { JobRegistry, outboxInsert, type DomainEvent, type SubscriberResult } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 import { InvoicingError } from '../../invoicing.errors';
 import type { InvoiceLineInput } from '../../money/invoice-totals';
-import { addInvoiceTimelineEntry, lockInvoiceChain, recordInvoice } from '../shared/record-invoice';
+import { invoiceTimelineEntry, lockInvoiceChain, numberInvoice } from '../shared/record-invoice';
 
 interface ActivatedContract {
   id: string;
@@ -66,7 +66,7 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
     ]);
     if (existing.length > 0) return { outcome: 'skipped', emitted: [] };
 
-    const invoice = await recordInvoice(em, {
+    const invoice = await numberInvoice(em, {
       kind: 'invoice',
       series: invoiceSeries,
       contractId: contract.id,
@@ -76,18 +76,7 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
       buyer: { name: buyer.name, taxId: buyer.tax_id, address: buyer.address, email: buyer.email },
       lines,
     });
-    await addInvoiceTimelineEntry(em, {
-      contractId: contract.id,
-      eventKey: `system:invoice-issued:${event.id}`,
-      type: 'invoice_issued',
-      detail: {
-        invoiceId: invoice.id,
-        number: invoice.number,
-        total: { currency: invoice.currency, amountCents: invoice.totalCents },
-      },
-    });
-    const emitted = await appendToOutbox(
-      em,
+    const outbox = outboxInsert(
       [
         {
           type: 'InvoiceIssued',
@@ -108,6 +97,23 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
         occurredAt: new Date(),
       },
     );
+    // The invoice, its timeline entry and its event: one statement.
+    const statement = oneStatement({
+      invoice: invoice.insert,
+      timeline: invoiceTimelineEntry({
+        contractId: contract.id,
+        eventKey: `system:invoice-issued:${event.id}`,
+        type: 'invoice_issued',
+        detail: {
+          invoiceId: invoice.id,
+          number: invoice.number,
+          total: { currency: invoice.currency, amountCents: invoice.totalCents },
+        },
+      }),
+      events: outbox?.statement,
+    });
+    await em.query(statement.text, statement.values);
+    const emitted = outbox?.refs ?? [];
     this.logger.log(`contract ${contract.id}: invoice ${invoice.number} issued`);
     return { outcome: 'done', emitted };
   }

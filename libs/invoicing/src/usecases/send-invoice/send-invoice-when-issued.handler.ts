@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@app/common';
-import { appendToOutbox, JobRegistry, type DomainEvent, type SubscriberResult } from '@app/event-bus';
+import { APP_CONFIG, oneStatement, type AppConfig } from '@app/common';
+import { JobRegistry, outboxInsert, type DomainEvent, type SubscriberResult } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 import { InvoiceMailer } from '../../mail/invoice-mailer';
 import { formatCents } from '../../money/invoice-totals';
 import { renderInvoicePdf } from '../../pdf/render-invoice-pdf';
 import { INVOICE_COLUMNS, type InvoiceRow } from '../shared/invoice-row';
-import { addInvoiceTimelineEntry } from '../shared/record-invoice';
+import { invoiceTimelineEntry } from '../shared/record-invoice';
 
 /**
  * On `InvoiceIssued` / `CreditNoteIssued`: renders the PDF, mails it to the customer, marks the invoice sent and
@@ -55,15 +55,7 @@ export class SendInvoiceWhenIssuedHandler implements OnModuleInit {
       attachment: { filename: `${invoice.full_number}.pdf`, content: Buffer.from(pdf) },
       emlName: invoice.full_number,
     });
-    await em.query(`UPDATE invoices SET status = 'sent', sent_at = now() WHERE id = $1`, [invoice.id]);
-    await addInvoiceTimelineEntry(em, {
-      contractId: invoice.contract_id,
-      eventKey: `system:invoice-sent:${event.id}`,
-      type: 'invoice_sent',
-      detail: { invoiceId: invoice.id, number: invoice.full_number, transport: this.mailer.kind },
-    });
-    const emitted = await appendToOutbox(
-      em,
+    const outbox = outboxInsert(
       [
         {
           type: 'InvoiceSent',
@@ -84,6 +76,19 @@ export class SendInvoiceWhenIssuedHandler implements OnModuleInit {
         occurredAt: new Date(),
       },
     );
+    // Marked sent, on the timeline, and reported: one statement.
+    const statement = oneStatement({
+      sent: { text: `UPDATE invoices SET status = 'sent', sent_at = now() WHERE id = $1`, values: [invoice.id] },
+      timeline: invoiceTimelineEntry({
+        contractId: invoice.contract_id,
+        eventKey: `system:invoice-sent:${event.id}`,
+        type: 'invoice_sent',
+        detail: { invoiceId: invoice.id, number: invoice.full_number, transport: this.mailer.kind },
+      }),
+      events: outbox?.statement,
+    });
+    await em.query(statement.text, statement.values);
+    const emitted = outbox?.refs ?? [];
     this.logger.log(`${label.toLowerCase()} ${invoice.full_number} sent (${this.mailer.kind})`);
     return { outcome: 'done', emitted };
   }
