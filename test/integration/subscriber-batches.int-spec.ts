@@ -9,8 +9,8 @@ import { connectTestDatabase } from '../support/test-db';
 const SUBSCRIBER = 'contracts.activate-customer';
 
 /**
- * A batched subscriber (README, "Subscribers in batches"): deliveries that wait together share one transaction,
- * and a delivery that fails there fails alone. Driven through the runner itself, so that the deliveries
+ * Batched subscribers (README, "Subscribers in batches"): deliveries that wait together share one transaction,
+ * whichever batched subscriber each is for, and a delivery that fails there fails alone. Driven through the runner itself, so that the deliveries
  * certainly wait together; a receipt's `xmin` (the id of the transaction that wrote it) tells which shared one.
  */
 describe('batched subscriber deliveries (real PostgreSQL)', () => {
@@ -72,6 +72,26 @@ describe('batched subscriber deliveries (real PostgreSQL)', () => {
     // Delivered again (a redelivered job): every one finds its receipt and changes nothing.
     const again = await Promise.all(events.map((eventId) => runner.deliver({ eventId, subscriber: SUBSCRIBER })));
     expect(again).toEqual(Array(12).fill('skipped'));
+  });
+
+  it("runs an event's batched subscribers in one transaction too, each with its own receipt", async () => {
+    const customer = await createCustomer(app.url);
+    const [event] = await activations([customer]);
+    // The contract is made up: the first invoice and the provisioning runs find nothing to do, and skip.
+    const subscribers = ['invoicing.issue-first-invoice', SUBSCRIBER, 'provisioning.start-runs'] as const;
+    const outcomes = await Promise.all(subscribers.map((subscriber) => runner.deliver({ eventId: event, subscriber })));
+    expect(outcomes).toEqual(['skipped', 'done', 'skipped']);
+    const stored: { subscriber: string; outcome: string; tx: string }[] = await db.query(
+      `SELECT subscriber, outcome, xmin::text AS tx FROM subscriber_receipts WHERE event_id = $1 ORDER BY subscriber`,
+      [event],
+    );
+    expect(stored.map(({ subscriber, outcome }) => [subscriber, outcome])).toEqual([
+      [SUBSCRIBER, 'done'],
+      ['invoicing.issue-first-invoice', 'skipped'],
+      ['provisioning.start-runs', 'skipped'],
+    ]);
+    expect(new Set(stored.map((r) => r.tx)).size).toBe(1);
+    expect(await activeCustomers([customer])).toBe(1);
   });
 
   it('fails only the delivery at fault when the shared transaction fails; the others commit alone', async () => {

@@ -26,6 +26,12 @@ export interface SubscriberOptions {
    * a transaction of its own, so one bad event fails only its own job (`SubscriberRunner`).
    */
   batched?: boolean;
+  /**
+   * In a shared transaction, this handler runs after those of the other subscribers. For a handler that takes a
+   * lock every batch waits for (the invoice chain's): a batch that holds it then needs no lock that another
+   * batch, waiting for it, could hold, so batches of different subscribers cannot deadlock over it.
+   */
+  lastInBatch?: boolean;
 }
 
 /**
@@ -37,6 +43,7 @@ export class JobRegistry {
   private readonly jobs = new Map<JobName, JobHandler<never>>();
   private readonly subscribers = new Map<SubscriberName, SubscriberHandler>();
   private readonly batched = new Set<SubscriberName>();
+  private readonly last = new Set<SubscriberName>();
 
   registerJob<N extends JobName>(name: N, handler: JobHandler<N>): void {
     if (this.jobs.has(name)) throw new Error(`Job "${name}" has two handlers`);
@@ -47,10 +54,15 @@ export class JobRegistry {
     if (this.subscribers.has(name)) throw new Error(`Subscriber "${name}" has two handlers`);
     this.subscribers.set(name, handler);
     if (options.batched) this.batched.add(name);
+    if (options.lastInBatch) this.last.add(name);
   }
 
   isBatched(name: SubscriberName): boolean {
     return this.batched.has(name);
+  }
+
+  isLastInBatch(name: SubscriberName): boolean {
+    return this.last.has(name);
   }
 
   subscriber(name: SubscriberName): SubscriberHandler {

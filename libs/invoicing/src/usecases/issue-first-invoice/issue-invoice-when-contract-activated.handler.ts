@@ -36,9 +36,10 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    // Database work only: deliveries waiting together share a transaction.
+    // Database work only: deliveries waiting together share a transaction. Last in it: it takes the chain's lock.
     this.registry.registerSubscriber('invoicing.issue-first-invoice', (event, em) => this.handle(event, em), {
       batched: true,
+      lastInBatch: true,
     });
   }
 
