@@ -29,6 +29,15 @@ describe('oneStatement', () => {
     });
   });
 
+  it('renumbers a text seen before at another offset right, and checks it again with another number of values', () => {
+    const part = { text: 'DELETE FROM c WHERE id = $1', values: ['c1'] };
+    expect(oneStatement({ part }).text).toBe('WITH part AS (DELETE FROM c WHERE id = $1)\nSELECT 1 AS done');
+    expect(oneStatement({ before: { text: 'SELECT $1, $2', values: [1, 2] }, part }).text).toBe(
+      'WITH before AS (SELECT $1, $2),\npart AS (DELETE FROM c WHERE id = $3)\nSELECT 1 AS done',
+    );
+    expect(() => oneStatement({ part: { text: part.text, values: [] } })).toThrow('$1 has no value');
+  });
+
   it('refuses a placeholder without a value and a part name that is not a plain SQL name', () => {
     expect(() => oneStatement({ a: { text: 'SELECT $2', values: [1] } })).toThrow('$2 has no value');
     expect(() => oneStatement({ 'a; DROP': { text: 'SELECT 1', values: [] } })).toThrow('not a plain SQL name');

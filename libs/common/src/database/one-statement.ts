@@ -24,14 +24,9 @@ export function oneStatement(
   const values: unknown[] = [];
   const shift = (statement: SqlStatement): string => {
     const offset = values.length;
-    for (const match of statement.text.matchAll(PLACEHOLDER)) {
-      const n = Number(match[1]);
-      if (n < 1 || n > statement.values.length) {
-        throw new Error(`oneStatement: $${n} has no value (the part has ${statement.values.length})`);
-      }
-    }
+    const shifted = renumbered(statement, offset);
     values.push(...statement.values);
-    return statement.text.replace(PLACEHOLDER, (_, n: string) => `$${Number(n) + offset}`);
+    return shifted;
   };
   const ctes = Object.entries(parts)
     .filter((entry): entry is [string, SqlStatement] => entry[1] !== undefined)
@@ -41,4 +36,31 @@ export function oneStatement(
     });
   const text = shift(main);
   return { text: ctes.length > 0 ? `WITH ${ctes.join(',\n')}\n${text}` : text, values };
+}
+
+/**
+ * The texts are few (one per call site and shape) and renumbered on every call of a hot path, so each text's
+ * placeholders are checked once and each renumbering is kept.
+ */
+const RENUMBERED = new Map<string, { values: number; byOffset: Map<number, string> }>();
+const MAX_TEXTS = 1000;
+
+function renumbered(statement: SqlStatement, offset: number): string {
+  let known = RENUMBERED.get(statement.text);
+  if (!known || known.values !== statement.values.length) {
+    for (const match of statement.text.matchAll(PLACEHOLDER)) {
+      const n = Number(match[1]);
+      if (n < 1 || n > statement.values.length) {
+        throw new Error(`oneStatement: $${n} has no value (the part has ${statement.values.length})`);
+      }
+    }
+    known = { values: statement.values.length, byOffset: new Map() };
+    if (RENUMBERED.size < MAX_TEXTS) RENUMBERED.set(statement.text, known);
+  }
+  let text = known.byOffset.get(offset);
+  if (text === undefined) {
+    text = statement.text.replace(PLACEHOLDER, (_, n: string) => `$${Number(n) + offset}`);
+    known.byOffset.set(offset, text);
+  }
+  return text;
 }

@@ -35,7 +35,7 @@ interface InboundRow {
 /**
  * The `inbox.process` job: one stored delivery → its contract's lifecycle, in one transaction holding the
  * inbound row's lock (so two runs of one job cannot both apply it). Domain events leave after commit.
- * `inbox.process-batch` does the same for the events of one ingress commit, one transaction per envelope.
+ * `inbox.process-batch` does the same for the events of one ingress commit, in one transaction.
  */
 @Injectable()
 export class InboxProcessor implements OnModuleInit {
@@ -73,47 +73,21 @@ export class InboxProcessor implements OnModuleInit {
   }
 
   /**
-   * The events of one ingress commit. Those of one envelope (a platform often sends `signer.signed` and
-   * `envelope.completed` together) are applied in one transaction, one after the other: one commit instead of
-   * one each, and no waiting for each other's envelope lock. If that transaction fails, each runs alone, so
-   * one bad event neither blocks nor undoes the others; different envelopes run side by side.
+   * The events of one ingress commit, applied in one transaction: one commit for all of them, and the events of
+   * one envelope (a platform often sends `signer.signed` and `envelope.completed` together) one after the other,
+   * not waiting for each other's envelope lock. If that transaction fails, each runs alone, so one bad event
+   * neither blocks nor undoes the others.
    */
   async processBatch(ids: string[], context: JobContext): Promise<JobOutcome> {
-    const groups = ids.length > 1 ? await this.byEnvelope(ids) : [ids];
-    const results = await Promise.allSettled(
-      groups.map((group) =>
-        group.length > 1 ? this.processTogether(group, context) : this.process(group[0], context),
-      ),
-    );
-    // A retry of the batch skips the events already processed (their rows are no longer `received`).
-    return outcomeOf(results, `${groups.length} envelope group(s) of ${ids.length} inbound events`);
-  }
-
-  /** Still-received events grouped by envelope, oldest first; an event without an envelope is a group alone. */
-  private async byEnvelope(ids: string[]): Promise<string[][]> {
-    const rows: { id: string; provider: string; envelope_id: string | null }[] = await this.dataSource.query(
-      `SELECT id, provider, envelope_id FROM inbound_events
-        WHERE id = ANY($1::uuid[]) AND status = 'received' ORDER BY received_at, id`,
-      [ids],
-    );
-    const groups = new Map<string, string[]>();
-    for (const row of rows) {
-      const key = row.envelope_id === null ? `id:${row.id}` : `${row.provider}\n${row.envelope_id}`;
-      const group = groups.get(key);
-      if (group) group.push(row.id);
-      else groups.set(key, [row.id]);
-    }
-    return [...groups.values()];
-  }
-
-  private async processTogether(ids: string[], context: JobContext): Promise<JobOutcome> {
+    if (ids.length === 1) return this.process(ids[0], context);
     let outcome: Applied;
     try {
       outcome = await this.dataSource.transaction((em) => this.apply(em, ids));
     } catch (error) {
-      this.logger.debug(`${ids.length} events of one envelope run one by one: ${errorText(error)}`);
+      this.logger.debug(`${ids.length} inbound events run one by one: ${errorText(error)}`);
+      // A retry of the batch skips the events already processed (their rows are no longer `received`).
       const alone = await Promise.allSettled(ids.map((id) => this.process(id, context)));
-      return outcomeOf(alone, `${ids.length} events of one envelope`);
+      return outcomeOf(alone, `${ids.length} inbound events`);
     }
     await this.afterCommit(outcome.emitted);
     return outcome.skipped ? 'skipped' : 'done';
@@ -121,9 +95,10 @@ export class InboxProcessor implements OnModuleInit {
 
   /**
    * Stored deliveries → their contracts' lifecycles, in the caller's transaction, holding the inbound rows'
-   * locks (taken in one order, so two runs sharing rows wait instead of deadlocking). Those still `received`
-   * are applied per envelope, oldest first; each envelope's lifecycle writes and its deliveries' new status go
-   * to the database as one statement. `skipped` when none was still `received`.
+   * locks. Those still `received` are applied per envelope, each envelope's oldest first; each envelope's
+   * lifecycle writes and its deliveries' new status go to the database as one statement. Rows and envelopes
+   * are locked in one order (rows by arrival, envelopes by key), so two runs that share some wait for each
+   * other instead of deadlocking. `skipped` when none was still `received`.
    */
   private async apply(em: EntityManager, inboundEventIds: string[]): Promise<Applied> {
     const rows: InboundRow[] = await em.query(
@@ -149,7 +124,8 @@ export class InboxProcessor implements OnModuleInit {
       envelopes.set(key, envelope);
     }
     const emitted: OutboxRef[] = [];
-    for (const envelope of envelopes.values()) {
+    const inKeyOrder = [...envelopes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [, envelope] of inKeyOrder) {
       const ids = envelope.deliveries.map((d) => d.inboundEventId);
       const result = await this.applyEvents.execute(em, envelope, {
         inbound: statusUpdate(new Map(ids.map((id) => [id, 'processed']))),

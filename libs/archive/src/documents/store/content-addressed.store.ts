@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,8 +22,11 @@ export type CommitOutcome = 'created' | 'exists';
  * hash, so it is known only at the end), check the expected hash, then commit under the key unless it exists.
  */
 export abstract class ContentAddressedStore implements DocumentStore {
-  /** A local directory for staged files; `fsync` says whether staged bytes must be durable before commit. */
-  protected abstract staging(): Promise<{ dir: string; fsync: boolean }>;
+  /**
+   * A local directory for staged files; `fsync` says whether staged bytes must be durable before commit, `mode`
+   * which permissions a staged file is created with (the umask applies).
+   */
+  protected abstract staging(): Promise<{ dir: string; fsync: boolean; mode: number }>;
 
   /** Stores the staged bytes under `key` unless something is there already; never replaces an object. */
   protected abstract commit(key: string, staged: StagedFile, mediaType: string): Promise<CommitOutcome>;
@@ -46,7 +49,7 @@ export abstract class ContentAddressedStore implements DocumentStore {
       const outcome = await this.commit(key, staged, options.mediaType);
       return { key, sha256: staged.sha256, size: staged.size, created: outcome === 'created' };
     } finally {
-      await rm(staged.path, { force: true });
+      await removeStaged(staged.path);
     }
   }
 
@@ -59,20 +62,20 @@ export abstract class ContentAddressedStore implements DocumentStore {
     try {
       return await this.commit(key, staged, mediaType);
     } finally {
-      await rm(staged.path, { force: true });
+      await removeStaged(staged.path);
     }
   }
 
   private async stage(content: Readable | Buffer): Promise<StagedFile> {
-    const { dir, fsync } = await this.staging();
+    const { dir, fsync, mode } = await this.staging();
     const path = join(dir, `${randomUUID()}.part`);
     try {
-      if (Buffer.isBuffer(content)) return await this.inDirectory(dir, () => stageBuffer(path, content, fsync));
+      if (Buffer.isBuffer(content)) return await this.inDirectory(dir, () => stageBuffer(path, content, fsync, mode));
       // A stream cannot be written twice, so no retry: the directory is made every time.
       await mkdir(dir, { recursive: true });
-      return await stageStream(path, content, fsync);
+      return await stageStream(path, content, fsync, mode);
     } catch (error) {
-      await rm(path, { force: true });
+      await removeStaged(path);
       throw error;
     }
   }
@@ -98,9 +101,21 @@ export abstract class ContentAddressedStore implements DocumentStore {
   }
 }
 
-/** Bytes already in memory: one open, one write, one fsync on the same descriptor; no stream machinery. */
-async function stageBuffer(path: string, content: Buffer, fsync: boolean): Promise<StagedFile> {
-  const handle = await open(path, 'wx', 0o600);
+/** A staged file, gone or never made. `unlink` alone: `rm` would look the path up first. */
+async function removeStaged(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/**
+ * Bytes already in memory: one open, one write, one fsync on the same descriptor; no stream machinery. The file
+ * is created with its final `mode`: a descriptor that created the file may write to it whatever the mode says.
+ */
+async function stageBuffer(path: string, content: Buffer, fsync: boolean, mode: number): Promise<StagedFile> {
+  const handle = await open(path, 'wx', mode);
   try {
     await handle.writeFile(content);
     if (fsync) await handle.sync();
@@ -110,7 +125,7 @@ async function stageBuffer(path: string, content: Buffer, fsync: boolean): Promi
   return { path, size: content.length, sha256: createHash('sha256').update(content).digest('hex') };
 }
 
-async function stageStream(path: string, content: Readable, fsync: boolean): Promise<StagedFile> {
+async function stageStream(path: string, content: Readable, fsync: boolean, mode: number): Promise<StagedFile> {
   const hash = createHash('sha256');
   let size = 0;
   const hashing = new Transform({
@@ -120,7 +135,7 @@ async function stageStream(path: string, content: Readable, fsync: boolean): Pro
       callback(null, chunk);
     },
   });
-  await pipeline(content, hashing, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  await pipeline(content, hashing, createWriteStream(path, { flags: 'wx', mode }));
   if (fsync) {
     const handle = await open(path, 'r');
     try {

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { chmod, link, open, stat } from 'node:fs/promises';
+import { link, open, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DocumentError } from '../documents.errors';
 import { ContentAddressedStore, type CommitOutcome, type StagedFile } from './content-addressed.store';
@@ -8,7 +8,7 @@ import type { StoredContent } from './document-store';
 
 /**
  * Documents as read-only files under a root directory, at their content address. Bytes are staged in
- * `<root>/.incoming` (the same filesystem, so the final step is a link, not a copy), fsynced, made read-only,
+ * `<root>/.incoming` (the same filesystem, so the final step is a link, not a copy) in a read-only file, fsynced,
  * then hard-linked to their key: link() fails with EEXIST instead of replacing, so a file, once there, stays
  * as it is, and a crash leaves either no file or a complete one (never a partial file under a key).
  */
@@ -18,12 +18,12 @@ export class FilesystemDocumentStore extends ContentAddressedStore {
   }
 
   protected async staging() {
-    return { dir: join(this.root, '.incoming'), fsync: true };
+    // Read-only from the start: the hard link to the key shares the mode, so no chmod is needed.
+    return { dir: join(this.root, '.incoming'), fsync: true, mode: 0o444 };
   }
 
   protected async commit(key: string, staged: StagedFile): Promise<CommitOutcome> {
     const target = this.pathOf(key);
-    await chmod(staged.path, 0o444);
     try {
       await this.inDirectory(dirname(target), () => link(staged.path, target));
     } catch (error) {

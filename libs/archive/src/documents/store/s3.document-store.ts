@@ -44,7 +44,7 @@ export class S3DocumentStore extends ContentAddressedStore implements OnModuleDe
   }
 
   protected async staging() {
-    return { dir: join(tmpdir(), 'signbridge-documents'), fsync: false };
+    return { dir: join(tmpdir(), 'signbridge-documents'), fsync: false, mode: 0o600 };
   }
 
   protected async commit(key: string, staged: StagedFile, mediaType: string): Promise<CommitOutcome> {
