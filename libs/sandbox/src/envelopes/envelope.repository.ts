@@ -75,9 +75,29 @@ export async function insertDocument(
   document: { mediaType: string; bytes: Buffer; sha256: string },
   now: Date,
 ): Promise<void> {
+  await insertDocuments(q, envelopeId, [[kind, document]], now);
+}
+
+/** Several documents of one envelope in one statement. */
+export async function insertDocuments(
+  q: SandboxQueryable,
+  envelopeId: string,
+  documents: readonly (readonly [DocumentKind, { mediaType: string; bytes: Buffer; sha256: string }])[],
+  now: Date,
+): Promise<void> {
   await q.query(
     `INSERT INTO documents (envelope_id, kind, media_type, bytes, sha256, size_bytes, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [envelopeId, kind, document.mediaType, document.bytes, document.sha256, document.bytes.length, now],
+     SELECT $1::text, kind, media_type, bytes, sha256, size_bytes, $2::timestamptz
+       FROM unnest($3::text[], $4::text[], $5::bytea[], $6::text[], $7::integer[])
+         AS d(kind, media_type, bytes, sha256, size_bytes)`,
+    [
+      envelopeId,
+      now,
+      documents.map(([kind]) => kind),
+      documents.map(([, d]) => d.mediaType),
+      documents.map(([, d]) => d.bytes),
+      documents.map(([, d]) => d.sha256),
+      documents.map(([, d]) => d.bytes.length),
+    ],
   );
 }

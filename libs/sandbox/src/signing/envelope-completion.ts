@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { generateCompletionDocuments } from '../documents/completion-documents';
-import { findDocument, insertDocument } from '../envelopes/envelope.repository';
+import { findDocument, insertDocuments } from '../envelopes/envelope.repository';
 import type { AuditEventRow, EnvelopeRow, SignerRow } from '../envelopes/envelope.types';
 import { completedMail } from '../mailbox/mail-templates';
 import type { EnvelopeChanges } from '../platform/envelope-transactions';
@@ -29,9 +29,16 @@ export class EnvelopeCompletion {
       signers,
       events,
     });
-    await insertDocument(tx, envelope.id, 'signed', documents.signed, now);
-    await insertDocument(tx, envelope.id, 'audit_trail', documents.auditTrail, now);
-    await insertDocument(tx, envelope.id, 'evidence', documents.evidence, now);
+    await insertDocuments(
+      tx,
+      envelope.id,
+      [
+        ['signed', documents.signed],
+        ['audit_trail', documents.auditTrail],
+        ['evidence', documents.evidence],
+      ],
+      now,
+    );
     await tx.query(`UPDATE envelopes SET status = 'completed', completed_at = $2 WHERE id = $1`, [envelope.id, now]);
     const hashes = {
       document_sha256: original.sha256,

@@ -92,7 +92,7 @@ export class SigningService {
     if (!input.consent)
       throw new SandboxError('SIGNING.CONSENT_REQUIRED', 'Tick the box to agree to sign electronically');
     const { result } = await this.transactions.run(async (changes): Promise<SignOutcome> => {
-      const { envelope, signer } = await lockByToken(changes.tx, token);
+      const { envelope, signer, signers } = await lockByToken(changes.tx, token);
       assertCanAct(envelope, signer);
       const level = input.level ?? envelope.signature_level;
       let otpVerified = false;
@@ -112,9 +112,9 @@ export class SigningService {
         }
       }
       const authMethod = authMethodFor(level);
-      await changes.tx.query(
+      const [signed] = await changes.tx.query<SignerRow>(
         `UPDATE signers SET status = 'signed', signed_at = $2, ip = $3, user_agent = $4, auth_method = $5,
-           signature_level = $6, otp_verified = $7, consent_at = $2, certificate = $8 WHERE id = $1`,
+           signature_level = $6, otp_verified = $7, consent_at = $2, certificate = $8 WHERE id = $1 RETURNING *`,
         [signer.id, changes.now, actor.ip, actor.userAgent, authMethod, level, otpVerified, certificate],
       );
       const facts = { auth_method: authMethod, signature_level: level, otp_verified: otpVerified };
@@ -128,9 +128,10 @@ export class SigningService {
           signed_at: changes.now.toISOString(),
         },
       });
-      const signers = await signersOf(changes.tx, envelope.id);
-      const completed = signers.every((s) => s.status === 'signed');
-      if (completed) await this.completion.complete(changes, envelope, signers);
+      // Every signer as it now stands: the others as locked, this one as just updated.
+      const current = signers.map((s) => (s.id === signed.id ? signed : s));
+      const completed = current.every((s) => s.status === 'signed');
+      if (completed) await this.completion.complete(changes, envelope, current);
       return { outcome: 'signed', completed };
     });
     return result;

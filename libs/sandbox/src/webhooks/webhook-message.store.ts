@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { oneStatement } from '@app/common';
 import { SandboxDatabase } from '../database/sandbox-database';
 import type { AttemptResult } from './webhook-http.client';
 
@@ -73,8 +74,8 @@ export class WebhookMessageStore {
   }
 
   /**
-   * Writes the attempt log and the message's new state together. Returns false when the lease was lost (it
-   * expired and another process took the message): the attempt is still logged, since it did happen.
+   * Writes the attempt log and the message's new state together, in one statement. Returns false when the lease
+   * was lost (it expired and another process took the message): the attempt is still logged, since it did happen.
    */
   async record(
     message: ClaimedMessage,
@@ -82,41 +83,48 @@ export class WebhookMessageStore {
     results: readonly AttemptResult[],
     verdict: AttemptVerdict,
   ): Promise<boolean> {
-    return this.database.transaction(async (tx) => {
-      for (const [index, result] of results.entries()) {
-        await tx.query(
-          `INSERT INTO webhook_attempts
-             (message_id, attempt, started_at, duration_ms, outcome, status_code, response, error, duplicate)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [
-            message.id,
-            attempt,
-            result.startedAt,
-            result.durationMs,
-            result.outcome,
-            result.statusCode,
-            result.response,
-            result.error,
-            index > 0,
-          ],
-        );
-      }
-      const updated = await tx.query(
-        `UPDATE webhook_messages
-            SET attempts = $3,
-                status = $4,
-                next_attempt_at = CASE WHEN $5::bigint IS NULL THEN next_attempt_at
-                                       ELSE now() + make_interval(secs => $5::double precision / 1000) END,
-                delivered_at = CASE WHEN $4 = 'delivered' THEN now() ELSE delivered_at END,
-                last_error = $6,
-                locked_until = NULL,
-                lease_token = NULL
-          WHERE id = $1 AND lease_token = $2
-          RETURNING id`,
-        [message.id, message.leaseToken, attempt, verdict.status, verdict.retryInMs, verdict.lastError],
-      );
-      return updated.length === 1;
-    });
+    const statement = oneStatement(
+      {
+        // The first result is the delivery; any after it, duplicates the fault injection sent.
+        logged:
+          results.length === 0
+            ? undefined
+            : {
+                text: `INSERT INTO webhook_attempts
+                         (message_id, attempt, started_at, duration_ms, outcome, status_code, response, error, duplicate)
+                       SELECT $1::text, $2::integer, started_at, duration_ms, outcome, status_code, response, error, n > 1
+                         FROM unnest($3::timestamptz[], $4::integer[], $5::text[], $6::integer[], $7::text[], $8::text[])
+                              WITH ORDINALITY AS r(started_at, duration_ms, outcome, status_code, response, error, n)
+                        ORDER BY n`,
+                values: [
+                  message.id,
+                  attempt,
+                  results.map((r) => r.startedAt),
+                  results.map((r) => r.durationMs),
+                  results.map((r) => r.outcome),
+                  results.map((r) => r.statusCode),
+                  results.map((r) => r.response),
+                  results.map((r) => r.error),
+                ],
+              },
+      },
+      {
+        text: `UPDATE webhook_messages
+                  SET attempts = $3,
+                      status = $4,
+                      next_attempt_at = CASE WHEN $5::bigint IS NULL THEN next_attempt_at
+                                             ELSE now() + make_interval(secs => $5::double precision / 1000) END,
+                      delivered_at = CASE WHEN $4 = 'delivered' THEN now() ELSE delivered_at END,
+                      last_error = $6,
+                      locked_until = NULL,
+                      lease_token = NULL
+                WHERE id = $1 AND lease_token = $2
+                RETURNING id`,
+        values: [message.id, message.leaseToken, attempt, verdict.status, verdict.retryInMs, verdict.lastError],
+      },
+    );
+    const updated = await this.database.query(statement.text, statement.values);
+    return updated.length === 1;
   }
 
   /** An attempt cut short by shutdown is not counted: the message is due again at once, for any process. */
