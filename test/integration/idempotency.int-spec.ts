@@ -140,6 +140,28 @@ describe('Idempotency-Key on the ERP API', () => {
     expect(await customersWithRef(body.externalRef)).toBe(1);
   });
 
+  it('gives a retry the customer it created when the stored answer was lost, and refuses the key for another one', async () => {
+    const key = newKey();
+    const body = newCustomer();
+    // The process died after the customer's insert and before the key's answer was stored: no answer on record.
+    const forgetAnswer = () => db.query(`DELETE FROM idempotency_keys WHERE key = $1`, [key]);
+    const first = await createCustomer(body, { key });
+    expect(first.status).toBe(201);
+    await forgetAnswer();
+    const retried = await createCustomer(body, { key });
+    expect({ status: retried.status, id: retried.body.id }).toEqual({ status: 201, id: first.body.id });
+    expect(await customersWithRef(body.externalRef)).toBe(1);
+
+    // The same key for another customer is another request: refused, and nothing is created.
+    await forgetAnswer();
+    const other = newCustomer();
+    const reused = await createCustomer(other, { key });
+    expect({ status: reused.status, code: reused.body.code }).toEqual({ status: 422, code: 'IDEMPOTENCY.KEY_REUSED' });
+    expect(await customersWithRef(other.externalRef)).toBe(0);
+    // Another key for the taken externalRef is still a conflict.
+    expect((await createCustomer(body, { key: newKey() })).body.code).toBe('CUSTOMER.EXTERNAL_REF_TAKEN');
+  });
+
   it('20 concurrent requests with one key create one customer; the rest replay it or get 409', async () => {
     const key = newKey();
     const body = newCustomer();

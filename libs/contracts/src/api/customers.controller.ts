@@ -1,6 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Idempotent, RequireScope } from '@app/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { Idempotent, RequestIdempotency, RequireScope, type IdempotencyScope } from '@app/common';
 import { ContractsQueries } from '../usecases/contracts.queries';
 import { RegisterCustomerUseCase } from '../usecases/register-customer.usecase';
 import { CreateCustomerDto, CustomerPage, CustomerView, ListCustomersQueryDto, toCustomerView } from './customer.dto';
@@ -19,8 +26,14 @@ export class CustomersController {
   @Idempotent()
   @ApiCreatedResponse({ type: CustomerView, description: 'The customer, `pending` until its first contract activates' })
   @ApiConflictResponse({ description: 'externalRef already registered (code CUSTOMER.EXTERNAL_REF_TAKEN)' })
-  async create(@Body() body: CreateCustomerDto): Promise<CustomerView> {
-    return toCustomerView(await this.registerCustomer.execute(body));
+  @ApiUnprocessableEntityResponse({
+    description: 'The Idempotency-Key already created another customer (code IDEMPOTENCY.KEY_REUSED)',
+  })
+  async create(
+    @Body() body: CreateCustomerDto,
+    @RequestIdempotency() idempotency?: IdempotencyScope,
+  ): Promise<CustomerView> {
+    return toCustomerView(await this.registerCustomer.execute({ ...body, idempotency }));
   }
 
   @Get()

@@ -11,6 +11,7 @@ import { Invoicing1764700000000 } from './1764700000000-invoicing';
 import { Provisioning1764700000001 } from './1764700000001-provisioning';
 import { AuditFromOutbox1764800000000 } from './1764800000000-audit-from-outbox';
 import { CreditNoteRequestKey1764900000000 } from './1764900000000-credit-note-request-key';
+import { CustomerRequestKey1765000000000 } from './1765000000000-customer-request-key';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   Provisioning1764700000001,
   AuditFromOutbox1764800000000,
   CreditNoteRequestKey1764900000000,
+  CustomerRequestKey1765000000000,
 ];
