@@ -1,4 +1,5 @@
-import type { DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { appendToOutbox, SubscriberRunner } from '@app/event-bus';
 import { api, eventually, startTestApp, TEST_ADMIN_KEY, waitForStatus, type TestApp } from '../support/test-app';
 import { samplePdfBase64, startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { connectTestDatabase } from '../support/test-db';
@@ -164,6 +165,37 @@ describe('invoicing: first invoice, mail, credit notes, API, chain', () => {
       [second.contractId],
     );
     expect(receipts).toEqual([{ outcome: 'done' }]);
+  });
+
+  it('issues no second first invoice for a contract invoiced already, and takes no number for it', async () => {
+    // Another ContractActivated for the first contract (a different event, so a receipt of its own): what the
+    // subscriber must survive if activation were ever reported twice.
+    const [again] = await app.app.get(DataSource).transaction((em) =>
+      appendToOutbox(em, [{ type: 'ContractActivated', data: { customerId: first.customerId } }], {
+        aggregateType: 'contract',
+        aggregateId: first.contractId,
+        correlationId: first.contractId,
+        causationId: first.contractId,
+        occurredAt: new Date(),
+      }),
+    );
+    await db.query(`UPDATE outbox SET dispatched_at = now() WHERE id = $1`, [again.id]);
+    const counter = async () =>
+      (
+        (await db.query(`SELECT last_number FROM invoice_series_counters WHERE series = $1`, [series])) as {
+          last_number: number;
+        }[]
+      )[0].last_number;
+    const numbersBefore = await counter();
+    const outcome = await app.app
+      .get(SubscriberRunner)
+      .deliver({ eventId: again.id, subscriber: 'invoicing.issue-first-invoice' });
+    expect(outcome).toBe('skipped');
+    const invoices: unknown[] = await db.query(`SELECT 1 FROM invoices WHERE contract_id = $1 AND kind = 'invoice'`, [
+      first.contractId,
+    ]);
+    expect(invoices).toHaveLength(1);
+    expect(await counter()).toBe(numbersBefore);
   });
 
   it('credits part of an invoice, then the rest, and refuses more than remains', async () => {

@@ -45,9 +45,13 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
 
   async handle(event: DomainEvent, em: EntityManager): Promise<SubscriberResult> {
     if (event.type !== 'ContractActivated') return { outcome: 'skipped', emitted: [] };
-    const contracts: (ActivatedContract & { buyer: Buyer })[] = await em.query(
+    // Read before the chain's lock: only this event's delivery can issue the contract's first invoice, and its
+    // receipt lets one run at a time; the partial unique index on invoices (one first invoice per contract) would
+    // fail a second one's transaction, which its retry then finds here, invoiced.
+    const contracts: (ActivatedContract & { buyer: Buyer; invoiced: boolean })[] = await em.query(
       `SELECT k.id, k.customer_id, k.currency, k.billing,
-              json_build_object('name', c.name, 'email', c.email, 'tax_id', c.tax_id, 'address', c.address) AS buyer
+              json_build_object('name', c.name, 'email', c.email, 'tax_id', c.tax_id, 'address', c.address) AS buyer,
+              EXISTS (SELECT 1 FROM invoices i WHERE i.contract_id = k.id AND i.kind = 'invoice') AS invoiced
          FROM contracts k JOIN customers c ON c.id = k.customer_id
         WHERE k.id = $1`,
       [event.aggregateId],
@@ -57,15 +61,12 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
       this.logger.debug(`contract ${event.aggregateId}: nothing to bill, no invoice`);
       return { outcome: 'skipped', emitted: [] };
     }
+    if (contract.invoiced) return { outcome: 'skipped', emitted: [] };
     const lines = this.resolveLines(contract.billing);
     const { buyer } = contract;
     const { seller, invoiceSeries } = this.config.invoicing;
 
     await lockInvoiceChain(em, seller.taxId);
-    const existing: unknown[] = await em.query(`SELECT 1 FROM invoices WHERE contract_id = $1 AND kind = 'invoice'`, [
-      contract.id,
-    ]);
-    if (existing.length > 0) return { outcome: 'skipped', emitted: [] };
 
     const invoice = await numberInvoice(em, {
       kind: 'invoice',
