@@ -7,7 +7,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { DocumentsService, type DocumentKind, type RecordedDocument } from '@app/archive';
 import { registerParty } from '../support/scenario';
-import { api, startTestApp, TEST_ADMIN_KEY, type TestApp } from '../support/test-app';
+import { api, eventually, startTestApp, TEST_ADMIN_KEY, type TestApp } from '../support/test-app';
 import { connectTestDatabase } from '../support/test-db';
 
 type Problem = { status: number; code: string; detail: string; errorId?: string };
@@ -35,7 +35,7 @@ describe('documents API', () => {
   beforeAll(async () => {
     documentsDir = await mkdtemp(join(tmpdir(), 'signbridge-api-docs-'));
     target = await startTestApp({ env: { DOCUMENTS_DIR: documentsDir } });
-    db = await connectTestDatabase();
+    db = await connectTestDatabase(4);
     documents = target.app.get(DocumentsService);
   });
   afterAll(async () => {
@@ -136,6 +136,43 @@ describe('documents API', () => {
     expect(racing.filter((d) => d.created)).toHaveLength(1);
     expect(new Set(racing.map((d) => d.id)).size).toBe(1);
     expect((await rowsOf(contractId)).map((r) => r.kind)).toEqual(['evidence', 'signed']);
+  });
+
+  it('returns the record a racing transaction committed while its own insert waited for it', async () => {
+    const { contractId } = await registerParty(target.url);
+    const input = await documents.store({
+      contractId,
+      kind: 'signed',
+      mediaType: 'application/pdf',
+      provider: 'sandbox',
+      providerReference: 'env_x/signed.pdf',
+      content: pdf('raced'),
+    });
+    const holder = db.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      const [held] = await documents.recordAll(holder.manager, contractId, [input]);
+      // Started after the holder's insert, so its statement cannot see that row when the holder commits.
+      const waiting = documents.recordAll(db.manager, contractId, [input]);
+      await eventually(
+        async () =>
+          Number(
+            (
+              await db.query(
+                `SELECT count(*) FROM pg_stat_activity
+                  WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO documents%'`,
+              )
+            )[0].count,
+          ) > 0 || undefined,
+        { what: 'the second insert to wait for the first' },
+      );
+      await holder.commitTransaction();
+      const [recorded] = await waiting;
+      expect(recorded).toEqual({ ...held, created: false });
+    } finally {
+      await holder.release();
+    }
   });
 
   it('keeps the first record when a second run brings other bytes', async () => {

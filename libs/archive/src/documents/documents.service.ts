@@ -46,59 +46,13 @@ export class DocumentsService {
   ) {}
 
   /**
-   * Records a stored document in the caller's transaction. One record per (contract, kind): when it exists
-   * the existing row is returned (`created: false`) and nothing is written, so an archive run twice (or
-   * twice at once) records once. A different hash the second time is logged, never written over the first.
-   */
-  async record(em: EntityManager, input: RecordDocumentInput): Promise<RecordedDocument> {
-    validate(input);
-    const statedSha256 = input.statedSha256?.toLowerCase() ?? null;
-    let inserted: DocumentRow[];
-    try {
-      inserted = await em.query(
-        `INSERT INTO documents (id, contract_id, kind, media_type, size_bytes, sha256, storage_key, provider,
-                                provider_reference, stated_sha256)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT (contract_id, kind) DO NOTHING
-         RETURNING ${COLUMNS}`,
-        [
-          randomUUID(),
-          input.contractId,
-          input.kind,
-          input.mediaType,
-          input.sizeBytes,
-          input.sha256,
-          input.storageKey,
-          input.provider,
-          input.providerReference,
-          statedSha256,
-        ],
-      );
-    } catch (error) {
-      if ((error as { code?: string }).code === '23503') {
-        throw new DocumentError('CONTRACT.NOT_FOUND', `No contract with id ${input.contractId}`, undefined, {
-          cause: error,
-        });
-      }
-      throw error;
-    }
-    if (inserted[0]) return { ...toRecord(inserted[0]), created: true };
-    const [existing] = (await em.query(`SELECT ${COLUMNS} FROM documents WHERE contract_id = $1 AND kind = $2`, [
-      input.contractId,
-      input.kind,
-    ])) as DocumentRow[];
-    if (!existing) throw new Error(`documents: conflict on (${input.contractId}, ${input.kind}) but no row found`);
-    if (existing.sha256 !== input.sha256) this.logKept(toRecord(existing), input.sha256);
-    return { ...toRecord(existing), created: false };
-  }
-
-  /**
    * Stores the bytes (checking `statedSha256` first: a mismatch throws DOCUMENT.HASH_MISMATCH and stores
-   * nothing), then records them in `em`'s transaction. Bytes stored for a transaction that then rolls back are
-   * harmless: they are content-addressed, and the retry finds them in place.
+   * nothing), then records them in `em`'s transaction (`recordAll`). Bytes stored for a transaction that then
+   * rolls back are harmless: they are content-addressed, and the retry finds them in place.
    */
   async storeAndRecord(em: EntityManager, input: StoreAndRecordInput): Promise<RecordedDocument> {
-    return this.record(em, await this.store(input));
+    const [recorded] = await this.recordAll(em, input.contractId, [await this.store(input)]);
+    return recorded;
   }
 
   /** Stores the bytes, as `storeAndRecord` does, and returns their record to write; nothing is recorded yet. */
@@ -113,19 +67,21 @@ export class DocumentsService {
 
   /**
    * Records stored documents of one contract in `em`'s transaction, together with the caller's `alongside`
-   * writes, in one statement. As with `record`, a (contract, kind) already recorded keeps its row, and a
-   * different hash the second time is logged.
+   * writes, in one statement; returns their records in the order given. One record per (contract, kind): when
+   * it exists, the existing row is returned (`created: false`) and nothing is written, so an archive run twice
+   * (or twice at once) records once. A different hash the second time is logged, never written over the first.
    */
   async recordAll(
     em: EntityManager,
     contractId: string,
     inputs: readonly RecordDocumentInput[],
     alongside: Record<string, SqlStatement | undefined> = {},
-  ): Promise<void> {
+  ): Promise<RecordedDocument[]> {
     for (const input of inputs) {
       validate(input);
       if (input.contractId !== contractId) throw new Error(`recordAll: a document of ${input.contractId}`);
     }
+    const kinds = inputs.map((i) => i.kind);
     const statement = oneStatement(
       {
         ...alongside,
@@ -138,11 +94,12 @@ export class DocumentsService {
                                $9::text[], $10::text[])
                      AS d(id, kind, media_type, size_bytes, sha256, storage_key, provider, provider_reference,
                           stated_sha256)
-                 ON CONFLICT (contract_id, kind) DO NOTHING`,
+                 ON CONFLICT (contract_id, kind) DO NOTHING
+                 RETURNING ${COLUMNS}`,
           values: [
             inputs.map(() => randomUUID()),
             contractId,
-            inputs.map((i) => i.kind),
+            kinds,
             inputs.map((i) => i.mediaType),
             inputs.map((i) => i.sizeBytes),
             inputs.map((i) => i.sha256),
@@ -153,17 +110,39 @@ export class DocumentsService {
           ],
         },
       },
-      // The statement's snapshot is taken before its insert: the rows it finds are the ones already recorded.
+      // The statement's snapshot is taken before its insert: the second half finds the rows recorded before it.
       {
-        text: `SELECT ${COLUMNS} FROM documents WHERE contract_id = $1 AND kind = ANY($2::text[])`,
-        values: [contractId, inputs.map((i) => i.kind)],
+        text: `SELECT true AS created, ${COLUMNS} FROM records
+               UNION ALL
+               SELECT false, ${COLUMNS} FROM documents WHERE contract_id = $1 AND kind = ANY($2::text[])`,
+        values: [contractId, kinds],
       },
     );
-    const existing = (await em.query(statement.text, statement.values)) as DocumentRow[];
-    for (const row of existing) {
-      const input = inputs.find((i) => i.kind === row.kind);
-      if (input && input.sha256 !== row.sha256) this.logKept(toRecord(row), input.sha256);
+    let rows: (DocumentRow & { created: boolean })[];
+    try {
+      rows = await em.query(statement.text, statement.values);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23503') {
+        throw new DocumentError('CONTRACT.NOT_FOUND', `No contract with id ${contractId}`, undefined, { cause: error });
+      }
+      throw error;
     }
+    if (rows.length < inputs.length) {
+      // A racing transaction committed a record after this statement's snapshot (the insert waited for it and
+      // did nothing): a statement of its own sees it.
+      const found = new Set(rows.map((row) => row.kind));
+      const committed: (DocumentRow & { created: boolean })[] = await em.query(
+        `SELECT false AS created, ${COLUMNS} FROM documents WHERE contract_id = $1 AND kind = ANY($2::text[])`,
+        [contractId, kinds.filter((kind) => !found.has(kind))],
+      );
+      rows = [...rows, ...committed];
+    }
+    return inputs.map((input) => {
+      const row = rows.find((r) => r.kind === input.kind);
+      if (!row) throw new Error(`documents: conflict on (${contractId}, ${input.kind}) but no row found`);
+      if (!row.created && row.sha256 !== input.sha256) this.logKept(toRecord(row), input.sha256);
+      return { ...toRecord(row), created: row.created };
+    });
   }
 
   /** The documents of a contract, oldest first; CONTRACT.NOT_FOUND for an unknown contract. */
