@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { SubscriberRunner } from '@app/event-bus';
+import { JobRegistry, SubscriberRunner } from '@app/event-bus';
 import { appendContractActivated } from '../support/outbox';
 import { createCustomer } from '../support/scenario';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -74,13 +74,26 @@ describe('batched subscriber deliveries (real PostgreSQL)', () => {
     expect(again).toEqual(Array(12).fill('skipped'));
   });
 
-  it("runs an event's batched subscribers in one transaction too, each with its own receipt", async () => {
+  it("runs an event's batched subscribers in one transaction too, each with its own receipt, the lastInBatch one last", async () => {
     const customer = await createCustomer(app.url);
     const [event] = await activations([customer]);
     // The contract is made up: the first invoice and the provisioning runs find nothing to do, and skip.
     const subscribers = ['invoicing.issue-first-invoice', SUBSCRIBER, 'provisioning.start-runs'] as const;
+    // Which handler ran when: the first invoice's (lastInBatch, for its chain lock) after the others.
+    const registry = app.app.get(JobRegistry);
+    const ran: string[] = [];
+    const lookup = registry.subscriber.bind(registry);
+    const spy = jest.spyOn(registry, 'subscriber').mockImplementation((name) => {
+      const handler = lookup(name);
+      return (event, em) => {
+        ran.push(name);
+        return handler(event, em);
+      };
+    });
     const outcomes = await Promise.all(subscribers.map((subscriber) => runner.deliver({ eventId: event, subscriber })));
+    spy.mockRestore();
     expect(outcomes).toEqual(['skipped', 'done', 'skipped']);
+    expect(ran).toEqual([SUBSCRIBER, 'provisioning.start-runs', 'invoicing.issue-first-invoice']);
     const stored: { subscriber: string; outcome: string; tx: string }[] = await db.query(
       `SELECT subscriber, outcome, xmin::text AS tx FROM subscriber_receipts WHERE event_id = $1 ORDER BY subscriber`,
       [event],
