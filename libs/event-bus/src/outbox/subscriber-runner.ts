@@ -112,19 +112,18 @@ export class SubscriberRunner implements OnModuleInit {
       const last = (subscriber: SubscriberName) => (this.registry.isLastInBatch(subscriber) ? 1 : 0);
       runs.sort((a, b) => last(a.subscriber) - last(b.subscriber));
       const handled = new Map<string, SubscriberResult>();
+      const skipped: Target[] = [];
       for (const { row, subscriber } of runs) {
-        const handler = this.registry.subscriber(subscriber);
-        handled.set(deliveryKey({ eventId: row.id, subscriber }), await handler(toDomainEvent(row), em));
+        const result = await this.registry.subscriber(subscriber)(toDomainEvent(row), em);
+        handled.set(deliveryKey({ eventId: row.id, subscriber }), result);
+        if (result.outcome === 'skipped') skipped.push({ eventId: row.id, subscriber });
       }
-      const skipped = runs.filter(
-        (run) => handled.get(deliveryKey({ eventId: run.row.id, subscriber: run.subscriber }))?.outcome === 'skipped',
-      );
       if (skipped.length > 0) {
         await em.query(
           `UPDATE subscriber_receipts r SET outcome = 'skipped'
              FROM unnest($1::uuid[], $2::text[]) AS s(event_id, subscriber)
             WHERE r.event_id = s.event_id AND r.subscriber = s.subscriber`,
-          [skipped.map((run) => run.row.id), skipped.map((run) => run.subscriber)],
+          [skipped.map((t) => t.eventId), skipped.map((t) => t.subscriber)],
         );
       }
       return handled;
