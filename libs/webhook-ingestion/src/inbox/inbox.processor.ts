@@ -61,15 +61,12 @@ export class InboxProcessor implements OnModuleInit {
   }
 
   async process(inboundEventId: string, context: JobContext): Promise<JobOutcome> {
-    let outcome: Applied;
     try {
-      outcome = await this.dataSource.transaction((em) => this.apply(em, [inboundEventId]));
+      return await this.applyCommitted([inboundEventId]);
     } catch (error) {
       await this.recordFailure(inboundEventId, error, context);
       throw error;
     }
-    await this.afterCommit(outcome.emitted);
-    return outcome.skipped ? 'skipped' : 'done';
   }
 
   /**
@@ -80,15 +77,19 @@ export class InboxProcessor implements OnModuleInit {
    */
   async processBatch(ids: string[], context: JobContext): Promise<JobOutcome> {
     if (ids.length === 1) return this.process(ids[0], context);
-    let outcome: Applied;
     try {
-      outcome = await this.dataSource.transaction((em) => this.apply(em, ids));
+      return await this.applyCommitted(ids);
     } catch (error) {
       this.logger.debug(`${ids.length} inbound events run one by one: ${errorText(error)}`);
       // A retry of the batch skips the events already processed (their rows are no longer `received`).
       const alone = await Promise.allSettled(ids.map((id) => this.process(id, context)));
       return outcomeOf(alone, `${ids.length} inbound events`);
     }
+  }
+
+  /** `apply` in a transaction of its own, then the domain events it made leave. */
+  private async applyCommitted(ids: string[]): Promise<JobOutcome> {
+    const outcome = await this.dataSource.transaction((em) => this.apply(em, ids));
     await this.afterCommit(outcome.emitted);
     return outcome.skipped ? 'skipped' : 'done';
   }
