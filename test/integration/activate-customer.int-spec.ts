@@ -26,14 +26,17 @@ describe('customer activation', () => {
     for (let i = 0; i < 2; i++) {
       await app.app.get(OutboxRelay).dispatch([await appendContractActivated(app, customerId)]);
     }
-    await eventually(async () => {
-      const receipts: unknown[] = await db.query(
-        `SELECT 1 FROM subscriber_receipts r JOIN outbox o ON o.id = r.event_id
-          WHERE o.type = 'ContractActivated' AND o.payload->>'customerId' = $1 AND r.subscriber = 'contracts.activate-customer'`,
+    const outcomes = await eventually(async () => {
+      const receipts: { outcome: string }[] = await db.query(
+        `SELECT r.outcome FROM subscriber_receipts r JOIN outbox o ON o.id = r.event_id
+          WHERE o.type = 'ContractActivated' AND o.payload->>'customerId' = $1 AND r.subscriber = 'contracts.activate-customer'
+          ORDER BY r.outcome`,
         [customerId],
       );
-      return receipts.length === 2 ? true : undefined;
+      return receipts.length === 2 ? receipts.map((r) => r.outcome) : undefined;
     });
+    // The second found the customer active: it wrote no event, and says it skipped.
+    expect(outcomes).toEqual(['done', 'skipped']);
     const activated: unknown[] = await db.query(
       `SELECT 1 FROM outbox WHERE aggregate_id = $1 AND type = 'CustomerActivated'`,
       [customerId],

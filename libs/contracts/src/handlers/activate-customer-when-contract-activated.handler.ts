@@ -1,6 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { oneStatement } from '@app/common';
-import { JobRegistry, outboxInsert, type DomainEvent, type OutboxRef } from '@app/event-bus';
+import { JobRegistry, writeWithEvents, type DomainEvent, type OutboxRef } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 
 /** The customer goes pending → active with its first active contract; later activations change nothing. */
@@ -19,31 +18,28 @@ export class ActivateCustomerWhenContractActivatedHandler implements OnModuleIni
     if (event.type !== 'ContractActivated') return { outcome: 'skipped', emitted: [] };
     const { customerId } = (event as DomainEvent<'ContractActivated'>).data;
     // The event is written only if the customer was still pending: one statement either way.
-    const outbox = outboxInsert(
-      [{ type: 'CustomerActivated', data: { contractId: event.aggregateId } }],
-      {
-        aggregateType: 'customer',
-        aggregateId: customerId,
-        correlationId: event.correlationId,
-        causationId: event.id,
-        occurredAt: new Date(),
-      },
-      'EXISTS (SELECT 1 FROM activated)',
-    );
-    const statement = oneStatement(
+    const emitted = await writeWithEvents(
+      em,
       {
         activated: {
           text: `UPDATE customers SET status = 'active', activated_at = now(), updated_at = now()
                   WHERE id = $1 AND status = 'pending' RETURNING id`,
           values: [customerId],
         },
-        events: outbox?.statement,
       },
-      { text: `SELECT count(*)::int AS activated FROM activated`, values: [] },
+      {
+        drafts: [{ type: 'CustomerActivated', data: { contractId: event.aggregateId } }],
+        context: {
+          aggregateType: 'customer',
+          aggregateId: customerId,
+          correlationId: event.correlationId,
+          causationId: event.id,
+          occurredAt: new Date(),
+        },
+        onlyIf: 'EXISTS (SELECT 1 FROM activated)',
+      },
     );
-    const [{ activated }]: { activated: number }[] = await em.query(statement.text, statement.values);
-    if (activated === 0) return { outcome: 'skipped', emitted: [] };
-    const emitted = outbox?.refs ?? [];
+    if (emitted.length === 0) return { outcome: 'skipped', emitted: [] };
     return { outcome: 'done', emitted };
   }
 }

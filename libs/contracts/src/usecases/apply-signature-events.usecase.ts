@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { oneStatement, type SqlStatement } from '@app/common';
-import { outboxInsert, type DomainEventDraft, type OutboxContext, type OutboxRef } from '@app/event-bus';
+import type { SqlStatement } from '@app/common';
+import { writeWithEvents, type DomainEventDraft, type OutboxContext, type OutboxRef } from '@app/event-bus';
 import type { SignatureEvent } from '@app/signature-providers';
 import type { EntityManager } from 'typeorm';
 import { applySignatureEvent, type LifecycleState } from '../lifecycle';
@@ -87,21 +87,22 @@ export class ApplySignatureEventsUseCase {
       }
     }
 
-    const outbox = outboxInsert(drafts, contexts);
-    const statement = oneStatement({
-      ...alongside,
-      timeline: timelineInsert(contract.id, timeline),
-      contract:
-        state === initial
-          ? undefined
-          : {
-              text: `UPDATE contracts SET status = $2, lifecycle = $3, updated_at = now() WHERE id = $1`,
-              values: [contract.id, state.status, JSON.stringify(state)],
-            },
-      events: outbox?.statement,
-    });
-    await em.query(statement.text, statement.values);
-    return { found: true, contractId: contract.id, emitted: outbox?.refs ?? [] };
+    const emitted = await writeWithEvents(
+      em,
+      {
+        ...alongside,
+        timeline: timelineInsert(contract.id, timeline),
+        contract:
+          state === initial
+            ? undefined
+            : {
+                text: `UPDATE contracts SET status = $2, lifecycle = $3, updated_at = now() WHERE id = $1`,
+                values: [contract.id, state.status, JSON.stringify(state)],
+              },
+      },
+      { drafts, context: contexts },
+    );
+    return { found: true, contractId: contract.id, emitted };
   }
 }
 

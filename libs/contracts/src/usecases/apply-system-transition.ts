@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { oneStatement } from '@app/common';
-import { outboxInsert, type OutboxRef } from '@app/event-bus';
+
+import { writeWithEvents, type OutboxRef } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 import { ContractsError } from '../contracts.errors';
 import type { LifecycleState, Transition } from '../lifecycle';
@@ -49,38 +49,41 @@ export async function applySystemTransition(
   if (transition.state === before) return { changed: false, before, after: before, emitted: [] };
 
   const after = transition.state;
-  const outbox = outboxInsert(transition.effects, {
-    aggregateType: 'contract',
-    aggregateId: input.contractId,
-    correlationId: input.correlationId,
-    causationId: input.causationId,
-    occurredAt: input.occurredAt,
-  });
   // The new state, its timeline entry and its events: one statement.
-  const statement = oneStatement({
-    contract: {
-      text: `UPDATE contracts SET status = $2, lifecycle = $3, updated_at = now() WHERE id = $1`,
-      values: [input.contractId, after.status, JSON.stringify(after)],
-    },
-    timeline: {
-      text: `INSERT INTO contract_timeline (id, contract_id, event_key, kind, type, outcome, status_before, status_after, occurred_at, detail)
+  const emitted = await writeWithEvents(
+    em,
+    {
+      contract: {
+        text: `UPDATE contracts SET status = $2, lifecycle = $3, updated_at = now() WHERE id = $1`,
+        values: [input.contractId, after.status, JSON.stringify(after)],
+      },
+      timeline: {
+        text: `INSERT INTO contract_timeline (id, contract_id, event_key, kind, type, outcome, status_before, status_after, occurred_at, detail)
              VALUES ($1, $2, $3, 'system', $4, $5, $6, $7, $8, $9)
              ON CONFLICT (contract_id, event_key) DO NOTHING`,
-      values: [
-        randomUUID(),
-        input.contractId,
-        input.eventKey,
-        input.type,
-        transition.outcome,
-        before.status,
-        after.status,
-        input.occurredAt.toISOString(),
-        JSON.stringify({ ...input.detail, effects: transition.effects.map((e) => e.type) }),
-      ],
+        values: [
+          randomUUID(),
+          input.contractId,
+          input.eventKey,
+          input.type,
+          transition.outcome,
+          before.status,
+          after.status,
+          input.occurredAt.toISOString(),
+          JSON.stringify({ ...input.detail, effects: transition.effects.map((e) => e.type) }),
+        ],
+      },
     },
-    events: outbox?.statement,
-  });
-  await em.query(statement.text, statement.values);
-  const emitted = outbox?.refs ?? [];
+    {
+      drafts: transition.effects,
+      context: {
+        aggregateType: 'contract',
+        aggregateId: input.contractId,
+        correlationId: input.correlationId,
+        causationId: input.causationId,
+        occurredAt: input.occurredAt,
+      },
+    },
+  );
   return { changed: true, before, after, emitted };
 }

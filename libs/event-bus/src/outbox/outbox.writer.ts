@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SqlStatement } from '@app/common';
+import { oneStatement, type RawQueryable, type SqlStatement } from '@app/common';
 import type { EntityManager } from 'typeorm';
 import type { DomainEvent, DomainEventDraft } from '../domain-events';
 
@@ -33,10 +33,11 @@ export async function appendToOutbox(
 }
 
 /**
- * The outbox rows of `drafts` as a statement of their own, for callers that send it together with their other
- * writes (`oneStatement`); `undefined` when there is nothing to write. Each draft has `context`, or its own
- * context at the same index when given a list. With `onlyIf`, a SQL condition (on the parts of the same
- * statement, say), the rows are written only when it holds, and `refs` are then the caller's to drop if not.
+ * The outbox rows of `drafts` as a statement of their own (returning their ids), for callers that send it
+ * together with their other writes (`oneStatement`); `undefined` when there is nothing to write. Each draft has
+ * `context`, or its own context at the same index when given a list. With `onlyIf`, a SQL condition (on the
+ * parts of the same statement, say), the rows are written only when it holds: `writeWithEvents` then tells
+ * which were.
  */
 export function outboxInsert(
   drafts: readonly DomainEventDraft[],
@@ -54,7 +55,8 @@ export function outboxInsert(
       text: `INSERT INTO outbox (id, type, aggregate_type, aggregate_id, payload, correlation_id, causation_id, occurred_at)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::jsonb[], $6::text[], $7::text[], $8::timestamptz[])${
        onlyIf ? `\n      WHERE ${onlyIf}` : ''
-     }`,
+     }
+     RETURNING id`,
       values: [
         ids,
         drafts.map((d) => d.type),
@@ -68,6 +70,27 @@ export function outboxInsert(
     },
     refs: ids.map((id, i) => ({ id, type: drafts[i].type })),
   };
+}
+
+/**
+ * A step's writes (`parts`, see `oneStatement`) and the domain events they report, sent as one statement in
+ * the caller's transaction. Returns the events written, for the relay to dispatch after commit: all of them, or
+ * with `onlyIf` (a SQL condition on the parts, e.g. `EXISTS (SELECT 1 FROM updated)`) none when it did not hold.
+ */
+export async function writeWithEvents(
+  db: RawQueryable,
+  parts: Record<string, SqlStatement | undefined>,
+  events: { drafts: readonly DomainEventDraft[]; context: OutboxContext | readonly OutboxContext[]; onlyIf?: string },
+): Promise<OutboxRef[]> {
+  const insert = outboxInsert(events.drafts, events.context, events.onlyIf);
+  if (!insert) {
+    const statement = oneStatement(parts);
+    await db.query(statement.text, statement.values);
+    return [];
+  }
+  const statement = oneStatement({ ...parts, events: insert.statement }, { text: 'SELECT id FROM events', values: [] });
+  const written = new Set(((await db.query(statement.text, statement.values)) as { id: string }[]).map((r) => r.id));
+  return insert.refs.filter((ref) => written.has(ref.id));
 }
 
 /** An outbox row as selected by `outboxEventColumns()`. */

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, modifiedRows, oneStatement, type AppConfig } from '@app/common';
+import { APP_CONFIG, modifiedRows, type AppConfig } from '@app/common';
 import {
   errorText,
-  outboxInsert,
+  writeWithEvents,
   JobRegistry,
   OutboxRelay,
   QUEUE_DRIVER,
@@ -287,18 +287,8 @@ export class ProvisioningRunner implements OnModuleInit {
     },
   ): Promise<JobOutcome> {
     const now = new Date();
-    const outbox = outboxInsert(
-      [outcome.event],
-      {
-        aggregateType: 'contract',
-        aggregateId: run.contract_id,
-        correlationId: run.id,
-        causationId: run.id,
-        occurredAt: now,
-      },
-      'EXISTS (SELECT 1 FROM finished)',
-    );
-    const statement = oneStatement(
+    const emitted = await writeWithEvents(
+      this.dataSource,
       {
         finished: {
           text: `UPDATE provisioning_orders o
@@ -338,13 +328,22 @@ export class ProvisioningRunner implements OnModuleInit {
             }),
           ],
         },
-        events: outbox?.statement,
       },
-      { text: `SELECT count(*)::int AS finished FROM finished`, values: [] },
+      {
+        drafts: [outcome.event],
+        context: {
+          aggregateType: 'contract',
+          aggregateId: run.contract_id,
+          correlationId: run.id,
+          causationId: run.id,
+          occurredAt: now,
+        },
+        // Nothing is reported by a worker whose claim lapsed: its fenced update matched no row.
+        onlyIf: 'EXISTS (SELECT 1 FROM finished)',
+      },
     );
-    const [{ finished }]: { finished: number }[] = await this.dataSource.query(statement.text, statement.values);
-    if (finished === 0) return 'skipped';
-    await this.relay.dispatchOrLeaveForSweeper(outbox?.refs ?? []);
+    if (emitted.length === 0) return 'skipped';
+    await this.relay.dispatchOrLeaveForSweeper(emitted);
     return 'done';
   }
 

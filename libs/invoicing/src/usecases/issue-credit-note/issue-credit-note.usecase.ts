@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import {
-  APP_CONFIG,
-  IDEMPOTENCY_ERRORS,
-  idempotencyDigest,
-  oneStatement,
-  type AppConfig,
-  type IdempotencyScope,
-} from '@app/common';
-import { OutboxRelay, outboxInsert, type OutboxRef } from '@app/event-bus';
+import { APP_CONFIG, IDEMPOTENCY_ERRORS, idempotencyDigest, type AppConfig, type IdempotencyScope } from '@app/common';
+import { OutboxRelay, writeWithEvents, type OutboxRef } from '@app/event-bus';
 import type { DataSource } from 'typeorm';
 import { InvoicingError } from '../../invoicing.errors';
 import { computeInvoiceTotals, formatCents, type InvoiceLineInput } from '../../money/invoice-totals';
@@ -117,44 +110,44 @@ export class IssueCreditNoteUseCase {
         lines: requested,
         requestKey,
       });
-      const outbox = outboxInsert(
-        [
-          {
-            type: 'CreditNoteIssued',
-            data: {
-              invoiceId: note.id,
-              contractId: original.contract_id,
-              number: note.number,
-              correctsInvoiceId: original.id,
-              correctsNumber: original.full_number,
-              totalCents: note.totalCents,
-              currency: note.currency,
-              reason: command.reason,
-              cancelsWholeInvoice,
-            },
-          },
-        ],
+      // The note, its timeline entry and its event: one statement.
+      emitted = await writeWithEvents(
+        em,
         {
-          aggregateType: 'invoice',
-          aggregateId: note.id,
-          correlationId: requestId,
-          causationId: requestId,
-          occurredAt: new Date(),
+          note: note.insert,
+          timeline: invoiceTimelineEntry({
+            contractId: original.contract_id,
+            eventKey: `system:credit-note-issued:${note.id}`,
+            type: 'credit_note_issued',
+            detail: { invoiceId: note.id, number: note.number, correctsNumber: original.full_number },
+          }),
+        },
+        {
+          drafts: [
+            {
+              type: 'CreditNoteIssued',
+              data: {
+                invoiceId: note.id,
+                contractId: original.contract_id,
+                number: note.number,
+                correctsInvoiceId: original.id,
+                correctsNumber: original.full_number,
+                totalCents: note.totalCents,
+                currency: note.currency,
+                reason: command.reason,
+                cancelsWholeInvoice,
+              },
+            },
+          ],
+          context: {
+            aggregateType: 'invoice',
+            aggregateId: note.id,
+            correlationId: requestId,
+            causationId: requestId,
+            occurredAt: new Date(),
+          },
         },
       );
-      // The note, its timeline entry and its event: one statement.
-      const statement = oneStatement({
-        note: note.insert,
-        timeline: invoiceTimelineEntry({
-          contractId: original.contract_id,
-          eventKey: `system:credit-note-issued:${note.id}`,
-          type: 'credit_note_issued',
-          detail: { invoiceId: note.id, number: note.number, correctsNumber: original.full_number },
-        }),
-        events: outbox?.statement,
-      });
-      await em.query(statement.text, statement.values);
-      emitted = outbox?.refs ?? [];
       return note.id;
     });
     await this.relay.dispatchOrLeaveForSweeper(emitted);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, oneStatement, type AppConfig } from '@app/common';
+import { APP_CONFIG, type AppConfig } from '@app/common';
 import type { ContractBilling, PostalAddress } from '@app/domain';
-import { JobRegistry, outboxInsert, type DomainEvent, type SubscriberResult } from '@app/event-bus';
+import { JobRegistry, writeWithEvents, type DomainEvent, type SubscriberResult } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 import { InvoicingError } from '../../invoicing.errors';
 import type { InvoiceLineInput } from '../../money/invoice-totals';
@@ -78,44 +78,44 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
       buyer: { name: buyer.name, taxId: buyer.tax_id, address: buyer.address, email: buyer.email },
       lines,
     });
-    const outbox = outboxInsert(
-      [
-        {
-          type: 'InvoiceIssued',
-          data: {
-            invoiceId: invoice.id,
-            contractId: contract.id,
-            number: invoice.number,
-            totalCents: invoice.totalCents,
-            currency: invoice.currency,
-          },
-        },
-      ],
+    // The invoice, its timeline entry and its event: one statement.
+    const emitted = await writeWithEvents(
+      em,
       {
-        aggregateType: 'invoice',
-        aggregateId: invoice.id,
-        correlationId: event.correlationId,
-        causationId: event.id,
-        occurredAt: new Date(),
+        invoice: invoice.insert,
+        timeline: invoiceTimelineEntry({
+          contractId: contract.id,
+          eventKey: `system:invoice-issued:${event.id}`,
+          type: 'invoice_issued',
+          detail: {
+            invoiceId: invoice.id,
+            number: invoice.number,
+            total: { currency: invoice.currency, amountCents: invoice.totalCents },
+          },
+        }),
+      },
+      {
+        drafts: [
+          {
+            type: 'InvoiceIssued',
+            data: {
+              invoiceId: invoice.id,
+              contractId: contract.id,
+              number: invoice.number,
+              totalCents: invoice.totalCents,
+              currency: invoice.currency,
+            },
+          },
+        ],
+        context: {
+          aggregateType: 'invoice',
+          aggregateId: invoice.id,
+          correlationId: event.correlationId,
+          causationId: event.id,
+          occurredAt: new Date(),
+        },
       },
     );
-    // The invoice, its timeline entry and its event: one statement.
-    const statement = oneStatement({
-      invoice: invoice.insert,
-      timeline: invoiceTimelineEntry({
-        contractId: contract.id,
-        eventKey: `system:invoice-issued:${event.id}`,
-        type: 'invoice_issued',
-        detail: {
-          invoiceId: invoice.id,
-          number: invoice.number,
-          total: { currency: invoice.currency, amountCents: invoice.totalCents },
-        },
-      }),
-      events: outbox?.statement,
-    });
-    await em.query(statement.text, statement.values);
-    const emitted = outbox?.refs ?? [];
     this.logger.log(`contract ${contract.id}: invoice ${invoice.number} issued`);
     return { outcome: 'done', emitted };
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, oneStatement, type AppConfig } from '@app/common';
-import { JobRegistry, outboxInsert, type DomainEvent, type SubscriberResult } from '@app/event-bus';
+import { APP_CONFIG, type AppConfig } from '@app/common';
+import { JobRegistry, writeWithEvents, type DomainEvent, type SubscriberResult } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 import { InvoiceMailer } from '../../mail/invoice-mailer';
 import { formatCents } from '../../money/invoice-totals';
@@ -55,40 +55,40 @@ export class SendInvoiceWhenIssuedHandler implements OnModuleInit {
       attachment: { filename: `${invoice.full_number}.pdf`, content: Buffer.from(pdf) },
       emlName: invoice.full_number,
     });
-    const outbox = outboxInsert(
-      [
-        {
-          type: 'InvoiceSent',
-          data: {
-            invoiceId: invoice.id,
-            contractId: invoice.contract_id,
-            number: invoice.full_number,
-            messageId,
-            transport: this.mailer.kind,
-          },
-        },
-      ],
+    // Marked sent, on the timeline, and reported: one statement.
+    const emitted = await writeWithEvents(
+      em,
       {
-        aggregateType: 'invoice',
-        aggregateId: invoice.id,
-        correlationId: event.correlationId,
-        causationId: event.id,
-        occurredAt: new Date(),
+        sent: { text: `UPDATE invoices SET status = 'sent', sent_at = now() WHERE id = $1`, values: [invoice.id] },
+        timeline: invoiceTimelineEntry({
+          contractId: invoice.contract_id,
+          eventKey: `system:invoice-sent:${event.id}`,
+          type: 'invoice_sent',
+          detail: { invoiceId: invoice.id, number: invoice.full_number, transport: this.mailer.kind },
+        }),
+      },
+      {
+        drafts: [
+          {
+            type: 'InvoiceSent',
+            data: {
+              invoiceId: invoice.id,
+              contractId: invoice.contract_id,
+              number: invoice.full_number,
+              messageId,
+              transport: this.mailer.kind,
+            },
+          },
+        ],
+        context: {
+          aggregateType: 'invoice',
+          aggregateId: invoice.id,
+          correlationId: event.correlationId,
+          causationId: event.id,
+          occurredAt: new Date(),
+        },
       },
     );
-    // Marked sent, on the timeline, and reported: one statement.
-    const statement = oneStatement({
-      sent: { text: `UPDATE invoices SET status = 'sent', sent_at = now() WHERE id = $1`, values: [invoice.id] },
-      timeline: invoiceTimelineEntry({
-        contractId: invoice.contract_id,
-        eventKey: `system:invoice-sent:${event.id}`,
-        type: 'invoice_sent',
-        detail: { invoiceId: invoice.id, number: invoice.full_number, transport: this.mailer.kind },
-      }),
-      events: outbox?.statement,
-    });
-    await em.query(statement.text, statement.values);
-    const emitted = outbox?.refs ?? [];
     this.logger.log(`${label.toLowerCase()} ${invoice.full_number} sent (${this.mailer.kind})`);
     return { outcome: 'done', emitted };
   }
