@@ -9,6 +9,7 @@ export * from './bootstrap/runtime';
 export * from './bootstrap/configure-http';
 export * from './bootstrap/process';
 export * from './http/public-address';
+export * from './http/http-call';
 export * from './idempotency';
 export * from './batching/coalescer';
 export * from './pdf/save-pdf';

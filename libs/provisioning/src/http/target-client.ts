@@ -1,3 +1,4 @@
+import { headerValue, httpCall } from '@app/common';
 import type { ProvisioningRequest } from '../actions/provisioning-action';
 import { parseRetryAfter } from './retry-policy';
 import { SIGNATURE_HEADER, signatureHeader } from './signature';
@@ -12,6 +13,8 @@ export interface TargetAnswer {
 }
 
 const MAX_TEXT = 2048;
+/** A target's answer is an id or an order number; a body past this is cut there (then kept as text), not held. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /** The exact bytes and headers of one call; exported so tests and docs show what a target receives. */
 export function buildHttpRequest(
@@ -39,21 +42,23 @@ export async function callTarget(
 ): Promise<TargetAnswer> {
   const { body, headers } = buildHttpRequest(request, { ...options, nowSeconds: Math.floor(Date.now() / 1000) });
   try {
-    const response = await fetch(`${baseUrl}${request.path}`, {
+    // A redirect is not followed: its 3xx is the answer, and fails the run as any other 4xx-like refusal.
+    const response = await httpCall({
       method: request.method,
+      url: `${baseUrl}${request.path}`,
       headers,
       body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs),
+      timeoutMs: options.timeoutMs,
+      maxBodyBytes: MAX_ANSWER_BYTES,
+      overflow: 'truncate',
     });
-    const text = await response.text();
     return {
       status: response.status,
-      body: parseBody(text),
-      retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()),
+      body: parseBody(response.body.toString('utf8')),
+      retryAfterMs: parseRetryAfter(headerValue(response.headers, 'retry-after'), Date.now()),
     };
   } catch (error) {
-    return { status: 0, body: null, error: describe(error, options.timeoutMs) };
+    return { status: 0, body: null, error: describe(error) };
   }
 }
 
@@ -66,14 +71,7 @@ function parseBody(text: string): unknown {
   }
 }
 
-/** Duck-typed, not `instanceof`: fetch's errors may come from another realm (undici's, or a test runner's). */
-function describe(error: unknown, timeoutMs: number): string {
-  const e = (typeof error === 'object' && error !== null ? error : {}) as {
-    name?: string;
-    message?: string;
-    cause?: { code?: string; message?: string };
-  };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  if (e.cause?.code) return e.cause.message ? `${e.cause.code}: ${e.cause.message}` : e.cause.code;
-  return e.message ?? String(error);
+/** HttpCallError's messages name the cause: `no answer within 5000 ms`, `connect ECONNREFUSED 127.0.0.1:4000`. */
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

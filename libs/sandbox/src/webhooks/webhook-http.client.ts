@@ -1,3 +1,4 @@
+import { headerValue, httpCall, HttpCallError } from '@app/common';
 import { signStandardWebhook } from '@app/signature-providers';
 import { parseRetryAfter } from './webhook-retry.policy';
 
@@ -36,11 +37,11 @@ export async function postWebhook(input: WebhookRequestInput): Promise<AttemptRe
   const startedAt = new Date();
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const timeout = AbortSignal.timeout(input.timeoutMs);
   const timestamp = Math.floor(startedAt.getTime() / 1000);
   try {
-    const response = await fetch(input.url, {
+    const response = await httpCall({
       method: 'POST',
+      url: input.url,
       headers: {
         'content-type': 'application/json',
         'webhook-id': input.id,
@@ -49,28 +50,34 @@ export async function postWebhook(input: WebhookRequestInput): Promise<AttemptRe
         'user-agent': WEBHOOK_USER_AGENT,
       },
       body: input.body,
-      // A receiver that redirects has not accepted the message (Svix and Standard Webhooks agree): 3xx fails.
-      redirect: 'manual',
-      signal: AbortSignal.any([timeout, input.signal]),
+      timeoutMs: input.timeoutMs,
+      // Enough to debug a receiver from the delivery log; a huge or endless answer is cut and costs nothing more.
+      maxBodyBytes: RESPONSE_EXCERPT_BYTES,
+      overflow: 'truncate',
+      signal: input.signal,
     });
-    const excerpt = await readExcerpt(response);
+    // A receiver that redirects has not accepted the message (Svix and Standard Webhooks agree): 3xx fails, and
+    // the redirect is not followed.
     const ok = response.status >= 200 && response.status < 300;
     const retryAfterMs =
       response.status === 429 || response.status === 503
-        ? parseRetryAfter(response.headers.get('retry-after'), new Date())
+        ? parseRetryAfter(headerValue(response.headers, 'retry-after'), new Date())
         : undefined;
     return {
       outcome: ok ? 'delivered' : 'http_error',
       startedAt,
       durationMs: elapsed(),
       statusCode: response.status,
-      response: excerpt,
+      // A multi-byte character cut at the limit becomes U+FFFD rather than an error.
+      response: response.body.length > 0 ? new TextDecoder('utf-8', { fatal: false }).decode(response.body) : null,
       error: ok ? null : `HTTP ${response.status}`,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     };
   } catch (error) {
-    if (input.signal.aborted) throw new AttemptInterruptedError('attempt interrupted', { cause: error });
-    if (timeout.aborted) {
+    if (error instanceof HttpCallError && error.kind === 'ABORTED') {
+      throw new AttemptInterruptedError('attempt interrupted', { cause: error });
+    }
+    if (error instanceof HttpCallError && error.kind === 'TIMEOUT') {
       return failure('timeout', startedAt, elapsed(), `no response within ${input.timeoutMs} ms`);
     }
     return failure('network_error', startedAt, elapsed(), describe(error));
@@ -81,36 +88,6 @@ function failure(outcome: AttemptOutcome, startedAt: Date, durationMs: number, e
   return { outcome, startedAt, durationMs, statusCode: null, response: null, error };
 }
 
-/** Reads at most RESPONSE_EXCERPT_BYTES and drops the rest, so a huge or endless answer costs nothing. */
-async function readExcerpt(response: Response): Promise<string | null> {
-  if (!response.body) return null;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < RESPONSE_EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  if (size === 0) return null;
-  const bytes = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES);
-  // A multi-byte character cut at the limit becomes U+FFFD rather than an error.
-  return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-}
-
-/**
- * undici hides the useful part (ECONNREFUSED, ENOTFOUND) in `cause`. Duck-typed: fetch's errors may come from
- * another realm (Jest's sandbox), where instanceof Error is false.
- */
 function describe(error: unknown): string {
-  const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  if (typeof message !== 'string') return String(error).slice(0, 500);
-  const code = typeof cause?.code === 'string' ? `${cause.code} ` : '';
-  const detail = typeof cause?.message === 'string' ? `: ${code}${cause.message}` : '';
-  return `${message}${detail}`.slice(0, 500);
+  return (error instanceof Error ? error.message : String(error)).slice(0, 500);
 }

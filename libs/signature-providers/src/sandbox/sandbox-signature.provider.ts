@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { headerValue, httpCall, HttpCallError, type HttpAnswer } from '@app/common';
 import { isSignatureLevel } from '@app/domain';
 import {
   ProviderError,
@@ -16,6 +17,10 @@ export interface SandboxProviderOptions {
 }
 
 type Json = Record<string, unknown>;
+
+/** Beyond these, an answer is refused rather than held in memory: the platform takes documents up to 10 MB. */
+const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+const MAX_JSON_BYTES = 4 * 1024 * 1024;
 
 /** The sandbox platform's REST API (`apps/sandbox`) behind the SignatureProvider port. */
 export class SandboxSignatureProvider implements SignatureProvider {
@@ -38,11 +43,11 @@ export class SandboxSignatureProvider implements SignatureProvider {
       body: JSON.stringify(body),
       headers: { 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey },
     });
-    return toSummary(await readJson(response));
+    return toSummary(readJson(response));
   }
 
   async getEnvelope(envelopeId: string): Promise<EnvelopeSummary> {
-    return toSummary(await readJson(await this.call('GET', `/v1/envelopes/${encodeURIComponent(envelopeId)}`)));
+    return toSummary(readJson(await this.call('GET', `/v1/envelopes/${encodeURIComponent(envelopeId)}`)));
   }
 
   async voidEnvelope(envelopeId: string, reason?: string): Promise<EnvelopeSummary> {
@@ -50,7 +55,7 @@ export class SandboxSignatureProvider implements SignatureProvider {
       body: JSON.stringify(reason ? { reason } : {}),
       headers: { 'content-type': 'application/json' },
     });
-    return toSummary(await readJson(response));
+    return toSummary(readJson(response));
   }
 
   downloadOriginalDocument(envelopeId: string): Promise<ProviderDocument> {
@@ -66,9 +71,7 @@ export class SandboxSignatureProvider implements SignatureProvider {
   }
 
   async signatureRecords(envelopeId: string): Promise<SignatureRecord[]> {
-    const body = await readJson(
-      await this.call('GET', `/v1/envelopes/${encodeURIComponent(envelopeId)}/documents/evidence`),
-    );
+    const body = readJson(await this.call('GET', `/v1/envelopes/${encodeURIComponent(envelopeId)}/documents/evidence`));
     if (!Array.isArray(body.signers)) {
       throw new ProviderError('PROVIDER.UNAVAILABLE', 'The sandbox evidence document lists no signers');
     }
@@ -90,12 +93,14 @@ export class SandboxSignatureProvider implements SignatureProvider {
   }
 
   private async download(envelopeId: string, kind: 'original' | 'signed' | 'audit-trail'): Promise<ProviderDocument> {
-    const response = await this.call('GET', `/v1/envelopes/${encodeURIComponent(envelopeId)}/documents/${kind}`);
-    const content = Buffer.from(await response.arrayBuffer());
-    const stated = response.headers.get('x-content-sha256');
+    const response = await this.call('GET', `/v1/envelopes/${encodeURIComponent(envelopeId)}/documents/${kind}`, {
+      maxBodyBytes: MAX_DOCUMENT_BYTES,
+    });
+    const content = response.body;
+    const stated = headerValue(response.headers, 'x-content-sha256');
     return {
       content,
-      mediaType: response.headers.get('content-type')?.split(';')[0]?.trim() ?? 'application/octet-stream',
+      mediaType: headerValue(response.headers, 'content-type')?.split(';')[0]?.trim() || 'application/octet-stream',
       sha256: createHash('sha256').update(content).digest('hex'),
       statedSha256: stated && /^[0-9a-f]{64}$/i.test(stated) ? stated.toLowerCase() : null,
     };
@@ -105,16 +110,17 @@ export class SandboxSignatureProvider implements SignatureProvider {
   private async call(
     method: 'GET' | 'POST',
     path: string,
-    init: { body?: string; headers?: Record<string, string> } = {},
-  ): Promise<Response> {
-    let response: Response;
+    init: { body?: string; headers?: Record<string, string>; maxBodyBytes?: number } = {},
+  ): Promise<HttpAnswer> {
+    let response: HttpAnswer;
     try {
-      response = await fetch(`${this.options.baseUrl}${path}`, {
+      response = await httpCall({
         method,
+        url: `${this.options.baseUrl}${path}`,
         body: init.body,
         headers: { accept: 'application/json', authorization: `Bearer ${this.options.apiKey}`, ...init.headers },
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        timeoutMs: this.options.timeoutMs,
+        maxBodyBytes: init.maxBodyBytes ?? MAX_JSON_BYTES,
       });
     } catch (error) {
       throw new ProviderError(
@@ -124,8 +130,16 @@ export class SandboxSignatureProvider implements SignatureProvider {
         { cause: error },
       );
     }
-    if (response.ok) return response;
-    const detail = await problemDetail(response);
+    if (response.status >= 200 && response.status < 300) return response;
+    if (response.status >= 300 && response.status < 400) {
+      // Only the configured base URL is trusted: a redirect is not followed, and not an answer either.
+      const location = headerValue(response.headers, 'location') ?? 'nowhere';
+      throw new ProviderError(
+        'PROVIDER.UNAVAILABLE',
+        `The sandbox platform redirected ${method} ${path} to ${location}, which is not followed`,
+      );
+    }
+    const detail = problemDetail(response);
     const message = `The sandbox platform answered ${response.status} to ${method} ${path}${detail ? `: ${detail}` : ''}`;
     if (response.status === 404) throw new ProviderError('PROVIDER.ENVELOPE_NOT_FOUND', message);
     if (response.status === 409) throw new ProviderError('PROVIDER.CONFLICT', message);
@@ -137,8 +151,13 @@ export class SandboxSignatureProvider implements SignatureProvider {
   }
 }
 
-async function readJson(response: Response): Promise<Json> {
-  const parsed: unknown = await response.json().catch(() => null);
+function readJson(response: HttpAnswer): Json {
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(response.body.toString('utf8'));
+  } catch {
+    // reported below, with the other shapes that are not an object
+  }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ProviderError(
       'PROVIDER.UNAVAILABLE',
@@ -174,8 +193,8 @@ function toSummary(body: Json): EnvelopeSummary {
   };
 }
 
-async function problemDetail(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '');
+function problemDetail(response: HttpAnswer): string {
+  const text = response.body.toString('utf8');
   try {
     const problem = JSON.parse(text) as Json;
     return [problem.code, problem.detail]
@@ -188,7 +207,6 @@ async function problemDetail(response: Response): Promise<string> {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
-  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-  return cause?.code ?? (error instanceof Error ? error.message : String(error));
+  if (error instanceof HttpCallError) return error.kind === 'TIMEOUT' ? 'timed out' : (error.code ?? error.message);
+  return error instanceof Error ? error.message : String(error);
 }
