@@ -1,10 +1,11 @@
+import jsQR from 'jsqr';
 import { PDFDocument } from 'pdf-lib';
 import QRCode from 'qrcode';
 import { pageContent } from '../../../../test/support/pdf-content';
 import { computeInvoiceTotals, ROUNDING_RULE } from '../money/invoice-totals';
 import type { InvoiceRow } from '../usecases/shared/invoice-row';
 import { invoiceQrUrl } from '../verifactu/verifactu-qr';
-import { renderInvoicePdf } from './render-invoice-pdf';
+import { qrSegments, renderInvoicePdf } from './render-invoice-pdf';
 
 function invoiceRow(overrides: Partial<InvoiceRow> = {}): InvoiceRow {
   const totals = computeInvoiceTotals([
@@ -136,11 +137,30 @@ function drawnModules(paths: FilledPath[], square: Square, size: number): string
 }
 
 function expectedModules(url: string): { size: number; rows: string[] } {
-  const { modules } = QRCode.create(url, { errorCorrectionLevel: 'M' });
+  const { modules } = QRCode.create(qrSegments(url), { errorCorrectionLevel: 'M' });
   const rows = Array.from({ length: modules.size }, (_, row) =>
     Array.from({ length: modules.size }, (_, col) => (modules.get(row, col) ? '#' : '.')).join(''),
   );
   return { size: modules.size, rows };
+}
+
+/** The module grid as a black-on-white image with its quiet zone, 4 pixels a module, read by jsQR. */
+function decodeQr(rows: string[]): string | undefined {
+  const scale = 4;
+  const quiet = 4;
+  const side = (rows.length + 2 * quiet) * scale;
+  const pixels = new Uint8ClampedArray(side * side * 4).fill(255);
+  rows.forEach((row, r) =>
+    [...row].forEach((module, c) => {
+      if (module !== '#') return;
+      for (let y = 0; y < scale; y++)
+        for (let x = 0; x < scale; x++) {
+          const at = (((r + quiet) * scale + y) * side + (c + quiet) * scale + x) * 4;
+          pixels.fill(0, at, at + 3);
+        }
+    }),
+  );
+  return jsQR(pixels, side, side)?.data;
 }
 
 describe('the invoice PDF', () => {
@@ -169,7 +189,10 @@ describe('the invoice PDF', () => {
       totalCents: row.total_cents,
     });
     const expected = expectedModules(url);
-    expect(drawnModules(paths, square, expected.size)).toEqual(expected.rows);
+    const drawn = drawnModules(paths, square, expected.size);
+    expect(drawn).toEqual(expected.rows);
+    // Read back by a decoder that knows nothing of how it was encoded: what a phone reading the paper would get.
+    expect(decodeQr(drawn)).toBe(url);
   });
 
   it('prints the number, date, both parties with their tax ids, each line, the VAT per rate and the total', async () => {
