@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
+import { Client } from 'pg';
 import type { EnvelopeDto, MailMessageDto } from '@app/sandbox';
 import {
   address,
@@ -10,6 +11,7 @@ import {
   WebhookReceiver,
   type TestSandbox,
 } from './sandbox-test-platform';
+import { TEST_DATABASE_URL } from '../support/test-env';
 
 const BROWSER = 'Mozilla/5.0 (sandbox-signing test)';
 
@@ -159,6 +161,29 @@ describe('sandbox signing page', () => {
     expect((await mailbox(signer.email)).map((m) => m.kind)).toEqual(['completed', 'invitation']);
     // Signing again is refused, and changes nothing.
     expect((await post(signer.signing_url, 'sign', { consent: 'yes' })).status).toBe(409);
+  });
+
+  it('stores the documents as they are: PDFs are compressed inside, PostgreSQL does not try again', async () => {
+    const created = await create('simple');
+    const signer = created.signers[0];
+    await post(signer.signing_url, 'sign', { consent: 'yes' });
+    const done = await envelope(created.id);
+    expect(done.status).toBe('completed');
+    const db = new Client({ connectionString: TEST_DATABASE_URL });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ kind: string; compression: string | null; storage: string }>(
+        `SELECT d.kind, pg_column_compression(d.bytes) AS compression,
+                (SELECT a.attstorage FROM pg_attribute a
+                  WHERE a.attrelid = '${sandbox.schema}.documents'::regclass AND a.attname = 'bytes') AS storage
+           FROM ${sandbox.schema}.documents d WHERE d.envelope_id = $1 ORDER BY d.kind`,
+        [created.id],
+      );
+      expect(rows.map((r) => r.kind)).toEqual(['audit_trail', 'evidence', 'original', 'signed']);
+      expect(rows.every((r) => r.storage === 'e' && r.compression === null)).toBe(true);
+    } finally {
+      await db.end();
+    }
   });
 
   it('advanced: the code from the mailbox signs; a wrong code is refused and counted', async () => {

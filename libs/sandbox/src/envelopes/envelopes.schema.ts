@@ -99,4 +99,11 @@ export const ENVELOPE_MIGRATIONS: readonly SandboxMigration[] = [
       )`,
     ],
   },
+  {
+    id: '0002-documents-uncompressed',
+    statements: [
+      // PDFs are flate-compressed inside already: PostgreSQL's own compression only spent CPU failing to shrink them.
+      `ALTER TABLE documents ALTER COLUMN bytes SET STORAGE EXTERNAL`,
+    ],
+  },
 ];
