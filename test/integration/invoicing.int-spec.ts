@@ -198,6 +198,38 @@ describe('invoicing: first invoice, mail, credit notes, API, chain', () => {
     expect(await counter()).toBe(numbersBefore);
   });
 
+  it("takes the issuer's chain lock before numbering: while another transaction holds it, no invoice is issued", async () => {
+    const holder = db.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    let held = true;
+    try {
+      await holder.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+        `signbridge:invoice-chain:${taxId}`,
+      ]);
+      const contract = await sendBilledContract(app.url, pdf, {
+        lines: [{ description: 'Held back', quantity: 1, unitPriceCents: 5_000, vatRate: 21 }],
+      });
+      await signAll(sandbox, contract);
+      await waitForStatus(app.url, `/api/v1/contracts/${contract.contractId}`, 'active', 30_000);
+      const issued = async () =>
+        (
+          (await db.query(`SELECT full_number FROM invoices WHERE contract_id = $1`, [contract.contractId])) as {
+            full_number: string;
+          }[]
+        )[0];
+      // The handler is waiting for the lock, in the transaction it shares with the activation's other subscribers.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await issued()).toBeUndefined();
+      await holder.commitTransaction();
+      held = false;
+      await eventually(issued, { timeoutMs: 15_000, what: 'the invoice once the lock is released' });
+    } finally {
+      if (held) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
   it('credits part of an invoice, then the rest, and refuses more than remains', async () => {
     const partial = await api<Invoice>(app.url, 'POST', `/api/v1/invoices/${first.id}/credit-notes`, {
       reason: 'One seat returned',
@@ -348,8 +380,9 @@ describe('invoicing: first invoice, mail, credit notes, API, chain', () => {
       'GET',
       '/api/v1/invoices/verify',
     );
-    // Two invoices and two credit notes above, then two invoices and one credit note for the retried request.
-    expect(valid.body).toMatchObject({ valid: true, records: 7 });
+    // Two invoices (and one held back by the lock) and two credit notes above, then two invoices and one credit
+    // note for the retried request.
+    expect(valid.body).toMatchObject({ valid: true, records: 8 });
     // As a superuser, triggers off for this transaction only, on this test's own issuer (its own chain).
     const [second] = (await db.query(
       `SELECT id, full_number FROM invoices WHERE issuer_tax_id = $1 AND chain_position = 2`,

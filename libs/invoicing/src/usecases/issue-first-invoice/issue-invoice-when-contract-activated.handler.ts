@@ -5,7 +5,7 @@ import { JobRegistry, writeWithEvents, type DomainEvent, type SubscriberResult }
 import type { EntityManager } from 'typeorm';
 import { InvoicingError } from '../../invoicing.errors';
 import type { InvoiceLineInput } from '../../money/invoice-totals';
-import { invoiceTimelineEntry, lockInvoiceChain, numberInvoice } from '../shared/record-invoice';
+import { invoiceChainLockKey, invoiceTimelineEntry, numberInvoice } from '../shared/record-invoice';
 
 interface ActivatedContract {
   id: string;
@@ -45,16 +45,21 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
 
   async handle(event: DomainEvent, em: EntityManager): Promise<SubscriberResult> {
     if (event.type !== 'ContractActivated') return { outcome: 'skipped', emitted: [] };
-    // Read before the chain's lock: only this event's delivery can issue the contract's first invoice, and its
-    // receipt lets one run at a time; the partial unique index on invoices (one first invoice per contract) would
-    // fail a second one's transaction, which its retry then finds here, invoiced.
+    const { seller, invoiceSeries } = this.config.invoicing;
+    // "Already invoiced?" is read before the chain's lock: only this event's delivery can issue the contract's first
+    // invoice, and its receipt lets one run at a time; the partial unique index on invoices (one first invoice per
+    // contract) would fail a second one's transaction, which its retry then finds here, invoiced. The same statement
+    // then takes the chain's lock, only when there is an invoice to issue (a CASE evaluates only the branch taken),
+    // so that numbering, in the next statement, sees every link committed before it.
     const contracts: (ActivatedContract & { buyer: Buyer; invoiced: boolean })[] = await em.query(
-      `SELECT k.id, k.customer_id, k.currency, k.billing,
+      `SELECT k.id, k.customer_id, k.currency, k.billing, i.invoiced,
               json_build_object('name', c.name, 'email', c.email, 'tax_id', c.tax_id, 'address', c.address) AS buyer,
-              EXISTS (SELECT 1 FROM invoices i WHERE i.contract_id = k.id AND i.kind = 'invoice') AS invoiced
-         FROM contracts k JOIN customers c ON c.id = k.customer_id
+              CASE WHEN k.billing IS NULL OR i.invoiced THEN false
+                   ELSE (SELECT true FROM pg_advisory_xact_lock(hashtextextended($2, 0))) END AS chain_locked
+         FROM contracts k JOIN customers c ON c.id = k.customer_id,
+              LATERAL (SELECT EXISTS (SELECT 1 FROM invoices WHERE contract_id = k.id AND kind = 'invoice') AS invoiced) i
         WHERE k.id = $1`,
-      [event.aggregateId],
+      [event.aggregateId, invoiceChainLockKey(seller.taxId)],
     );
     const contract = contracts[0];
     if (!contract?.billing) {
@@ -64,9 +69,6 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
     if (contract.invoiced) return { outcome: 'skipped', emitted: [] };
     const lines = this.resolveLines(contract.billing);
     const { buyer } = contract;
-    const { seller, invoiceSeries } = this.config.invoicing;
-
-    await lockInvoiceChain(em, seller.taxId);
 
     const invoice = await numberInvoice(em, {
       kind: 'invoice',

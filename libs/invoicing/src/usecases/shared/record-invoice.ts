@@ -35,7 +35,12 @@ export interface NumberedInvoice {
  * this lock is the only one that can be the next link. Transaction-scoped: released by commit or rollback.
  */
 export async function lockInvoiceChain(em: EntityManager, issuerTaxId: string): Promise<void> {
-  await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`signbridge:invoice-chain:${issuerTaxId}`]);
+  await em.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [invoiceChainLockKey(issuerTaxId)]);
+}
+
+/** The key `lockInvoiceChain` locks, for a statement that takes the lock along with a read of its own. */
+export function invoiceChainLockKey(issuerTaxId: string): string {
+  return `signbridge:invoice-chain:${issuerTaxId}`;
 }
 
 /**
