@@ -1,31 +1,12 @@
-import {
-  concatTransformationMatrix,
-  fill,
-  PDFDocument,
-  PDFOperator,
-  PDFOperatorNames,
-  popGraphicsState,
-  pushGraphicsState,
-  rgb,
-  setFillingColor,
-  StandardFonts,
-  type PDFFont,
-  type PDFPage,
-} from 'pdf-lib';
 import QRCode from 'qrcode';
-import { savePdf, textOperators } from '@app/common';
 import { formatAddress } from '@app/domain';
 import { formatCents } from '../money/invoice-totals';
 import type { InvoiceRow } from '../usecases/shared/invoice-row';
 import { invoiceQrUrl } from '../verifactu/verifactu-qr';
+import { OnePagePdf, type StandardFont } from './one-page-pdf';
 
 const MM = 72 / 25.4;
 const QR_SIZE = 35 * MM; // art. 21 RRSIF: 30 to 40 mm square
-
-/** The standard fonts speak WinAnsi: characters outside it would throw, so they print as '?'. */
-function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e\xa0-\xff€]/g, '?');
-}
 
 const money = (cents: number, currency: string) => `${formatCents(cents)} ${currency}`;
 
@@ -35,17 +16,10 @@ const money = (cents: number, currency: string) => `${formatCents(cents)} ${curr
  * base), the base and VAT amount per rate, the total; for a credit note, the invoice it rectifies and why. The
  * AEAT QR code comes first on the page, 35 mm square (art. 21 RRSIF).
  */
-export async function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array> {
-  const pdf = await PDFDocument.create();
-  pdf.setTitle(`${invoice.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${invoice.full_number}`);
-  pdf.setCreationDate(new Date(`${invoice.issue_date}T00:00:00Z`));
-  pdf.setModificationDate(new Date(`${invoice.issue_date}T00:00:00Z`));
-  pdf.setProducer('SignBridge');
-  const font = await pdf.embedFont(StandardFonts.Helvetica);
-  const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
-  const page = pdf.addPage([595.28, 841.89]);
+export function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array> {
+  const page = new OnePagePdf(595.28, 841.89);
   const left = 50;
-  const top = page.getHeight() - 45;
+  const top = page.height - 45;
 
   const qrUrl = invoiceQrUrl({
     issuerTaxId: invoice.issuer_tax_id,
@@ -54,18 +28,14 @@ export async function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array>
     totalCents: invoice.total_cents,
   });
   drawQrCode(page, qrUrl, left, top - QR_SIZE, QR_SIZE);
-  const fontKey = page.node.newFontDictionary(font.name, font.ref);
-  const boldKey = page.node.newFontDictionary(bold.name, bold.ref);
-  const black = setFillingColor(rgb(0, 0, 0));
-  const text = (value: string, x: number, y: number, size = 9, f: PDFFont = font) =>
-    page.pushOperators(
-      ...textOperators(f === bold ? boldKey : fontKey, size, x, y, f.encodeText(printable(value)), black),
-    );
+  const text = (value: string, x: number, y: number, size = 9, font: StandardFont = 'Helvetica') =>
+    page.text(value, x, y, size, font);
+  const bold: StandardFont = 'Helvetica-Bold';
   text('QR tributario: AEAT', left, top - QR_SIZE - 11, 7);
 
-  const title = invoice.kind === 'invoice' ? 'FACTURA / INVOICE' : 'FACTURA RECTIFICATIVA / CREDIT NOTE';
+  const heading = invoice.kind === 'invoice' ? 'FACTURA / INVOICE' : 'FACTURA RECTIFICATIVA / CREDIT NOTE';
   const hx = left + QR_SIZE + 20;
-  text(title, hx, top - 14, 16, bold);
+  text(heading, hx, top - 14, 16, bold);
   text(`Number: ${invoice.full_number}`, hx, top - 34, 11, bold);
   text(`Series: ${invoice.series}   Issue date: ${invoice.issue_date}`, hx, top - 50, 10);
   if (invoice.kind === 'credit_note') {
@@ -117,11 +87,13 @@ export async function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array>
 
   text(`Record fingerprint (SHA-256): ${invoice.fingerprint}`, left, 60, 6.5);
   text(`Generated ${invoice.fingerprint_generated_at}; rounding: ${invoice.rounding_rule}`, left, 50, 6.5);
-  return savePdf(pdf);
+  const created = new Date(`${invoice.issue_date}T00:00:00Z`);
+  const title = `${invoice.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${invoice.full_number}`;
+  return page.bytes({ title, producer: 'SignBridge', created });
 }
 
-function rule(page: PDFPage, y: number): void {
-  page.drawLine({ start: { x: 50, y }, end: { x: 545, y }, thickness: 0.5, color: rgb(0.5, 0.5, 0.5) });
+function rule(page: OnePagePdf, y: number): void {
+  page.line([50, y], [545, y], 0.5, 0.5);
 }
 
 function wrap(value: string, width: number): string[] {
@@ -152,27 +124,20 @@ export function qrSegments(text: string): QRCode.QRCodeSegment[] {
  * decode again, and some 600 operators pushed as they are, where an SVG path of one square per module made pdf-lib
  * parse and deflate thousands (half of a render's CPU).
  */
-function drawQrCode(page: PDFPage, text: string, x: number, y: number, size: number): void {
+function drawQrCode(page: OnePagePdf, text: string, x: number, y: number, size: number): void {
   const { modules } = QRCode.create(qrSegments(text), { errorCorrectionLevel: 'M' });
   const n = modules.size;
   const unit = size / n;
   // Row 0 is the top row: the matrix scales to module units and flips y so that rows grow down from the top left.
-  const operators = [
-    pushGraphicsState(),
-    concatTransformationMatrix(unit, 0, 0, -unit, x, y + size),
-    setFillingColor(rgb(0, 0, 0)),
-  ];
+  const operators = ['q', `${unit} 0 0 ${-unit} ${x} ${y + size} cm`, '0 0 0 rg'];
   for (let row = 0; row < n; row++) {
     for (let col = 0; col < n; col++) {
       if (!modules.get(row, col)) continue;
       const start = col;
       while (col + 1 < n && modules.get(row, col + 1)) col++;
-      // Whole numbers in module units: written as they are, without pdf-lib's per-number formatting.
-      operators.push(
-        PDFOperator.of(PDFOperatorNames.AppendRectangle, [`${start}`, `${row}`, `${col + 1 - start}`, '1']),
-      );
+      operators.push(`${start} ${row} ${col + 1 - start} 1 re`);
     }
   }
-  operators.push(fill(), popGraphicsState());
-  page.pushOperators(...operators);
+  operators.push('f', 'Q');
+  page.operators(operators.join('\n'));
 }
