@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { modifiedRows } from '@app/common';
+import { modifiedRows, oneStatement, type SqlStatement } from '@app/common';
 import { entryHash, GENESIS_HASH, sha256Hex, type AuditEntry } from './audit-chain';
 import { canonicalJson } from './canonical-json';
 
@@ -27,6 +27,13 @@ export interface AuditAppend {
   personal?: Record<string, unknown>;
   /** When the personal data may be erased (retention); unset: kept until erased explicitly. */
   personalEraseAfter?: Date;
+}
+
+/** The chain's last entry (none yet: nulls) and the time the next entries carry. */
+export interface AuditHead {
+  seq: string | null;
+  hash: string | null;
+  now: Date;
 }
 
 /** `data.personal` of an entry that has personal data. */
@@ -63,23 +70,21 @@ export class AuditLog {
 
   /**
    * Appends entries in the given order, chained one after another, in the caller's transaction: one lock, one
-   * head read and one insert per table whatever their number (the same lock rules as `append`). `lockHeld`: the
-   * caller took `lock` earlier in this transaction, in a statement of its own.
+   * head read and one statement for the writes whatever their number (the same lock rules as `append`).
+   * `lockHeld`: the caller took `lock` earlier in this transaction, in a statement of its own. `head`: the caller
+   * read `AuditLog.headQuery` after that. `alongside`: the caller's own writes, sent in the same statement (parts of
+   * `oneStatement`, named apart from `personal` and `logged`).
    */
   static async appendMany(
     em: EntityManager,
     inputs: readonly AuditAppend[],
-    options: { lockHeld?: boolean } = {},
+    options: { lockHeld?: boolean; head?: AuditHead; alongside?: Record<string, SqlStatement | undefined> } = {},
   ): Promise<AuditEntry[]> {
     if (inputs.length === 0) return [];
     inputs.forEach(assertAppendable);
 
     if (!options.lockHeld) await AuditLog.lock(em);
-    const [head]: { seq: string | null; hash: string | null; now: Date }[] = await em.query(
-      `SELECT l.seq, l.hash, date_trunc('milliseconds', clock_timestamp()) AS now
-         FROM (SELECT 1) AS one
-         LEFT JOIN LATERAL (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS l ON true`,
-    );
+    const head = options.head ?? ((await em.query(AuditLog.headQuery)) as AuditHead[])[0];
 
     const personalRows: PersonalDataRow[] = [];
     const entries: AuditEntry[] = [];
@@ -108,36 +113,49 @@ export class AuditLog {
       prevHash = entry.hash;
     }
 
-    if (personalRows.length > 0) {
-      await em.query(
-        `INSERT INTO audit_personal_data (id, subject, data, salt, erase_after)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::timestamptz[])`,
-        [
-          personalRows.map((r) => r.id),
-          personalRows.map((r) => r.subject),
-          personalRows.map((r) => canonicalJson(r.data)),
-          personalRows.map((r) => r.salt),
-          personalRows.map((r) => r.eraseAfter),
+    const statement = oneStatement({
+      ...options.alongside,
+      personal:
+        personalRows.length === 0
+          ? undefined
+          : {
+              text: `INSERT INTO audit_personal_data (id, subject, data, salt, erase_after)
+                     SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::timestamptz[])`,
+              values: [
+                personalRows.map((r) => r.id),
+                personalRows.map((r) => r.subject),
+                personalRows.map((r) => canonicalJson(r.data)),
+                personalRows.map((r) => r.salt),
+                personalRows.map((r) => r.eraseAfter),
+              ],
+            },
+      logged: {
+        text: `INSERT INTO audit_log (seq, at, actor, action, subject, data, prev_hash, hash)
+               SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
+                                    $7::text[], $8::text[])`,
+        values: [
+          entries.map((e) => e.seq),
+          entries.map((e) => e.at.toISOString()),
+          entries.map((e) => e.actor),
+          entries.map((e) => e.action),
+          entries.map((e) => e.subject),
+          entries.map((e) => canonicalJson(e.data)),
+          entries.map((e) => e.prevHash),
+          entries.map((e) => e.hash),
         ],
-      );
-    }
-    await em.query(
-      `INSERT INTO audit_log (seq, at, actor, action, subject, data, prev_hash, hash)
-       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[],
-                            $7::text[], $8::text[])`,
-      [
-        entries.map((e) => e.seq),
-        entries.map((e) => e.at.toISOString()),
-        entries.map((e) => e.actor),
-        entries.map((e) => e.action),
-        entries.map((e) => e.subject),
-        entries.map((e) => canonicalJson(e.data)),
-        entries.map((e) => e.prevHash),
-        entries.map((e) => e.hash),
-      ],
-    );
+      },
+    });
+    await em.query(statement.text, statement.values);
     return entries;
   }
+
+  /**
+   * Reads the chain's head (its last seq and hash; nulls when empty) and the time new entries carry: one row, in a
+   * statement that runs after the lock, so that its snapshot includes the last holder's commit.
+   */
+  static readonly headQuery = `SELECT head.seq, head.hash, date_trunc('milliseconds', clock_timestamp()) AS now
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS head ON true`;
 
   /** Erases one entry's personal data (GDPR art. 17, or retention). The chain is untouched and still verifies. */
   static async erasePersonalData(em: EntityManager, ref: string): Promise<boolean> {

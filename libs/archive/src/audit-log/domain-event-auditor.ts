@@ -10,7 +10,7 @@ import {
   type OutboxRow,
 } from '@app/event-bus';
 import type { DataSource } from 'typeorm';
-import { AuditLog, type AuditAppend } from './audit-log';
+import { AuditLog, type AuditAppend, type AuditHead } from './audit-log';
 import { splitEventPayload } from './domain-event-audit-data';
 
 /** Events audited per transaction. */
@@ -20,6 +20,9 @@ export const AUDIT_BATCH = 500;
  * (at 30 contracts/s, 50 ms still meant about one batch per contract).
  */
 const AUDIT_LINGER_MS = 200;
+
+type DueRow = OutboxRow & { provider: string | null };
+type HeadColumns = { head_seq: string | null; head_hash: string | null; head_now: Date };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -110,27 +113,43 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
   /** One transaction: up to AUDIT_BATCH unaudited rows (only those older than `olderThanMs` if given). */
   async auditBatch(olderThanMs?: number): Promise<number> {
     return this.dataSource.transaction(async (em) => {
-      // Taken before the read, so the read sees every row an earlier holder marked.
+      // Taken before the read, so the read sees every row an earlier holder marked, and the head it wrote.
       await AuditLog.lock(em);
-      const rows: (OutboxRow & { provider: string | null })[] = await em.query(
-        `SELECT ${outboxEventColumns('o')}, e.provider
-           FROM outbox o
-           LEFT JOIN inbound_events e
-             ON e.id = CASE WHEN o.causation_id ~* '${UUID.source}' THEN o.causation_id::uuid END
-          WHERE o.audited_at IS NULL
-            AND ($2::double precision IS NULL OR o.created_at < now() - make_interval(secs => $2 / 1000))
-          ORDER BY o.created_at, o.id
-          LIMIT $1`,
+      // The rows and the chain's head in one statement: the head comes on every row, and alone when none is due.
+      const rows: (Partial<DueRow> & HeadColumns)[] = await em.query(
+        `WITH head AS (${AuditLog.headQuery}),
+                due AS (SELECT ${outboxEventColumns('o')}, o.created_at, e.provider
+                          FROM outbox o
+                          LEFT JOIN inbound_events e
+                            ON e.id = CASE WHEN o.causation_id ~* '${UUID.source}' THEN o.causation_id::uuid END
+                         WHERE o.audited_at IS NULL
+                           AND ($2::double precision IS NULL OR o.created_at < now() - make_interval(secs => $2 / 1000))
+                         ORDER BY o.created_at, o.id
+                         LIMIT $1)
+           SELECT due.*, head.seq AS head_seq, head.hash AS head_hash, head.now AS head_now
+             FROM head LEFT JOIN due ON true
+            ORDER BY due.created_at, due.id`,
         [AUDIT_BATCH, olderThanMs ?? null],
       );
-      if (rows.length === 0) return 0;
+      const due = rows.filter((row): row is DueRow & HeadColumns => typeof row.id === 'string');
+      if (due.length === 0) return 0;
+      const head: AuditHead = { seq: rows[0].head_seq, hash: rows[0].head_hash, now: rows[0].head_now };
+      // The entries and the rows marked audited: one statement.
       await AuditLog.appendMany(
         em,
-        rows.map((row) => auditAppendOf(toDomainEvent(row), row.provider)),
-        { lockHeld: true },
+        due.map((row) => auditAppendOf(toDomainEvent(row), row.provider)),
+        {
+          lockHeld: true,
+          head,
+          alongside: {
+            marked: {
+              text: `UPDATE outbox SET audited_at = now() WHERE id = ANY($1::uuid[])`,
+              values: [due.map((r) => r.id)],
+            },
+          },
+        },
       );
-      await em.query(`UPDATE outbox SET audited_at = now() WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
-      return rows.length;
+      return due.length;
     });
   }
 }
