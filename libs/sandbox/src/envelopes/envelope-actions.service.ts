@@ -27,7 +27,7 @@ export class EnvelopeActions {
         changes.now,
         reason,
       ]);
-      await changes.audit(envelopeId, 'voided', { detail: { reason } });
+      changes.audit(envelopeId, 'voided', { detail: { reason } });
       changes.webhook(envelope, 'envelope.voided', { reason });
     });
   }
@@ -37,7 +37,7 @@ export class EnvelopeActions {
     await this.transactions.run(async (changes) => {
       const envelope = await findSent(changes, envelopeId);
       const waiting = (await signersOf(changes.tx, envelopeId)).filter((s) => !hasActed(s));
-      await changes.audit(envelopeId, 'resent', { detail: { to: waiting.map((s) => s.email) } });
+      changes.audit(envelopeId, 'resent', { detail: { to: waiting.map((s) => s.email) } });
       for (const signer of waiting) await sendInvitation(changes, envelope, signer, this.urls, { reminder: true });
     });
   }
@@ -93,6 +93,6 @@ async function expireLocked(changes: EnvelopeChanges, envelope: EnvelopeRow, act
     envelope.id,
     changes.now,
   ]);
-  await changes.audit(envelope.id, 'expired', { actor, detail: { expires_at: envelope.expires_at.toISOString() } });
+  changes.audit(envelope.id, 'expired', { actor, detail: { expires_at: envelope.expires_at.toISOString() } });
   changes.webhook(envelope, 'envelope.expired', { expires_at: envelope.expires_at.toISOString() });
 }

@@ -1,3 +1,4 @@
+import type { SqlStatement } from '@app/common';
 import type { SandboxQueryable } from '../database/sandbox-database';
 import { SandboxError } from '../sandbox.errors';
 import type { DocumentInfo, DocumentKind, EnvelopeRow, SignerRow } from './envelope.types';
@@ -85,12 +86,22 @@ export async function insertDocuments(
   documents: readonly (readonly [DocumentKind, { mediaType: string; bytes: Buffer; sha256: string }])[],
   now: Date,
 ): Promise<void> {
-  await q.query(
-    `INSERT INTO documents (envelope_id, kind, media_type, bytes, sha256, size_bytes, created_at)
-     SELECT $1::text, kind, media_type, bytes, sha256, size_bytes, $2::timestamptz
-       FROM unnest($3::text[], $4::text[], $5::bytea[], $6::text[], $7::integer[])
-         AS d(kind, media_type, bytes, sha256, size_bytes)`,
-    [
+  const insert = documentsInsert(envelopeId, documents, now);
+  await q.query(insert.text, insert.values);
+}
+
+/** The insert of an envelope's documents, for a caller that sends it as a part of one statement. */
+export function documentsInsert(
+  envelopeId: string,
+  documents: readonly (readonly [DocumentKind, { mediaType: string; bytes: Buffer; sha256: string }])[],
+  now: Date,
+): SqlStatement {
+  return {
+    text: `INSERT INTO documents (envelope_id, kind, media_type, bytes, sha256, size_bytes, created_at)
+           SELECT $1::text, kind, media_type, bytes, sha256, size_bytes, $2::timestamptz
+             FROM unnest($3::text[], $4::text[], $5::bytea[], $6::text[], $7::integer[])
+               AS d(kind, media_type, bytes, sha256, size_bytes)`,
+    values: [
       envelopeId,
       now,
       documents.map(([kind]) => kind),
@@ -99,5 +110,5 @@ export async function insertDocuments(
       documents.map(([, d]) => d.sha256),
       documents.map(([, d]) => d.bytes.length),
     ],
-  );
+  };
 }

@@ -27,8 +27,8 @@ export async function sendInvitation(
   const mail = invitationMail(envelope, signer, urls.signingUrl(signer.token), options.reminder);
   if (bounces(signer.email))
     return markBounced(changes, envelope, signer, 'mailbox unavailable: domain does not exist', options.actor);
-  await changes.mail(mail);
-  await changes.audit(envelope.id, 'mail_sent', {
+  changes.mail(mail);
+  changes.audit(envelope.id, 'mail_sent', {
     signerId: signer.id,
     actor: options.actor,
     detail: { to: signer.email, kind: mail.kind },
@@ -44,7 +44,7 @@ export async function markDelivered(
 ): Promise<SignerStatus> {
   const status: SignerStatus = signer.status === 'opened' ? 'opened' : 'delivered';
   await changes.tx.query('UPDATE signers SET status = $2 WHERE id = $1', [signer.id, status]);
-  await changes.audit(envelope.id, 'mail_delivered', { signerId: signer.id, actor, detail: { to: signer.email } });
+  changes.audit(envelope.id, 'mail_delivered', { signerId: signer.id, actor, detail: { to: signer.email } });
   changes.webhook(envelope, 'envelope.delivered', { signer: signerSummary(signer) });
   return status;
 }
@@ -57,7 +57,7 @@ export async function markBounced(
   actor?: Actor,
 ): Promise<SignerStatus> {
   await changes.tx.query(`UPDATE signers SET status = 'bounced' WHERE id = $1`, [signer.id]);
-  await changes.audit(envelope.id, 'mail_bounced', {
+  changes.audit(envelope.id, 'mail_bounced', {
     signerId: signer.id,
     actor,
     detail: { to: signer.email, reason },

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { oneStatement, type SqlStatement } from '@app/common';
 import { SandboxDatabase, type SandboxQueryable } from '../database/sandbox-database';
-import type { MailKind } from '../envelopes/envelope.types';
+import type { AuditEventRow, MailKind } from '../envelopes/envelope.types';
 import { WebhookOutbox, type SandboxWebhookType, type WebhookDraft } from '../webhooks/webhook-outbox';
 import { newId } from './ids';
 
@@ -22,7 +23,14 @@ export interface MailDraft {
   code?: string;
 }
 
-/** What one state change writes besides its own rows: audit events, mails and webhooks, all in its transaction. */
+/** An audit event as the audit trail reads it. */
+export type RecordedAuditEvent = Omit<AuditEventRow, 'seq' | 'envelope_id'>;
+
+/**
+ * What one state change writes besides its own rows: audit events, mails and webhooks, all in its transaction.
+ * They are collected, not written at once: they and the change's `alongside` writes go in the one statement that
+ * ends the transaction, before its commit.
+ */
 export interface EnvelopeChanges {
   tx: SandboxQueryable;
   /** One instant for the whole change, so the row, the audit event and the webhook agree to the millisecond. */
@@ -31,9 +39,17 @@ export interface EnvelopeChanges {
     envelopeId: string,
     type: string,
     options?: { signerId?: string; actor?: Actor; detail?: Record<string, unknown> },
-  ): Promise<void>;
-  mail(draft: MailDraft): Promise<string>;
+  ): void;
+  /** Returns the mail's id. */
+  mail(draft: MailDraft): string;
   webhook(envelope: { id: string; webhook_url: string }, type: SandboxWebhookType, data: Record<string, unknown>): void;
+  /**
+   * A write of the change's own that nothing later in the transaction reads back, sent in that last statement
+   * (a part of `oneStatement`: named apart from tables and from `audited`, `mailed` and `queued`).
+   */
+  alongside(name: string, statement: SqlStatement): void;
+  /** The envelope's audit events in order, this change's included. */
+  auditEvents(envelopeId: string): Promise<RecordedAuditEvent[]>;
 }
 
 export interface Committed<T> {
@@ -56,37 +72,100 @@ export class EnvelopeTransactions {
   async run<T>(work: (changes: EnvelopeChanges) => Promise<T>): Promise<Committed<T>> {
     const committed = await this.database.transaction(async (tx) => {
       const drafts: WebhookDraft[] = [];
+      const audits: (RecordedAuditEvent & { envelope_id: string })[] = [];
+      const mails: (MailDraft & { id: string })[] = [];
+      const parts: Record<string, SqlStatement> = {};
       const now = new Date();
       const changes: EnvelopeChanges = {
         tx,
         now,
-        audit: async (envelopeId, type, options = {}) => {
+        audit: (envelopeId, type, options = {}) => {
           const actor = options.actor ?? SYSTEM;
           const detail = { ...options.detail, ...(actor.simulated ? { simulated: true } : {}) };
-          await tx.query(
-            `INSERT INTO audit_events (envelope_id, at, type, signer_id, ip, user_agent, detail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-            [envelopeId, now, type, options.signerId ?? null, actor.ip, actor.userAgent, detail],
-          );
+          audits.push({
+            envelope_id: envelopeId,
+            at: now,
+            type,
+            signer_id: options.signerId ?? null,
+            ip: actor.ip,
+            user_agent: actor.userAgent,
+            detail,
+          });
         },
-        mail: async (draft) => {
+        mail: (draft) => {
           const id = newId('mail');
-          await tx.query(
-            `INSERT INTO mailbox (id, to_address, subject, text, code, kind, envelope_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-            [id, draft.to, draft.subject, draft.text, draft.code ?? null, draft.kind, draft.envelopeId, now],
-          );
+          mails.push({ ...draft, id });
           return id;
         },
         webhook: (envelope, type, data) => {
           drafts.push({ envelopeId: envelope.id, url: envelope.webhook_url, type, data, occurredAt: now });
         },
+        alongside: (name, statement) => {
+          if (Object.hasOwn(parts, name)) throw new Error(`a change wrote "${name}" twice`);
+          parts[name] = statement;
+        },
+        auditEvents: async (envelopeId) => [
+          ...(await tx.query<RecordedAuditEvent>(
+            'SELECT at, type, signer_id, ip, user_agent, detail FROM audit_events WHERE envelope_id = $1 ORDER BY seq',
+            [envelopeId],
+          )),
+          ...audits.filter((a) => a.envelope_id === envelopeId).map(({ envelope_id: _, ...event }) => event),
+        ],
       };
       const result = await work(changes);
-      const messageIds = drafts.length > 0 ? await this.outbox.enqueue(tx, drafts) : [];
-      return { result, messageIds };
+      const queued = drafts.length > 0 ? this.outbox.enqueueStatement(drafts) : undefined;
+      const writes = {
+        ...parts,
+        audited: auditInsert(audits),
+        mailed: mailInsert(mails, now),
+        queued: queued?.statement,
+      };
+      if (Object.values(writes).some((write) => write !== undefined)) {
+        const last = oneStatement(writes);
+        await tx.query(last.text, last.values);
+      }
+      return { result, messageIds: queued?.ids ?? [] };
     });
     if (committed.messageIds.length > 0) this.outbox.wake();
     return committed;
   }
+}
+
+/** unnest keeps the array order, so `seq` follows the order the events were recorded in. */
+function auditInsert(events: readonly (RecordedAuditEvent & { envelope_id: string })[]): SqlStatement | undefined {
+  if (events.length === 0) return undefined;
+  return {
+    text: `INSERT INTO audit_events (envelope_id, at, type, signer_id, ip, user_agent, detail)
+           SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+                                $7::jsonb[])`,
+    values: [
+      events.map((e) => e.envelope_id),
+      events.map((e) => e.at),
+      events.map((e) => e.type),
+      events.map((e) => e.signer_id),
+      events.map((e) => e.ip),
+      events.map((e) => e.user_agent),
+      events.map((e) => JSON.stringify(e.detail)),
+    ],
+  };
+}
+
+function mailInsert(mails: readonly (MailDraft & { id: string })[], now: Date): SqlStatement | undefined {
+  if (mails.length === 0) return undefined;
+  return {
+    text: `INSERT INTO mailbox (id, to_address, subject, text, code, kind, envelope_id, created_at)
+           SELECT id, to_address, subject, text, code, kind, envelope_id, $1::timestamptz
+             FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+               AS m(id, to_address, subject, text, code, kind, envelope_id)`,
+    values: [
+      now,
+      mails.map((m) => m.id),
+      mails.map((m) => m.to),
+      mails.map((m) => m.subject),
+      mails.map((m) => m.text),
+      mails.map((m) => m.code ?? null),
+      mails.map((m) => m.kind),
+      mails.map((m) => m.envelopeId),
+    ],
+  };
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { generateCompletionDocuments } from '../documents/completion-documents';
-import { findDocument, insertDocuments } from '../envelopes/envelope.repository';
-import type { AuditEventRow, EnvelopeRow, SignerRow } from '../envelopes/envelope.types';
+import { documentsInsert, findDocument } from '../envelopes/envelope.repository';
+import type { EnvelopeRow, SignerRow } from '../envelopes/envelope.types';
 import { completedMail } from '../mailbox/mail-templates';
 import type { EnvelopeChanges } from '../platform/envelope-transactions';
 import { SandboxPublicUrl } from '../platform/public-url';
@@ -18,10 +18,7 @@ export class EnvelopeCompletion {
     const { tx, now } = changes;
     const original = await findDocument(tx, envelope.id, 'original');
     if (!original) throw new Error(`envelope ${envelope.id} has no original document`);
-    const events = await tx.query<Omit<AuditEventRow, 'seq' | 'envelope_id'>>(
-      'SELECT at, type, signer_id, ip, user_agent, detail FROM audit_events WHERE envelope_id = $1 ORDER BY seq',
-      [envelope.id],
-    );
+    const events = await changes.auditEvents(envelope.id);
     const documents = await generateCompletionDocuments({
       envelope,
       completedAt: now,
@@ -29,26 +26,31 @@ export class EnvelopeCompletion {
       signers,
       events,
     });
-    await insertDocuments(
-      tx,
-      envelope.id,
-      [
-        ['signed', documents.signed],
-        ['audit_trail', documents.auditTrail],
-        ['evidence', documents.evidence],
-      ],
-      now,
+    // Written with the change's audit events, mails and webhooks, in the statement that ends its transaction.
+    changes.alongside(
+      'stored',
+      documentsInsert(
+        envelope.id,
+        [
+          ['signed', documents.signed],
+          ['audit_trail', documents.auditTrail],
+          ['evidence', documents.evidence],
+        ],
+        now,
+      ),
     );
-    await tx.query(`UPDATE envelopes SET status = 'completed', completed_at = $2 WHERE id = $1`, [envelope.id, now]);
+    changes.alongside('completion', {
+      text: `UPDATE envelopes SET status = 'completed', completed_at = $2 WHERE id = $1`,
+      values: [envelope.id, now],
+    });
     const hashes = {
       document_sha256: original.sha256,
       signed_document_sha256: documents.signed.sha256,
       audit_trail_sha256: documents.auditTrail.sha256,
       evidence_sha256: documents.evidence.sha256,
     };
-    await changes.audit(envelope.id, 'completed', { detail: hashes });
+    changes.audit(envelope.id, 'completed', { detail: hashes });
     changes.webhook(envelope, 'envelope.completed', { completed_at: now.toISOString(), ...hashes });
-    for (const signer of signers)
-      await changes.mail(completedMail(envelope, signer, this.urls.signingUrl(signer.token)));
+    for (const signer of signers) changes.mail(completedMail(envelope, signer, this.urls.signingUrl(signer.token)));
   }
 }

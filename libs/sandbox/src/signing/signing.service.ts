@@ -62,7 +62,7 @@ export class SigningService {
         `UPDATE signers SET status = 'opened', opened_at = $2, ip = $3, user_agent = $4 WHERE id = $1`,
         [signer.id, changes.now, actor.ip, actor.userAgent],
       );
-      await changes.audit(envelope.id, 'opened', { signerId: signer.id, actor });
+      changes.audit(envelope.id, 'opened', { signerId: signer.id, actor });
       changes.webhook(envelope, 'envelope.opened', { signer: signerSummary(signer) });
       return true;
     });
@@ -83,8 +83,8 @@ export class SigningService {
         'INSERT INTO otp_codes (signer_id, code_hash, expires_at, created_at) VALUES ($1, $2, $3, $4)',
         [signer.id, hashOtp(code), expiresAt, changes.now],
       );
-      await changes.mail(otpMail(envelope, signer, code, this.config.otp.ttlSeconds));
-      await changes.audit(envelope.id, 'otp_sent', { signerId: signer.id, actor, detail: { to: signer.email } });
+      changes.mail(otpMail(envelope, signer, code, this.config.otp.ttlSeconds));
+      changes.audit(envelope.id, 'otp_sent', { signerId: signer.id, actor, detail: { to: signer.email } });
     });
   }
 
@@ -118,7 +118,7 @@ export class SigningService {
         [signer.id, changes.now, actor.ip, actor.userAgent, authMethod, level, otpVerified, certificate],
       );
       const facts = { auth_method: authMethod, signature_level: level, otp_verified: otpVerified };
-      await changes.audit(envelope.id, 'signed', { signerId: signer.id, actor, detail: { ...facts, certificate } });
+      changes.audit(envelope.id, 'signed', { signerId: signer.id, actor, detail: { ...facts, certificate } });
       changes.webhook(envelope, 'signer.signed', {
         signer: {
           ...signerSummary(signer),
@@ -149,7 +149,7 @@ export class SigningService {
         `UPDATE envelopes SET status = 'declined', declined_at = $2, decline_reason = $3 WHERE id = $1`,
         [envelope.id, changes.now, reason],
       );
-      await changes.audit(envelope.id, 'declined', { signerId: signer.id, actor, detail: { reason } });
+      changes.audit(envelope.id, 'declined', { signerId: signer.id, actor, detail: { reason } });
       changes.webhook(envelope, 'envelope.declined', { signer: signerSummary(signer), reason });
     });
   }
@@ -179,9 +179,9 @@ export class SigningService {
       [signer.id, failures, locked],
     );
     const reason = check === 'wrong' ? 'wrong_code' : check === 'expired' ? 'expired_code' : 'no_code_sent';
-    await changes.audit(envelope.id, 'otp_failed', { signerId: signer.id, actor, detail: { reason, failures } });
+    changes.audit(envelope.id, 'otp_failed', { signerId: signer.id, actor, detail: { reason, failures } });
     if (locked) {
-      await changes.audit(envelope.id, 'locked', {
+      changes.audit(envelope.id, 'locked', {
         signerId: signer.id,
         actor,
         detail: { reason: 'too many wrong codes' },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { WebhookFaults } from '../config/sandbox-config';
-import type { SandboxQueryable } from '../database/sandbox-database';
+import type { SqlStatement } from '@app/common';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookFaultsState } from './webhook-faults.state';
 import { WebhookOutbox, type WebhookDraft } from './webhook-outbox';
@@ -30,19 +30,18 @@ export class PgWebhookOutbox extends WebhookOutbox {
     super();
   }
 
-  async enqueue(tx: SandboxQueryable, drafts: readonly WebhookDraft[]): Promise<string[]> {
-    if (drafts.length === 0) return [];
+  enqueueStatement(drafts: readonly WebhookDraft[]): { statement: SqlStatement; ids: string[] } {
     const faults = this.faultsState.get();
     const ids = drafts.map(() => newWebhookMessageId());
     // Shuffle holds each first attempt back by its own random delay, so messages due together leave out of order.
     const holdMs = drafts.map(() => (faults.shuffle ? Math.floor(Math.random() * (faults.shuffleWindowMs + 1)) : 0));
     // unnest keeps the array order, so seq follows draft order.
-    await tx.query(
-      `INSERT INTO webhook_messages (id, envelope_id, url, type, body, next_attempt_at)
-       SELECT id, envelope_id, url, type, body, now() + make_interval(secs => hold_ms::double precision / 1000)
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
-           AS d(id, envelope_id, url, type, body, hold_ms)`,
-      [
+    const statement = {
+      text: `INSERT INTO webhook_messages (id, envelope_id, url, type, body, next_attempt_at)
+             SELECT id, envelope_id, url, type, body, now() + make_interval(secs => hold_ms::double precision / 1000)
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
+                 AS d(id, envelope_id, url, type, body, hold_ms)`,
+      values: [
         ids,
         drafts.map((d) => d.envelopeId),
         drafts.map((d) => d.url),
@@ -50,8 +49,8 @@ export class PgWebhookOutbox extends WebhookOutbox {
         drafts.map(webhookBody),
         holdMs,
       ],
-    );
-    return ids;
+    };
+    return { statement, ids };
   }
 
   wake(): void {

@@ -1,3 +1,4 @@
+import type { SqlStatement } from '@app/common';
 import type { WebhookFaults } from '../config/sandbox-config';
 import type { SandboxQueryable } from '../database/sandbox-database';
 
@@ -34,8 +35,20 @@ export interface WebhookDraft {
  * caller's transaction, so a webhook exists exactly when the change it reports was committed.
  */
 export abstract class WebhookOutbox {
-  /** Inside the caller's transaction. Returns the message ids (`msg_...`, the `webhook-id` header), in draft order. */
-  abstract enqueue(tx: SandboxQueryable, drafts: readonly WebhookDraft[]): Promise<string[]>;
+  /**
+   * The insert of these messages, for the caller to send in its transaction (alone, or as a part of one statement),
+   * and their ids (`msg_...`, the `webhook-id` header), in draft order.
+   */
+  abstract enqueueStatement(drafts: readonly WebhookDraft[]): { statement: SqlStatement; ids: string[] };
+
+  /** Inside the caller's transaction. Returns the message ids, in draft order. */
+  async enqueue(tx: SandboxQueryable, drafts: readonly WebhookDraft[]): Promise<string[]> {
+    if (drafts.length === 0) return [];
+    const { statement, ids } = this.enqueueStatement(drafts);
+    await tx.query(statement.text, statement.values);
+    return ids;
+  }
+
   /** After the commit: deliver now instead of at the next poll. */
   abstract wake(): void;
   /** Attempts these messages now; resolves once each has had one attempt (whatever its outcome). */

@@ -88,7 +88,7 @@ export class CreateEnvelopeUseCase {
     }
     const { bytes, sha256, filename, pages } = command.document;
     await insertDocument(tx, envelopeId, 'original', { mediaType: 'application/pdf', bytes, sha256 }, now);
-    await changes.audit(envelopeId, 'created', {
+    changes.audit(envelopeId, 'created', {
       detail: { title: command.title, signature_level: command.signatureLevel, document: { filename, sha256, pages } },
     });
     const envelope: EnvelopeRow = await findEnvelope(tx, envelopeId);
