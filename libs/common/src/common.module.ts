@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeyService } from './auth/api-key.service';
+import { ApiKeysController } from './auth/api-keys.controller';
 import { ApiKeyStrategy } from './auth/api-key.strategy';
 import { ScopeGuard } from './auth/api-key.guard';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
@@ -10,7 +11,7 @@ import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health.registry';
 import { PublicAddress } from './http/public-address';
 
-/** Config, database connection, API-key auth and health: what every other module leans on. */
+/** Config, database connection, API-key auth (and the keys' API) and health: what every other module leans on. */
 @Global()
 @Module({})
 export class CommonModule {
@@ -30,7 +31,7 @@ export class CommonModule {
         }),
         PassportModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, ApiKeysController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         ApiKeyService,

@@ -4,6 +4,56 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { API_SCOPES, type ApiScope } from '@app/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { modifiedRows } from '../database/modified-rows';
+import { AppError, registerErrorStatuses } from '../errors/app-error';
+import { idempotencyDigest, type IdempotencyScope } from '../idempotency/idempotency-scope';
+import { decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
+
+registerErrorStatuses({
+  'API_KEY.NOT_FOUND': 404,
+  'API_KEY.ALREADY_CREATED': 409,
+  'API_KEY.LAST_ADMIN': 409,
+});
+
+/** A stored key as the API shows it: never its secret, which is shown once, when it is made. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: ApiScope[];
+  createdAt: Date;
+  createdBy: string | null;
+  revokedAt: Date | null;
+}
+
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: ApiScope[];
+  created_at: Date;
+  created_by: string | null;
+  revoked_at: Date | null;
+  request_key?: string | null;
+}
+
+/**
+ * Serialises what must see every key: the first start's bootstrap key, and revocations. A parameter, not a literal:
+ * PostgreSQL before 16 reads no hexadecimal literals.
+ */
+const API_KEYS_LOCK = 0x5b51_0002;
+
+const RECORD_COLUMNS = 'id, name, prefix, scopes, created_at, created_by, revoked_at';
+
+/** What a retry of a key's creation gets: the secret is not stored, so it cannot be given again. */
+export function alreadyCreatedError(record: Pick<ApiKeyRecord, 'id' | 'prefix'>): AppError {
+  return new AppError(
+    'API_KEY.ALREADY_CREATED',
+    `This Idempotency-Key already created API key ${record.id} (${record.prefix}…). Its secret was shown once and ` +
+      'is not stored: if that answer was lost, revoke the key and create another.',
+    { keyId: record.id },
+  );
+}
 
 export interface ApiPrincipal {
   keyId: string;
@@ -38,6 +88,71 @@ export class ApiKeyService {
   }
 
   /**
+   * A new key with these scopes; its secret is in the answer and nowhere else. A request with an Idempotency-Key
+   * leaves its digest on the row (`request_key`): a retry of it, even one whose stored answer was lost to a crash,
+   * finds the key and is told so (`API_KEY.ALREADY_CREATED`) instead of making a second one.
+   */
+  async create(input: {
+    name: string;
+    scopes: ApiScope[];
+    createdBy: string;
+    idempotency?: IdempotencyScope;
+  }): Promise<{ record: ApiKeyRecord; key: string }> {
+    const key = generateApiKey();
+    const requestKey = input.idempotency ? idempotencyDigest(input.idempotency) : null;
+    const scopes = API_SCOPES.filter((scope) => input.scopes.includes(scope));
+    const rows: ApiKeyRow[] = await this.dataSource.query(
+      `INSERT INTO api_keys (id, name, prefix, key_hash, scopes, created_by, request_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (request_key) WHERE request_key IS NOT NULL DO NOTHING
+       RETURNING ${RECORD_COLUMNS}`,
+      [randomUUID(), input.name, key.slice(0, 10), hashApiKey(key), scopes, input.createdBy, requestKey],
+    );
+    if (rows[0]) return { record: toRecord(rows[0]), key };
+    const [existing]: ApiKeyRow[] = await this.dataSource.query(
+      `SELECT ${RECORD_COLUMNS} FROM api_keys WHERE request_key = $1`,
+      [requestKey],
+    );
+    throw alreadyCreatedError(toRecord(existing));
+  }
+
+  /** Every key, revoked ones included, oldest first. */
+  async list(query: { limit?: number; cursor?: string }): Promise<Page<ApiKeyRecord>> {
+    const limit = query.limit ?? 50;
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const rows: ApiKeyRow[] = await this.dataSource.query(
+      `SELECT ${RECORD_COLUMNS} FROM api_keys
+        WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid)
+        ORDER BY created_at, id LIMIT $3`,
+      [after?.createdAt ?? null, after?.id ?? null, limit + 1],
+    );
+    const items = rows.slice(0, limit).map(toRecord);
+    const last = items.at(-1);
+    return {
+      items,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
+    };
+  }
+
+  async get(id: string): Promise<ApiKeyRecord> {
+    const [row]: ApiKeyRow[] = await this.dataSource.query(`SELECT ${RECORD_COLUMNS} FROM api_keys WHERE id = $1`, [
+      id,
+    ]);
+    if (!row) throw new AppError('API_KEY.NOT_FOUND', `No API key with id ${id}`);
+    return toRecord(row);
+  }
+
+  /**
+   * Revokes a key: from the next request on, it authenticates nothing. Revoking twice changes nothing. The last
+   * key with the `admin` scope cannot be revoked (nobody could manage keys afterwards): 409 `API_KEY.LAST_ADMIN`.
+   * In `em`'s transaction if given, else in one of its own.
+   */
+  async revoke(id: string, em?: EntityManager): Promise<ApiKeyRecord> {
+    return em ? revokeKey(em, id) : this.dataSource.transaction((tx) => revokeKey(tx, id));
+  }
+
+  /**
    * The first admin key: SIGNBRIDGE_ADMIN_API_KEY is used as given; without it, a key is created on the
    * first start (when no key exists) and printed once. Only its hash is stored, so it cannot be shown again.
    */
@@ -54,7 +169,7 @@ export class ApiKeyService {
     }
     // Serialised with an advisory lock so two instances starting together do not both create one.
     await this.dataSource.transaction(async (em) => {
-      await em.query(`SELECT pg_advisory_xact_lock(0x5b510002)`);
+      await em.query(`SELECT pg_advisory_xact_lock($1)`, [API_KEYS_LOCK]);
       const [{ count }]: { count: string }[] = await em.query(`SELECT count(*) FROM api_keys`);
       if (Number(count) > 0) return;
       const key = generateApiKey();
@@ -65,6 +180,42 @@ export class ApiKeyService {
       );
     });
   }
+}
+
+/** `ApiKeyService.revoke` in the caller's transaction. */
+async function revokeKey(em: EntityManager, id: string): Promise<ApiKeyRecord> {
+  // Serialises revocations, so two admins revoking each other's key cannot leave none.
+  await em.query(`SELECT pg_advisory_xact_lock($1)`, [API_KEYS_LOCK]);
+  const [row]: ApiKeyRow[] = await em.query(`SELECT ${RECORD_COLUMNS} FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
+  if (!row) throw new AppError('API_KEY.NOT_FOUND', `No API key with id ${id}`);
+  if (row.revoked_at) return toRecord(row);
+  if (row.scopes.includes('admin')) {
+    const [{ others }]: { others: string }[] = await em.query(
+      `SELECT count(*) AS others FROM api_keys WHERE revoked_at IS NULL AND 'admin' = ANY (scopes) AND id <> $1`,
+      [id],
+    );
+    if (Number(others) === 0) {
+      throw new AppError('API_KEY.LAST_ADMIN', 'This is the last key with the admin scope: create another first');
+    }
+  }
+  const [revoked] = await modifiedRows<ApiKeyRow>(
+    em,
+    `UPDATE api_keys SET revoked_at = now() WHERE id = $1 RETURNING ${RECORD_COLUMNS}`,
+    [id],
+  );
+  return toRecord(revoked);
+}
+
+function toRecord(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    revokedAt: row.revoked_at,
+  };
 }
 
 /** Stores a key's hash; inserting a key that is already stored changes nothing. */

@@ -1,3 +1,4 @@
 export * from './api-key.service';
 export * from './api-key.strategy';
 export * from './api-key.guard';
+export * from './api-key.dto';

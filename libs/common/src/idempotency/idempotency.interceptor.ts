@@ -1,4 +1,5 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { defer, lastValueFrom, type Observable } from 'rxjs';
@@ -19,6 +20,7 @@ import {
   type RequestFingerprint,
 } from './idempotency-rules';
 import type { WithIdempotencyScope } from './idempotency-scope';
+import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent-options';
 import { IdempotencyStore, type IdempotencyClaim } from './idempotency.store';
 
 /** Claims can vanish between two statements (a 5xx released one); after this many rounds, answer 409. */
@@ -38,7 +40,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   // Built from what every module already sees (the DataSource, the config), so a controller in any module
   // can use @Idempotent() without importing a provider.
-  constructor(@InjectDataSource() dataSource: DataSource, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly reflector: Reflector,
+  ) {
     this.store = new IdempotencyStore(dataSource, config.idempotency);
   }
 
@@ -55,7 +61,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
       if (!principal) throw new Error('@Idempotent() needs an authenticated route: request.user is not set');
       const fingerprint = fingerprintOf(request.method, request.url, request.body);
       request.idempotencyScope = { principalId: principal.keyId, key };
-      return this.handle(principal.keyId, key, fingerprint, request, reply, next);
+      const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_OPTIONS, context.getHandler());
+      return this.handle(principal.keyId, key, fingerprint, request, reply, next, options ?? {});
     });
   }
 
@@ -66,10 +73,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     request: FastifyRequest,
     reply: FastifyReply,
     next: CallHandler,
+    options: IdempotentOptions,
   ): Promise<unknown> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const claim = await this.store.claim(principalId, key, fingerprint);
-      if (claim) return this.run(claim, reply, next);
+      if (claim) return this.run(claim, reply, next, options);
       const row = await this.store.find(principalId, key);
       if (!row) continue;
       const decision = decideExisting(row, fingerprint);
@@ -89,7 +97,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           const taken = await this.store.takeOver(principalId, key);
           if (taken) {
             this.logger.warn(`took over Idempotency-Key "${key}" of key ${principalId}: its lease had expired`);
-            return this.run(taken, reply, next);
+            return this.run(taken, reply, next, options);
           }
           continue;
         }
@@ -99,7 +107,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     throw inProgressError(key);
   }
 
-  private async run(claim: IdempotencyClaim, reply: FastifyReply, next: CallHandler): Promise<unknown> {
+  private async run(
+    claim: IdempotencyClaim,
+    reply: FastifyReply,
+    next: CallHandler,
+    options: IdempotentOptions,
+  ): Promise<unknown> {
     let body: unknown;
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
@@ -111,6 +124,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
         await this.store.release(claim).catch((e: unknown) => this.warn(claim, 'releasing', e));
       }
       throw error;
+    }
+    if (options.replayAs) {
+      // Not stored: what a retry gets instead.
+      const problem = toProblem(options.replayAs(body), this.logger);
+      await this.record(claim, problem.status, problem);
+      return body;
     }
     // Nest set the route's status (@HttpCode or the method's default) on the reply before the interceptors ran.
     await this.record(claim, reply.statusCode, body);

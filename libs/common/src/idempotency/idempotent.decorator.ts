@@ -1,14 +1,16 @@
-import { applyDecorators, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent-options';
 
 /**
  * Makes a POST safe to retry: with an `Idempotency-Key` header, the first answer is stored and a retry
  * with the same key and the same request gets it back (with `Idempotent-Replayed: true`) instead of
  * running again. Keys are per API key; put it on an authenticated route.
  */
-export function Idempotent(): MethodDecorator {
+export function Idempotent(options: IdempotentOptions = {}): MethodDecorator {
   return applyDecorators(
+    SetMetadata(IDEMPOTENT_OPTIONS, options),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',

@@ -12,6 +12,7 @@ import { Provisioning1764700000001 } from './1764700000001-provisioning';
 import { AuditFromOutbox1764800000000 } from './1764800000000-audit-from-outbox';
 import { CreditNoteRequestKey1764900000000 } from './1764900000000-credit-note-request-key';
 import { CustomerRequestKey1765000000000 } from './1765000000000-customer-request-key';
+import { ApiKeyManagement1765100000000 } from './1765100000000-api-key-management';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   AuditFromOutbox1764800000000,
   CreditNoteRequestKey1764900000000,
   CustomerRequestKey1765000000000,
+  ApiKeyManagement1765100000000,
 ];
