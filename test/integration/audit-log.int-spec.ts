@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
   AUDIT_BATCH,
+  auditAppendOf,
   AuditLog,
   canonicalJson,
   DomainEventAuditor,
@@ -10,7 +11,7 @@ import {
   type ChainVerification,
 } from '@app/archive';
 import { OutboxRelay, Sweeper } from '@app/event-bus';
-import { hashApiKey } from '@app/common';
+import { APP_CONFIG, hashApiKey, type AppConfig } from '@app/common';
 import {
   api,
   eventually,
@@ -146,7 +147,12 @@ describe('audit log', () => {
     );
     const auditor = target.app.get(DomainEventAuditor);
     // A second auditor on another pool, as another process would have.
-    const rival = new DomainEventAuditor(db, target.app.get(OutboxRelay), target.app.get(Sweeper));
+    const rival = new DomainEventAuditor(
+      db,
+      target.app.get<AppConfig>(APP_CONFIG),
+      target.app.get(OutboxRelay),
+      target.app.get(Sweeper),
+    );
     await Promise.all([auditor.catchUp(0), rival.catchUp(0), rival.auditBatch(), auditor.auditBatch()]);
 
     const perEvent: { n: string }[] = await db.query(
@@ -237,6 +243,56 @@ describe('audit log', () => {
     expect(await db.query(`SELECT 1 FROM audit_personal_data WHERE id = $1`, [ref.ref])).toHaveLength(0);
     expect(await verify()).toMatchObject({ valid: true });
     expect((await entriesOf(contractSubject)).find((e) => e.seq === signed[0].seq)).toEqual(signed[0]);
+  });
+
+  it('retention: each sweep erases the personal data that is due, oldest first, and the chain still verifies', async () => {
+    const subject = `contract:${randomUUID()}`;
+    const day = 86_400_000;
+    const append = (name: string, eraseAfter?: Date) =>
+      appDb.transaction((em) =>
+        AuditLog.append(em, {
+          actor: 'system',
+          action: 'RetentionTested',
+          subject,
+          data: { name },
+          personal: { email: `${name}@example.test` },
+          ...(eraseAfter ? { personalEraseAfter: eraseAfter } : {}),
+        }),
+      );
+    const due = await append('due', new Date(Date.now() - day));
+    const later = await append('later', new Date(Date.now() + 30 * day));
+    const kept = await append('kept');
+    const refOf = (entry: { data: Record<string, unknown> }) => (entry.data.personal as { ref: string }).ref;
+    const remaining = async () =>
+      (
+        (await db.query(`SELECT id FROM audit_personal_data WHERE id = ANY ($1::uuid[])`, [
+          [due, later, kept].map(refOf),
+        ])) as { id: string }[]
+      ).map((r) => r.id);
+
+    // The sweeper's pass, as every instance runs it (the one holding its lock sweeps).
+    await eventually(async () => ((await target.app.get(Sweeper).sweepOnce()) ? true : undefined), {
+      what: 'a sweep pass',
+    });
+    expect((await remaining()).sort()).toEqual([refOf(later), refOf(kept)].sort());
+    expect(await verify()).toMatchObject({ valid: true });
+    // The entry itself is untouched: its chained data still names the erased personal data by ref and digest.
+    expect((await entriesOf(subject)).map((e) => e.data.name)).toEqual(['due', 'later', 'kept']);
+  });
+
+  it('retention: with AUDIT_PERSONAL_DATA_RETENTION_DAYS set, personal data is due that many days after its event', () => {
+    const event = {
+      id: randomUUID(),
+      type: 'SignerSigned',
+      aggregateType: 'contract',
+      aggregateId: randomUUID(),
+      data: { email: 'ana@example.test', name: 'Ana', level: 'advanced' },
+      correlationId: 'c',
+      causationId: 'c',
+      occurredAt: '2026-03-01T10:00:00.000Z',
+    } as unknown as Parameters<typeof auditAppendOf>[0];
+    expect(auditAppendOf(event, 'sandbox', 30).personalEraseAfter?.toISOString()).toBe('2026-03-31T10:00:00.000Z');
+    expect(auditAppendOf(event, 'sandbox').personalEraseAfter).toBeUndefined();
   });
 
   it('records an inbound-event replay with the API key that asked for it', async () => {

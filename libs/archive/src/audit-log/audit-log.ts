@@ -163,12 +163,18 @@ export class AuditLog {
     return rows.length > 0;
   }
 
-  /** Erases every personal-data row whose retention ended before `now`; returns how many. */
-  static async eraseExpiredPersonalData(em: EntityManager, now: Date = new Date()): Promise<number> {
+  /**
+   * Erases personal-data rows whose retention ended before `now`, at most `limit` (the oldest first, so a backlog
+   * goes in short transactions); returns how many.
+   */
+  static async eraseExpiredPersonalData(em: EntityManager, now: Date = new Date(), limit = 1000): Promise<number> {
     const rows = await modifiedRows(
       em,
-      `DELETE FROM audit_personal_data WHERE erase_after IS NOT NULL AND erase_after <= $1 RETURNING id`,
-      [now.toISOString()],
+      `DELETE FROM audit_personal_data
+        WHERE id IN (SELECT id FROM audit_personal_data WHERE erase_after IS NOT NULL AND erase_after <= $1
+                      ORDER BY erase_after LIMIT $2)
+        RETURNING id`,
+      [now.toISOString(), limit],
     );
     return rows.length;
   }

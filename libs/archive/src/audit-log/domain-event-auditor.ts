@@ -1,5 +1,6 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '@app/common';
 import {
   errorText,
   outboxEventColumns,
@@ -43,6 +44,7 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly relay: OutboxRelay,
     private readonly sweeper: Sweeper,
   ) {}
@@ -50,6 +52,11 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.relay.onEventsCommitted(() => this.poke());
     this.sweeper.register('audit-log', (olderThanMs) => this.catchUp(olderThanMs));
+    // Retention (AUDIT_PERSONAL_DATA_RETENTION_DAYS): each pass erases what is due, a thousand rows at a time.
+    this.sweeper.register('audit-retention', () => AuditLog.eraseExpiredPersonalData(this.dataSource.manager), {
+      describe: (count) =>
+        `erased the personal data of ${count} audit-log entr${count === 1 ? 'y' : 'ies'} (retention)`,
+    });
   }
 
   /** Before the database closes: what is pending is audited now, then nothing more. */
@@ -137,7 +144,7 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
       // The entries and the rows marked audited: one statement.
       await AuditLog.appendMany(
         em,
-        due.map((row) => auditAppendOf(toDomainEvent(row), row.provider)),
+        due.map((row) => auditAppendOf(toDomainEvent(row), row.provider, this.config.audit.personalDataRetentionDays)),
         {
           lockHeld: true,
           head,
@@ -154,9 +161,13 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/** The entry for one event: `provider:<name>` as actor when a provider's webhook directly caused it. */
-export function auditAppendOf(event: DomainEvent, causingProvider: string | null): AuditAppend {
+/**
+ * The entry for one event: `provider:<name>` as actor when a provider's webhook directly caused it. With a retention
+ * period, its personal data may be erased that many days after the event.
+ */
+export function auditAppendOf(event: DomainEvent, causingProvider: string | null, retentionDays?: number): AuditAppend {
   const { data, personal } = splitEventPayload(event);
+  const occurredAt = new Date(event.occurredAt);
   return {
     actor: causingProvider ? `provider:${causingProvider}` : 'system',
     action: event.type,
@@ -169,5 +180,8 @@ export function auditAppendOf(event: DomainEvent, causingProvider: string | null
       payload: data,
     },
     personal,
+    ...(personal !== undefined && retentionDays !== undefined
+      ? { personalEraseAfter: new Date(occurredAt.getTime() + retentionDays * 86_400_000) }
+      : {}),
   };
 }

@@ -85,6 +85,18 @@ describe('loadConfig', () => {
     expect(problemsOf({ IDEMPOTENCY_TTL_HOURS: 'day' })[0].startsWith('IDEMPOTENCY_TTL_HOURS:')).toBe(true);
   });
 
+  it('reads how long the audit log keeps personal data: unset by default, whole days', () => {
+    expect(loadConfig({}, CWD).audit).toEqual({ personalDataRetentionDays: undefined });
+    expect(loadConfig({ AUDIT_PERSONAL_DATA_RETENTION_DAYS: '2190' }, CWD).audit).toEqual({
+      personalDataRetentionDays: 2190,
+    });
+    for (const bad of ['0', '1.5', 'forever']) {
+      expect(problemsOf({ AUDIT_PERSONAL_DATA_RETENTION_DAYS: bad })[0]).toMatch(
+        /^AUDIT_PERSONAL_DATA_RETENTION_DAYS:/,
+      );
+    }
+  });
+
   it('resolves a relative DATA_DIR against cwd and keeps an absolute one', () => {
     expect(loadConfig({ DATA_DIR: 'var/pg' }, CWD).dataDir).toBe(resolve(CWD, 'var/pg'));
     expect(loadConfig({ DATA_DIR: '/var/lib/signbridge' }, CWD).dataDir).toBe('/var/lib/signbridge');

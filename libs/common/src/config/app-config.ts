@@ -84,6 +84,11 @@ export interface AppConfig {
   signaturePolicy: SignatureLevelRule[];
   /** `Idempotency-Key` on the ERP API's POSTs: how long a claim is held, and how long a key is remembered. */
   idempotency: { lockSeconds: number; ttlHours: number };
+  /**
+   * How long the audit log keeps the personal data of an event (e-mails, IPs, names), in days from the event; the
+   * sweeper erases it after that, the chain entry stays and still verifies. Unset: kept until erased explicitly.
+   */
+  audit: { personalDataRetentionDays?: number };
   provisioning: ProvisioningConfig;
   logLevel: LogLevel;
   /** Test hook: kill the process at a named point to prove that a crash loses nothing. */
@@ -185,6 +190,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     idempotency: {
       lockSeconds: read.int('IDEMPOTENCY_LOCK_SECONDS', 60, 1, 3600),
       ttlHours: read.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30),
+    },
+    audit: {
+      personalDataRetentionDays:
+        read.string('AUDIT_PERSONAL_DATA_RETENTION_DAYS') === undefined
+          ? undefined
+          : read.int('AUDIT_PERSONAL_DATA_RETENTION_DAYS', 0, 1, 36_500),
     },
     provisioning: readProvisioningConfig(env, read, problems),
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),

@@ -8,6 +8,11 @@ import { errorText } from '../outbox/outbox.relay';
 /** Finds work a crash left behind and dispatches it again; returns how many items it re-dispatched. */
 export type SweepTask = (olderThanMs: number) => Promise<number>;
 
+/** How a task's pass is logged when it did something (by default: items re-dispatched). */
+export interface SweepTaskOptions {
+  describe?: (count: number) => string;
+}
+
 const SWEEPER_INTERVAL_NAME = 'signbridge-sweeper';
 
 /** An arbitrary constant: the PostgreSQL advisory lock that elects one sweeping instance at a time. */
@@ -20,7 +25,7 @@ export const SWEEPER_LOCK_KEY = 0x5b51_0001;
 @Injectable()
 export class Sweeper implements OnModuleDestroy {
   private readonly logger = new Logger(Sweeper.name);
-  private readonly tasks = new Map<string, SweepTask>();
+  private readonly tasks = new Map<string, { task: SweepTask; describe: (count: number) => string }>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
@@ -30,9 +35,12 @@ export class Sweeper implements OnModuleDestroy {
     private readonly scheduler: SchedulerRegistry,
   ) {}
 
-  register(name: string, task: SweepTask): void {
+  register(name: string, task: SweepTask, options: SweepTaskOptions = {}): void {
     if (this.tasks.has(name)) throw new Error(`Sweep task "${name}" registered twice`);
-    this.tasks.set(name, task);
+    this.tasks.set(name, {
+      task,
+      describe: options.describe ?? ((count) => `re-dispatched ${count} ${name} item(s) left behind`),
+    });
   }
 
   start(): void {
@@ -57,9 +65,9 @@ export class Sweeper implements OnModuleDestroy {
       ]);
       if (!locked) return false;
       try {
-        for (const [name, task] of this.tasks) {
+        for (const { task, describe } of this.tasks.values()) {
           const count = await task(this.config.sweeper.graceMs);
-          if (count > 0) this.logger.warn(`re-dispatched ${count} ${name} item(s) left behind`);
+          if (count > 0) this.logger.warn(describe(count));
         }
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [SWEEPER_LOCK_KEY]);
