@@ -1,13 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { API_SCOPES, type ApiScope } from '@app/domain';
+import { API_SCOPES, ApiKeyEntity, type ApiScope } from '@app/domain';
 import type { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { modifiedRows } from '../database/modified-rows';
 import { AppError, registerErrorStatuses } from '../errors/app-error';
 import { idempotencyDigest, type IdempotencyScope } from '../idempotency/idempotency-scope';
-import { decodeCursor, encodeCursor, type Page } from '../pagination/cursor';
+import { paginate, type Page } from '../pagination/cursor';
 
 registerErrorStatuses({
   'API_KEY.NOT_FOUND': 404,
@@ -15,35 +15,14 @@ registerErrorStatuses({
   'API_KEY.LAST_ADMIN': 409,
 });
 
-/** A stored key as the API shows it: never its secret, which is shown once, when it is made. */
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: ApiScope[];
-  createdAt: Date;
-  createdBy: string | null;
-  revokedAt: Date | null;
-}
-
-interface ApiKeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: ApiScope[];
-  created_at: Date;
-  created_by: string | null;
-  revoked_at: Date | null;
-  request_key?: string | null;
-}
+/** A stored key as the API shows it: not even its hash (its secret is shown once, when it is made). */
+export type ApiKeyRecord = Omit<ApiKeyEntity, 'keyHash'>;
 
 /**
  * Serialises what must see every key: the first start's bootstrap key, and revocations. A parameter, not a literal:
  * PostgreSQL before 16 reads no hexadecimal literals.
  */
 const API_KEYS_LOCK = 0x5b51_0002;
-
-const RECORD_COLUMNS = 'id, name, prefix, scopes, created_at, created_by, revoked_at';
 
 /** What a retry of a key's creation gets: the secret is not stored, so it cannot be given again. */
 export function alreadyCreatedError(record: Pick<ApiKeyRecord, 'id' | 'prefix'>): AppError {
@@ -101,46 +80,31 @@ export class ApiKeyService {
     const key = generateApiKey();
     const requestKey = input.idempotency ? idempotencyDigest(input.idempotency) : null;
     const scopes = API_SCOPES.filter((scope) => input.scopes.includes(scope));
-    const rows: ApiKeyRow[] = await this.dataSource.query(
+    const rows: { id: string }[] = await this.dataSource.query(
       `INSERT INTO api_keys (id, name, prefix, key_hash, scopes, created_by, request_key)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (request_key) WHERE request_key IS NOT NULL DO NOTHING
-       RETURNING ${RECORD_COLUMNS}`,
+       RETURNING id`,
       [randomUUID(), input.name, key.slice(0, 10), hashApiKey(key), scopes, input.createdBy, requestKey],
     );
-    if (rows[0]) return { record: toRecord(rows[0]), key };
-    const [existing]: ApiKeyRow[] = await this.dataSource.query(
-      `SELECT ${RECORD_COLUMNS} FROM api_keys WHERE request_key = $1`,
+    if (rows[0]) return { record: await this.get(rows[0].id), key };
+    const [existing]: { id: string; prefix: string }[] = await this.dataSource.query(
+      `SELECT id, prefix FROM api_keys WHERE request_key = $1`,
       [requestKey],
     );
-    throw alreadyCreatedError(toRecord(existing));
+    throw alreadyCreatedError(existing);
   }
 
   /** Every key, revoked ones included, oldest first. */
-  async list(query: { limit?: number; cursor?: string }): Promise<Page<ApiKeyRecord>> {
-    const limit = query.limit ?? 50;
-    const after = query.cursor ? decodeCursor(query.cursor) : null;
-    const rows: ApiKeyRow[] = await this.dataSource.query(
-      `SELECT ${RECORD_COLUMNS} FROM api_keys
-        WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid)
-        ORDER BY created_at, id LIMIT $3`,
-      [after?.createdAt ?? null, after?.id ?? null, limit + 1],
-    );
-    const items = rows.slice(0, limit).map(toRecord);
-    const last = items.at(-1);
-    return {
-      items,
-      nextCursor:
-        rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt.toISOString(), id: last.id }) : null,
-    };
+  list(query: { limit?: number; cursor?: string }): Promise<Page<ApiKeyRecord>> {
+    const qb = this.dataSource.getRepository(ApiKeyEntity).createQueryBuilder('k');
+    return paginate(qb, { alias: 'k', column: 'created_at', time: (k) => k.createdAt }, query, toRecord);
   }
 
   async get(id: string): Promise<ApiKeyRecord> {
-    const [row]: ApiKeyRow[] = await this.dataSource.query(`SELECT ${RECORD_COLUMNS} FROM api_keys WHERE id = $1`, [
-      id,
-    ]);
-    if (!row) throw new AppError('API_KEY.NOT_FOUND', `No API key with id ${id}`);
-    return toRecord(row);
+    const key = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id });
+    if (!key) throw new AppError('API_KEY.NOT_FOUND', `No API key with id ${id}`);
+    return toRecord(key);
   }
 
   /**
@@ -186,10 +150,11 @@ export class ApiKeyService {
 async function revokeKey(em: EntityManager, id: string): Promise<ApiKeyRecord> {
   // Serialises revocations, so two admins revoking each other's key cannot leave none.
   await em.query(`SELECT pg_advisory_xact_lock($1)`, [API_KEYS_LOCK]);
-  const [row]: ApiKeyRow[] = await em.query(`SELECT ${RECORD_COLUMNS} FROM api_keys WHERE id = $1 FOR UPDATE`, [id]);
-  if (!row) throw new AppError('API_KEY.NOT_FOUND', `No API key with id ${id}`);
-  if (row.revoked_at) return toRecord(row);
-  if (row.scopes.includes('admin')) {
+  const keys = em.getRepository(ApiKeyEntity);
+  const key = await keys.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  if (!key) throw new AppError('API_KEY.NOT_FOUND', `No API key with id ${id}`);
+  if (key.revokedAt) return toRecord(key);
+  if (key.scopes.includes('admin')) {
     const [{ others }]: { others: string }[] = await em.query(
       `SELECT count(*) AS others FROM api_keys WHERE revoked_at IS NULL AND 'admin' = ANY (scopes) AND id <> $1`,
       [id],
@@ -198,24 +163,17 @@ async function revokeKey(em: EntityManager, id: string): Promise<ApiKeyRecord> {
       throw new AppError('API_KEY.LAST_ADMIN', 'This is the last key with the admin scope: create another first');
     }
   }
-  const [revoked] = await modifiedRows<ApiKeyRow>(
+  const [{ revoked_at: revokedAt }] = await modifiedRows<{ revoked_at: Date }>(
     em,
-    `UPDATE api_keys SET revoked_at = now() WHERE id = $1 RETURNING ${RECORD_COLUMNS}`,
+    `UPDATE api_keys SET revoked_at = now() WHERE id = $1 RETURNING revoked_at`,
     [id],
   );
-  return toRecord(revoked);
+  return toRecord({ ...key, revokedAt });
 }
 
-function toRecord(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    prefix: row.prefix,
-    scopes: row.scopes,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    revokedAt: row.revoked_at,
-  };
+/** The key as the API shows it: everything but its hash. */
+function toRecord({ keyHash: _, ...record }: ApiKeyEntity): ApiKeyRecord {
+  return record;
 }
 
 /** Stores a key's hash; inserting a key that is already stored changes nothing. */
