@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import {
   appendToOutbox,
+  causedBy,
   JobRegistry,
   outboxInsert,
   type DomainEvent,
   type DomainEventDraft,
-  type OutboxContext,
   type OutboxRef,
 } from '@app/event-bus';
 import {
@@ -145,7 +145,7 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
           data: { signedSha256: signed.sha256, evidenceSha256: evidence.sha256, signers: evidenceRows.length },
         },
       ],
-      this.contextOf(event),
+      causedBy(event, 'contract', event.aggregateId),
     );
     // The document records, one evidence record per signer and the event: one statement.
     await this.documents.recordAll(em, contract.id, stored, {
@@ -165,18 +165,8 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
   }
 
   private async emit(event: DomainEvent, em: EntityManager, draft: DomainEventDraft): Promise<Outcome> {
-    const emitted = await appendToOutbox(em, [draft], this.contextOf(event));
+    const emitted = await appendToOutbox(em, [draft], causedBy(event, 'contract', event.aggregateId));
     return { outcome: 'done', emitted };
-  }
-
-  private contextOf(event: DomainEvent): OutboxContext {
-    return {
-      aggregateType: 'contract',
-      aggregateId: event.aggregateId,
-      correlationId: event.correlationId,
-      causationId: event.id,
-      occurredAt: new Date(),
-    };
   }
 }
 

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { JobRegistry, writeWithEvents, type DomainEvent, type OutboxRef } from '@app/event-bus';
+import { causedBy, JobRegistry, writeWithEvents, type DomainEvent, type OutboxRef } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 
 /** The customer goes pending → active with its first active contract; later activations change nothing. */
@@ -29,13 +29,7 @@ export class ActivateCustomerWhenContractActivatedHandler implements OnModuleIni
       },
       {
         drafts: [{ type: 'CustomerActivated', data: { contractId: event.aggregateId } }],
-        context: {
-          aggregateType: 'customer',
-          aggregateId: customerId,
-          correlationId: event.correlationId,
-          causationId: event.id,
-          occurredAt: new Date(),
-        },
+        context: causedBy(event, 'customer', customerId),
         onlyIf: 'EXISTS (SELECT 1 FROM activated)',
       },
     );

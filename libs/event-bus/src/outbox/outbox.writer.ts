@@ -11,6 +11,24 @@ export interface OutboxContext {
   occurredAt: Date;
 }
 
+/**
+ * The context of events a subscriber writes in answer to `cause`: the same correlation, caused by it, occurring
+ * now, on the given aggregate.
+ */
+export function causedBy(
+  cause: DomainEvent,
+  aggregateType: DomainEvent['aggregateType'],
+  aggregateId: string,
+): OutboxContext {
+  return {
+    aggregateType,
+    aggregateId,
+    correlationId: cause.correlationId,
+    causationId: cause.id,
+    occurredAt: new Date(),
+  };
+}
+
 /** What the relay needs to fan an event out: its id and type. */
 export interface OutboxRef {
   id: string;

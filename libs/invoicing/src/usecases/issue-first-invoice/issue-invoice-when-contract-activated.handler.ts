@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/common';
 import type { ContractBilling, PostalAddress } from '@app/domain';
-import { JobRegistry, writeWithEvents, type DomainEvent, type SubscriberResult } from '@app/event-bus';
+import { causedBy, JobRegistry, writeWithEvents, type DomainEvent, type SubscriberResult } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 import { InvoicingError } from '../../invoicing.errors';
 import type { InvoiceLineInput } from '../../money/invoice-totals';
@@ -109,13 +109,7 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
             },
           },
         ],
-        context: {
-          aggregateType: 'invoice',
-          aggregateId: invoice.id,
-          correlationId: event.correlationId,
-          causationId: event.id,
-          occurredAt: new Date(),
-        },
+        context: causedBy(event, 'invoice', invoice.id),
       },
     );
     this.logger.log(`contract ${contract.id}: invoice ${invoice.number} issued`);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/common';
-import { JobRegistry, writeWithEvents, type DomainEvent, type SubscriberResult } from '@app/event-bus';
+import { causedBy, JobRegistry, writeWithEvents, type DomainEvent, type SubscriberResult } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 import { InvoiceMailer } from '../../mail/invoice-mailer';
 import { formatCents } from '../../money/invoice-totals';
@@ -80,13 +80,7 @@ export class SendInvoiceWhenIssuedHandler implements OnModuleInit {
             },
           },
         ],
-        context: {
-          aggregateType: 'invoice',
-          aggregateId: invoice.id,
-          correlationId: event.correlationId,
-          causationId: event.id,
-          occurredAt: new Date(),
-        },
+        context: causedBy(event, 'invoice', invoice.id),
       },
     );
     this.logger.log(`${label.toLowerCase()} ${invoice.full_number} sent (${this.mailer.kind})`);
