@@ -218,8 +218,19 @@ describe('invoicing: first invoice, mail, credit notes, API, chain', () => {
             full_number: string;
           }[]
         )[0];
-      // The handler is waiting for the lock, in the transaction it shares with the activation's other subscribers.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // The handler waits for the lock, in the transaction it shares with the activation's other subscribers.
+      await eventually(
+        async () => {
+          const [{ waiting }]: { waiting: boolean }[] = await db.query(
+            `SELECT EXISTS (SELECT 1 FROM pg_locks
+                             WHERE locktype = 'advisory' AND NOT granted
+                               AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)) AS waiting`,
+            [`signbridge:invoice-chain:${taxId}`],
+          );
+          return waiting || undefined;
+        },
+        { timeoutMs: 15_000, what: "the first invoice's handler waiting for the chain's lock" },
+      );
       expect(await issued()).toBeUndefined();
       await holder.commitTransaction();
       held = false;
