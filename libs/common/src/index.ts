@@ -12,5 +12,3 @@ export * from './http/public-address';
 export * from './http/http-call';
 export * from './idempotency';
 export * from './batching/coalescer';
-export * from './pdf/save-pdf';
-export * from './pdf/text-operators';

@@ -1,7 +1,7 @@
 import { PDFDocument } from 'pdf-lib';
 import { sha256Hex } from '../platform/ids';
 import type { AuditEventRow, EnvelopeRow, SignerRow } from '../envelopes/envelope.types';
-import { savePdf } from '@app/common';
+import { savePdf } from './save-pdf';
 import { PdfTextWriter } from './pdf-text-writer';
 
 export interface CompletionInput {

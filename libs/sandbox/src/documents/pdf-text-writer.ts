@@ -7,7 +7,7 @@ import {
   type PDFName,
   type PDFPage,
 } from 'pdf-lib';
-import { textOperators } from '@app/common';
+import { textOperators } from './text-operators';
 import { StandardFontMetrics } from './standard-font-metrics';
 
 const A4: [number, number] = [595.28, 841.89];
