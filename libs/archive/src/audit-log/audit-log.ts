@@ -71,20 +71,23 @@ export class AuditLog {
   /**
    * Appends entries in the given order, chained one after another, in the caller's transaction: one lock, one
    * head read and one statement for the writes whatever their number (the same lock rules as `append`).
-   * `lockHeld`: the caller took `lock` earlier in this transaction, in a statement of its own. `head`: the caller
-   * read `AuditLog.headQuery` after that. `alongside`: the caller's own writes, sent in the same statement (parts of
-   * `oneStatement`, named apart from `personal` and `logged`).
+   * `head`: the caller took `lock` earlier in this transaction and then read `AuditLog.headQuery` (each in a statement
+   * of its own); without it, both are done here. `alongside`: the caller's own writes, sent in the same statement
+   * (parts of `oneStatement`, named apart from `personal` and `logged`).
    */
   static async appendMany(
     em: EntityManager,
     inputs: readonly AuditAppend[],
-    options: { lockHeld?: boolean; head?: AuditHead; alongside?: Record<string, SqlStatement | undefined> } = {},
+    options: { head?: AuditHead; alongside?: Record<string, SqlStatement | undefined> } = {},
   ): Promise<AuditEntry[]> {
     if (inputs.length === 0) return [];
     inputs.forEach(assertAppendable);
 
-    if (!options.lockHeld) await AuditLog.lock(em);
-    const head = options.head ?? ((await em.query(AuditLog.headQuery)) as AuditHead[])[0];
+    let head = options.head;
+    if (!head) {
+      await AuditLog.lock(em);
+      [head] = (await em.query(AuditLog.headQuery)) as AuditHead[];
+    }
 
     const personalRows: PersonalDataRow[] = [];
     const entries: AuditEntry[] = [];

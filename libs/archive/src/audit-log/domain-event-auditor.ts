@@ -146,7 +146,6 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
         em,
         due.map((row) => auditAppendOf(toDomainEvent(row), row.provider, this.config.audit.personalDataRetentionDays)),
         {
-          lockHeld: true,
           head,
           alongside: {
             marked: {
