@@ -11,7 +11,7 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@app/(common|domain|event-bus|signature-providers|webhook-ingestion|contracts|sandbox|archive|provisioning|invoicing)$':
+  '^@app/(common|domain|event-bus|signature-providers|webhook-ingestion|contracts|sandbox|archive|provisioning|invoicing|erp-notifications)$':
     '<rootDir>/libs/$1/src',
 };
 // NestJS 12 ships ES modules; Jest on Node 20 cannot require() them, so swc turns them into CommonJS too.

@@ -1,4 +1,4 @@
-import { verifySignatureHeader } from '@app/provisioning';
+import { verifySignatureHeader } from '@app/common';
 import { ProvisioningTarget, type ScriptedAnswer } from '../support/provisioning-target';
 import { createCustomer } from '../support/scenario';
 import { pdfText, startTestSmtpServer, type TestSmtpServer } from '../support/invoicing';

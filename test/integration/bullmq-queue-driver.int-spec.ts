@@ -51,6 +51,7 @@ function handlers(run: (id: string, context: JobContext) => Promise<JobOutcome>)
     'inbox.process-batch': (data, context) => run(data.inboundEventIds.join(','), context),
     'outbox.deliver': (data, context) => run(`${data.eventId}/${data.subscriber}`, context),
     'provisioning.run': (data, context) => run(data.runId, context),
+    'erp-notifications.deliver': (data, context) => run(data.deliveryId, context),
   };
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { appendToOutbox, OutboxRelay, type DomainEventDraft } from '@app/event-bus';
-import { ProvisioningActionRegistry, ProvisioningRunner, verifySignatureHeader } from '@app/provisioning';
+import { verifySignatureHeader } from '@app/common';
+import { ProvisioningActionRegistry, ProvisioningRunner } from '@app/provisioning';
 import { freePort, ProvisioningTarget } from '../support/provisioning-target';
 import { registerParty, type Party } from '../support/scenario';
 import { api, eventually, startTestApp, type TestApp } from '../support/test-app';

@@ -39,6 +39,8 @@ export async function startTestApp(
     // take rows another test is watching. The crash test's worker sets its own.
     SWEEP_GRACE_MS: '600000',
     JOB_BACKOFF_MS: '50',
+    // Every test app the same: a delivery to a test's endpoint may be fanned out and run by another file's app.
+    ERP_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,300ms',
     QUEUE_PREFIX: queuePrefix,
     DB_POOL_SIZE: '10',
     ...(options.redis ? { REDIS_URL: TEST_REDIS_URL } : {}),

@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AuditLogModule, DocumentsModule, EvidenceModule } from '@app/archive';
 import { CommonModule, type Runtime } from '@app/common';
 import { ContractsModule } from '@app/contracts';
+import { ErpNotificationsModule } from '@app/erp-notifications';
 import { EventBusModule } from '@app/event-bus';
 import { InvoicingModule } from '@app/invoicing';
 import { ProvisioningModule } from '@app/provisioning';
@@ -27,6 +28,7 @@ export class WorkerModule {
         EvidenceModule,
         InvoicingModule,
         ProvisioningModule,
+        ErpNotificationsModule,
       ],
     };
   }

@@ -10,5 +10,8 @@ export * from './bootstrap/configure-http';
 export * from './bootstrap/process';
 export * from './http/public-address';
 export * from './http/http-call';
+export * from './http/hmac-signature';
+export * from './http/retry-policy';
 export * from './idempotency';
 export * from './batching/coalescer';
+export * from './batching/lingering-task';

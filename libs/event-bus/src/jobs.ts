@@ -18,6 +18,11 @@ export interface JobContracts {
    * run's `next_attempt_at` in epoch ms, so a double dispatch of one attempt runs once and each retry is a new job.
    */
   'provisioning.run': { runId: string };
+  /**
+   * One call of one delivery of a domain event to an ERP webhook endpoint. Job id: `${deliveryId}.${due}`, as for
+   * provisioning runs.
+   */
+  'erp-notifications.deliver': { deliveryId: string };
 }
 
 export type JobName = keyof JobContracts;
@@ -27,6 +32,7 @@ export const JOB_NAMES: readonly JobName[] = [
   'inbox.process-batch',
   'outbox.deliver',
   'provisioning.run',
+  'erp-notifications.deliver',
 ];
 
 /** `delayMs`: the job becomes runnable that long after it was enqueued (a scheduled retry); unset or 0: at once. */

@@ -4,7 +4,5 @@ export * from './actions/provisioning-action';
 export * from './actions/provisioning-action.registry';
 export * from './actions/access-credentials.action';
 export * from './actions/warehouse-order.action';
-export * from './http/signature';
-export * from './http/retry-policy';
 export { buildHttpRequest, callTarget, type TargetAnswer } from './http/target-client';
 export { ProvisioningRunner } from './runs/provisioning-runner';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, type AppConfig } from '@app/common';
+import { APP_CONFIG, LingeringTask, type AppConfig } from '@app/common';
 import {
   errorText,
   outboxEventColumns,
@@ -37,10 +37,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DomainEventAuditor.name);
-  private running?: Promise<void>;
-  private timer?: NodeJS.Timeout;
-  private again = false;
-  private closed = false;
+  /** Audits what is committed, within `AUDIT_LINGER_MS` (so that events committed close together share a batch). */
+  private readonly passes = new LingeringTask(() => this.drain(), AUDIT_LINGER_MS);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -61,39 +59,11 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
 
   /** Before the database closes: what is pending is audited now, then nothing more. */
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.start();
-    }
-    await this.running;
-    this.closed = true;
-    // A commit during that last pass may have scheduled another: the sweeper audits those after a restart.
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    await this.passes.close();
   }
 
-  /**
-   * Audits what is committed, within `AUDIT_LINGER_MS` (so that events committed close together share a batch).
-   * A call during a pass makes the pass run once more, so nothing is missed.
-   */
   poke(): void {
-    if (this.closed) return;
-    this.again = true;
-    if (this.running || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.start();
-    }, AUDIT_LINGER_MS);
-    this.timer.unref();
-  }
-
-  private start(): void {
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      // A poke that came after the last pass looked, but before this ran, found a pass still running.
-      if (this.again) this.poke();
-    });
+    this.passes.poke();
   }
 
   /** Audits rows older than `olderThanMs` (what no commit in this process announced); returns how many. */
@@ -106,14 +76,11 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
   }
 
   private async drain(): Promise<void> {
-    while (this.again && !this.closed) {
-      this.again = false;
-      try {
-        while ((await this.auditBatch()) === AUDIT_BATCH && !this.closed);
-      } catch (error) {
-        // The rows stay unaudited: the next commit or the sweeper tries again.
-        this.logger.warn(`audit-log append deferred: ${errorText(error)}`);
-      }
+    try {
+      while ((await this.auditBatch()) === AUDIT_BATCH);
+    } catch (error) {
+      // The rows stay unaudited: the next commit or the sweeper tries again.
+      this.logger.warn(`audit-log append deferred: ${errorText(error)}`);
     }
   }
 

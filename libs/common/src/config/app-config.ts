@@ -90,6 +90,16 @@ export interface AppConfig {
    */
   audit: { personalDataRetentionDays?: number };
   provisioning: ProvisioningConfig;
+  /** Deliveries of domain events to the ERP's webhook endpoints. */
+  erpWebhooks: {
+    /**
+     * Wait before each retry, in order; a delivery still failing after the last one is `dead` (kept, listed and
+     * replayable). Its length plus one is the number of calls. Each wait varies by ±20 % (jitter).
+     */
+    retryScheduleMs: number[];
+    /** Deadline of each call. */
+    timeoutMs: number;
+  };
   logLevel: LogLevel;
   /** Test hook: kill the process at a named point to prove that a crash loses nothing. */
   faultInjection?: FaultPoint;
@@ -198,6 +208,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
           : read.int('AUDIT_PERSONAL_DATA_RETENTION_DAYS', 0, 1, 36_500),
     },
     provisioning: readProvisioningConfig(env, read, problems),
+    erpWebhooks: {
+      // Svix's schedule: 8 calls over about 27.6 hours, long enough to outlast an ERP's weekend-night outage.
+      retryScheduleMs: read.durations('ERP_WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h'),
+      timeoutMs: read.int('ERP_WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+    },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     faultInjection: read.optionalOneOf('SIGNBRIDGE_FAULT', FAULT_POINTS),
   };

@@ -1,5 +1,7 @@
 export type Env = Record<string, string | undefined>;
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
 /** Reads typed values from an environment, collecting every problem (each naming its variable) instead of throwing. */
 export class EnvReader {
   constructor(
@@ -60,6 +62,21 @@ export class EnvReader {
       }
     }
     return items as T[];
+  }
+
+  /** `"5s,5m,2h"` → `[5000, 300000, 7200000]`: a list of durations in ms, a bare number being ms; `fallback` when unset. */
+  durations(name: string, fallback: string): number[] {
+    const raw = this.string(name) ?? fallback;
+    const delays: number[] = [];
+    for (const item of raw.split(',').map((s) => s.trim())) {
+      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(item);
+      if (!match) {
+        this.problems.push(`${name}: "${item}" is not a duration such as 500ms, 5s, 5m, 2h or 1d`);
+        return [];
+      }
+      delays.push(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']);
+    }
+    return delays;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {

@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { RawQueryable } from '../database/modified-rows';
 import { AppError } from '../errors/app-error';
 
 /** Opaque keyset cursor: stable under concurrent inserts, unlike offsets. */
@@ -78,6 +79,46 @@ export async function paginate<E extends ObjectLiteral & { id: string }, T>(
     items: items.map(map),
     nextCursor:
       rows.length > limit && last ? encodeCursor({ createdAt: keyset.time(last).toISOString(), id: last.id }) : null,
+  };
+}
+
+/**
+ * `paginate` for raw SQL: `select` is a statement without WHERE (`SELECT … FROM invoices i`), `alias` the table whose
+ * `created_at` and `id` make the keyset. Each filter is a condition with one `?` and its value; filters whose value
+ * is undefined are left out.
+ */
+export async function paginateRows<R extends { id: string; created_at: Date }>(
+  db: RawQueryable,
+  select: string,
+  alias: string,
+  filters: readonly (readonly [condition: string, value: unknown])[],
+  query: { limit?: number; cursor?: string },
+): Promise<Page<R>> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  for (const [condition, value] of filters) {
+    if (value === undefined) continue;
+    params.push(value);
+    where.push(condition.replace('?', `$${params.length}`));
+  }
+  if (query.cursor) {
+    const position = decodeCursor(query.cursor);
+    params.push(position.createdAt, position.id);
+    where.push(`(${alias}.created_at, ${alias}.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  const limit = query.limit ?? 50;
+  params.push(limit + 1);
+  const rows = (await db.query(
+    `${select} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ${alias}.created_at, ${alias}.id LIMIT $${params.length}`,
+    params,
+  )) as R[];
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor:
+      rows.length > limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) : null,
   };
 }
 

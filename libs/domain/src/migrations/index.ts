@@ -13,6 +13,7 @@ import { AuditFromOutbox1764800000000 } from './1764800000000-audit-from-outbox'
 import { CreditNoteRequestKey1764900000000 } from './1764900000000-credit-note-request-key';
 import { CustomerRequestKey1765000000000 } from './1765000000000-customer-request-key';
 import { ApiKeyManagement1765100000000 } from './1765100000000-api-key-management';
+import { ErpWebhooks1765200000000 } from './1765200000000-erp-webhooks';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   CreditNoteRequestKey1764900000000,
   CustomerRequestKey1765000000000,
   ApiKeyManagement1765100000000,
+  ErpWebhooks1765200000000,
 ];

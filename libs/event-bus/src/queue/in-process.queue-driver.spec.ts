@@ -42,6 +42,7 @@ function handlers(run: (id: string, context: JobContext) => Promise<JobOutcome>)
     'inbox.process-batch': (data, context) => run(data.inboundEventIds.join(','), context),
     'outbox.deliver': (data, context) => run(data.eventId, context),
     'provisioning.run': (data, context) => run(data.runId, context),
+    'erp-notifications.deliver': (data, context) => run(data.deliveryId, context),
   };
 }
 
@@ -141,6 +142,7 @@ describe('InProcessQueueDriver', () => {
       'inbox.process': async () => (done++, track('inbox.process')),
       'inbox.process-batch': async () => 'done' as const,
       'provisioning.run': async () => 'done' as const,
+      'erp-notifications.deliver': async () => 'done' as const,
       'outbox.deliver': async () => (done++, track('outbox.deliver')),
     });
     const ids = Array.from({ length: 10 }, (_, i) => `j${i}`);
@@ -209,6 +211,7 @@ describe('InProcessQueueDriver', () => {
     await queue.startWorkers({
       'inbox.process-batch': async () => 'done' as const,
       'provisioning.run': async () => 'done' as const,
+      'erp-notifications.deliver': async () => 'done' as const,
       'inbox.process': async ({ inboundEventId }) => {
         events.push(`start ${inboundEventId}`);
         await running.opened;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, decodeCursor, encodeCursor, type AppConfig, type Page } from '@app/common';
+import { APP_CONFIG, paginateRows, type AppConfig, type Page } from '@app/common';
 import type { DataSource } from 'typeorm';
 import { InvoicingError } from '../invoicing.errors';
 import { formatCents } from '../money/invoice-totals';
@@ -27,37 +27,20 @@ export class InvoicesQueries {
 
   /** Keyset over (created_at, id), oldest first, like every list of the API. */
   async invoices(query: ListInvoicesQueryDto): Promise<Page<InvoiceRow>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.customerId) add('i.customer_id = ?', query.customerId);
-    if (query.contractId) add('i.contract_id = ?', query.contractId);
-    if (query.status) add('i.status = ?', query.status);
-    if (query.kind) add('i.kind = ?', query.kind);
-    if (query.from) add('i.issue_date >= ?::date', query.from);
-    if (query.to) add('i.issue_date <= ?::date', query.to);
-    if (query.cursor) {
-      const position = decodeCursor(query.cursor);
-      params.push(position.createdAt, position.id);
-      where.push(`(i.created_at, i.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
-    const limit = query.limit ?? 50;
-    params.push(limit + 1);
-    const rows: InvoiceRow[] = await this.dataSource.query(
-      `SELECT ${INVOICE_COLUMNS} FROM invoices i ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY i.created_at, i.id LIMIT $${params.length}`,
-      params,
+    return paginateRows<InvoiceRow>(
+      this.dataSource,
+      `SELECT ${INVOICE_COLUMNS} FROM invoices i`,
+      'i',
+      [
+        ['i.customer_id = ?', query.customerId],
+        ['i.contract_id = ?', query.contractId],
+        ['i.status = ?', query.status],
+        ['i.kind = ?', query.kind],
+        ['i.issue_date >= ?::date', query.from],
+        ['i.issue_date <= ?::date', query.to],
+      ],
+      query,
     );
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items,
-      nextCursor:
-        rows.length > limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) : null,
-    };
   }
 
   /**

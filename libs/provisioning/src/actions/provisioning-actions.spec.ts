@@ -1,5 +1,5 @@
 import { buildHttpRequest } from '../http/target-client';
-import { verifySignatureHeader } from '../http/signature';
+import { verifySignatureHeader } from '@app/common';
 import { AccessCredentialsAction } from './access-credentials.action';
 import type { ProvisioningContext } from './provisioning-action';
 import { ProvisioningActionRegistry } from './provisioning-action.registry';

@@ -1,7 +1,5 @@
-import { headerValue, httpCall } from '@app/common';
+import { headerValue, httpCall, parseRetryAfter, SIGNATURE_HEADER, signatureHeader } from '@app/common';
 import type { ProvisioningRequest } from '../actions/provisioning-action';
-import { parseRetryAfter } from './retry-policy';
-import { SIGNATURE_HEADER, signatureHeader } from './signature';
 
 /** What a target answered; `status` 0 means no answer (refused, reset, timed out, DNS). */
 export interface TargetAnswer {

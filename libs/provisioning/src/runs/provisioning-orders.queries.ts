@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { decodeCursor, encodeCursor, type Page } from '@app/common';
+import { paginateRows, type Page } from '@app/common';
 import type { DataSource } from 'typeorm';
 import type { ListProvisioningOrdersQueryDto, ProvisioningOrderView } from '../api/provisioning-order.dto';
 import { ProvisioningError } from '../provisioning.errors';
@@ -12,35 +12,19 @@ export class ProvisioningOrdersQueries {
 
   /** Keyset pages over (created_at, id), oldest first. */
   async list(query: ListProvisioningOrdersQueryDto): Promise<Page<ProvisioningOrderView>> {
-    const limit = query.limit ?? 50;
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.contractId) add('contract_id = ?', query.contractId);
-    if (query.status) add('status = ?', query.status);
-    if (query.action) add('action = ?', query.action);
-    if (query.kind) add('kind = ?', query.kind);
-    if (query.cursor) {
-      const { createdAt, id } = decodeCursor(query.cursor);
-      params.push(createdAt, id);
-      where.push(`(created_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
-    params.push(limit + 1);
-    const rows: ProvisioningRunRow[] = await this.dataSource.query(
-      `SELECT * FROM provisioning_orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY created_at, id LIMIT $${params.length}`,
-      params,
+    const page = await paginateRows<ProvisioningRunRow>(
+      this.dataSource,
+      'SELECT * FROM provisioning_orders o',
+      'o',
+      [
+        ['o.contract_id = ?', query.contractId],
+        ['o.status = ?', query.status],
+        ['o.action = ?', query.action],
+        ['o.kind = ?', query.kind],
+      ],
+      query,
     );
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map(toView),
-      nextCursor:
-        rows.length > limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) : null,
-    };
+    return { items: page.items.map(toView), nextCursor: page.nextCursor };
   }
 
   async get(id: string): Promise<ProvisioningOrderView> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, modifiedRows, type AppConfig } from '@app/common';
+import { APP_CONFIG, modifiedRows, nextDelayMs, verdictForStatus, type AppConfig } from '@app/common';
 import {
   errorText,
   writeWithEvents,
@@ -16,7 +16,6 @@ import {
 import type { DataSource } from 'typeorm';
 import type { ProvisioningContext, ProvisioningCustomer } from '../actions/provisioning-action';
 import { ProvisioningActionRegistry } from '../actions/provisioning-action.registry';
-import { nextDelayMs, verdictForStatus } from '../http/retry-policy';
 import { callTarget, type TargetAnswer } from '../http/target-client';
 import type { ProvisioningFailureReason } from '../provisioning.errors';
 import { runJobId, type ProvisioningRunRow } from './provisioning-run.row';

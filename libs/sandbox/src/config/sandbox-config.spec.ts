@@ -1,5 +1,5 @@
-import { ConfigError } from '@app/common';
-import { loadSandboxConfig, NO_FAULTS, parseFaults, parseSchedule } from './sandbox-config';
+import { ConfigError, EnvReader } from '@app/common';
+import { loadSandboxConfig, NO_FAULTS, parseFaults } from './sandbox-config';
 
 describe('loadSandboxConfig', () => {
   it('has working defaults for an empty environment', () => {
@@ -61,7 +61,12 @@ describe('loadSandboxConfig', () => {
 
   it('parses retry schedules and faults', () => {
     const problems: string[] = [];
-    expect(parseSchedule('500ms,5s,2m,1h,1d,250', problems)).toEqual([500, 5000, 120_000, 3_600_000, 86_400_000, 250]);
+    const schedule = (raw: string) =>
+      new EnvReader({ SANDBOX_WEBHOOK_RETRY_SCHEDULE: raw }, problems).durations(
+        'SANDBOX_WEBHOOK_RETRY_SCHEDULE',
+        '1s',
+      );
+    expect(schedule('500ms,5s,2m,1h,1d,250')).toEqual([500, 5000, 120_000, 3_600_000, 86_400_000, 250]);
     expect(parseFaults('shuffle=300,drop-first,delay=20', problems)).toEqual({
       ...NO_FAULTS,
       shuffle: true,
@@ -71,7 +76,7 @@ describe('loadSandboxConfig', () => {
     });
     expect(problems).toEqual([]);
     parseFaults('explode', problems);
-    parseSchedule('5 parsecs', problems);
+    schedule('5 parsecs');
     expect(problems).toHaveLength(2);
   });
 });

@@ -100,7 +100,7 @@ export function loadSandboxConfig(env: Env = process.env, cwd: string = process.
     apiKey,
     webhookSecret,
     webhooks: {
-      retryScheduleMs: parseSchedule(read.string('SANDBOX_WEBHOOK_RETRY_SCHEDULE') ?? DEFAULT_RETRY_SCHEDULE, problems),
+      retryScheduleMs: read.durations('SANDBOX_WEBHOOK_RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE),
       jitter: read.int('SANDBOX_WEBHOOK_JITTER_PERCENT', 20, 0, 100) / 100,
       timeoutMs: read.int('SANDBOX_WEBHOOK_TIMEOUT_MS', 10_000, 50, 120_000),
       concurrency: read.int('SANDBOX_WEBHOOK_CONCURRENCY', 16, 1, 256),
@@ -116,22 +116,6 @@ export function loadSandboxConfig(env: Env = process.env, cwd: string = process.
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
-}
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `"5s,5m,2h"` → `[5000, 300000, 7200000]`; a bare number is milliseconds. */
-export function parseSchedule(raw: string, problems: string[]): number[] {
-  const delays: number[] = [];
-  for (const item of raw.split(',').map((s) => s.trim())) {
-    const match = /^(\d+)(ms|s|m|h|d)?$/.exec(item);
-    if (!match) {
-      problems.push(`SANDBOX_WEBHOOK_RETRY_SCHEDULE: "${item}" is not a duration such as 500ms, 5s, 5m, 2h or 1d`);
-      return [];
-    }
-    delays.push(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']);
-  }
-  return delays;
 }
 
 /** `"duplicate,shuffle=300,drop-first,delay=200,deliver-before-response,tamper-documents"`; unset or `none`: none. */

@@ -4,11 +4,15 @@ export const SIGNATURE_HEADER = 'X-SignBridge-Signature';
 
 /**
  * `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, Stripe's scheme: the timestamp is signed with
- * the body, so a receiver can refuse replays older than its tolerance (300 s is customary).
+ * the body, so a receiver can refuse replays older than its tolerance (300 s is customary). With several secrets
+ * (a rotation under way), one `v1` each, the newest first: a receiver that knows either accepts the call.
+ * Used on every call SignBridge makes on its own account: provisioning targets and the ERP's webhook endpoints.
  */
-export function signatureHeader(secret: string, body: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
+export function signatureHeader(secrets: string | readonly string[], body: string, unixSeconds: number): string {
+  const macs = (typeof secrets === 'string' ? [secrets] : secrets).map(
+    (secret) => `v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`,
+  );
+  return `t=${unixSeconds},${macs.join(',')}`;
 }
 
 /** What a target does with the header: true if a `v1` matches and `t` is within `toleranceSeconds` of `nowSeconds`. */

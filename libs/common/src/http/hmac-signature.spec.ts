@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { signatureHeader, verifySignatureHeader } from './signature';
+import { signatureHeader, verifySignatureHeader } from './hmac-signature';
 
 const SECRET = 'provisioning-secret-0123456789';
 const BODY = '{"runId":"r1","contractId":"c1"}';

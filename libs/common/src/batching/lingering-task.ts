@@ -1,0 +1,57 @@
+/**
+ * Runs `pass` soon after `poke()`: `lingerMs` later, so that pokes close together share one pass. One pass at a
+ * time; a poke during a pass makes it run once more, so nothing poked is ever missed. For consumers that read
+ * their work from a table in batches (the audit log, the ERP webhooks' fan-out): a poke says there may be more.
+ * `pass` handles its own errors (what it left is found by the next pass, or by a sweeper).
+ */
+export class LingeringTask {
+  private running?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly pass: () => Promise<void>,
+    private readonly lingerMs: number,
+  ) {}
+
+  poke(): void {
+    if (this.closed) return;
+    this.again = true;
+    if (this.running || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.start();
+    }, this.lingerMs);
+    this.timer.unref();
+  }
+
+  /** Before a shutdown: what is pending runs now, then nothing more (a later poke is ignored). */
+  async close(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.start();
+    }
+    await this.running;
+    this.closed = true;
+    // A poke during that last pass may have scheduled another: the sweepers find that work after a restart.
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private start(): void {
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      // A poke that came after the last pass looked, but before this ran, found a pass still running.
+      if (this.again) this.poke();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.again && !this.closed) {
+      this.again = false;
+      await this.pass();
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { PageOf } from '@app/common';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../webhook-request';
+
+const URL_RULES = { protocols: ['http', 'https'], require_protocol: true, require_tld: false };
+const URL_DESCRIPTION =
+  'Where each event is POSTed (http or https). Redirects are not followed: a 3xx counts as a failed call';
+const TYPES_DESCRIPTION =
+  'Domain event types to receive, or `["*"]` for all of them (types added in later versions included)';
+
+export class CreateWebhookEndpointDto {
+  @ApiProperty({ example: 'https://erp.example.com/hooks/signbridge', description: URL_DESCRIPTION })
+  @IsUrl(URL_RULES)
+  @MaxLength(2048)
+  url!: string;
+
+  @ApiProperty({
+    enum: SUBSCRIBABLE_EVENT_TYPES,
+    isArray: true,
+    example: ['ContractActivated', 'InvoiceIssued', 'ServiceProvisioned'],
+    description: TYPES_DESCRIPTION,
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(SUBSCRIBABLE_EVENT_TYPES.length)
+  @ArrayUnique()
+  @IsIn(SUBSCRIBABLE_EVENT_TYPES, { each: true })
+  eventTypes!: string[];
+
+  @ApiPropertyOptional({ example: 'SAP connector, production' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  description?: string;
+}
+
+export class UpdateWebhookEndpointDto {
+  @ApiPropertyOptional({ example: 'https://erp.example.com/hooks/signbridge', description: URL_DESCRIPTION })
+  @IsOptional()
+  @IsUrl(URL_RULES)
+  @MaxLength(2048)
+  url?: string;
+
+  @ApiPropertyOptional({ enum: SUBSCRIBABLE_EVENT_TYPES, isArray: true, description: TYPES_DESCRIPTION })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(SUBSCRIBABLE_EVENT_TYPES.length)
+  @ArrayUnique()
+  @IsIn(SUBSCRIBABLE_EVENT_TYPES, { each: true })
+  eventTypes?: string[];
+
+  @ApiPropertyOptional({ example: 'SAP connector, production' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  description?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'false: no event is fanned out to it any more, and its waiting deliveries end `dead` (replayable once enabled ' +
+      'again). true: enabled again, from the events that happen from now on',
+  })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class RotateWebhookSecretDto {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 168,
+    default: 24,
+    description: 'How long calls stay signed with the old secret too (a second `v1`), while the ERP switches over',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(168)
+  keepPreviousHours?: number;
+}
+
+export class WebhookEndpointView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'https://erp.example.com/hooks/signbridge' }) url!: string;
+  @ApiProperty({ nullable: true, type: String }) description!: string | null;
+  @ApiProperty({ enum: SUBSCRIBABLE_EVENT_TYPES, isArray: true }) eventTypes!: string[];
+  @ApiProperty({ enum: ['enabled', 'disabled'] }) status!: 'enabled' | 'disabled';
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'WEBHOOK.GONE: HTTP 410: the endpoint is disabled',
+    description: 'Why it was disabled, when SignBridge did it (a 410 Gone); null when staff did',
+  })
+  disabledReason!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'During a rotation: until when calls also carry a signature with the previous secret',
+  })
+  previousSecretExpiresAt!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+}
+
+export class WebhookEndpointWithSecretView extends WebhookEndpointView {
+  @ApiProperty({
+    example: 'whsec_0nJ8mZ3b5f6yKq1Xo2s4VwT7uE9rC0aLdG8hP3iQ5jM=',
+    description: 'The HMAC-SHA256 key of `X-SignBridge-Signature`; shown when created and when rotated',
+  })
+  secret!: string;
+}
+
+export class WebhookEndpointPage extends PageOf(WebhookEndpointView) {}

@@ -1,0 +1,78 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Idempotent, PageQueryDto, RequestIdempotency, RequireScope, type IdempotencyScope } from '@app/common';
+import { WebhookEndpointsService } from '../endpoints/webhook-endpoints.service';
+import {
+  CreateWebhookEndpointDto,
+  RotateWebhookSecretDto,
+  UpdateWebhookEndpointDto,
+  WebhookEndpointPage,
+  WebhookEndpointView,
+  WebhookEndpointWithSecretView,
+} from './webhook-endpoint.dto';
+
+/**
+ * Where SignBridge tells the ERP what happened: each endpoint receives the domain events it subscribed to, signed
+ * with its own secret. Admin keys only: an endpoint receives business data, personal data included.
+ */
+@ApiTags('webhook-endpoints')
+@RequireScope('admin')
+@Controller('api/v1/webhook-endpoints')
+export class WebhookEndpointsController {
+  constructor(private readonly endpoints: WebhookEndpointsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @Idempotent()
+  @ApiCreatedResponse({
+    type: WebhookEndpointWithSecretView,
+    description: 'Enabled at once, for the events that happen from now on; with its signing secret',
+  })
+  create(
+    @Body() body: CreateWebhookEndpointDto,
+    @RequestIdempotency() idempotency?: IdempotencyScope,
+  ): Promise<WebhookEndpointWithSecretView> {
+    return this.endpoints.create({ ...body, idempotency });
+  }
+
+  @Get()
+  @ApiOkResponse({ type: WebhookEndpointPage, description: 'Every endpoint, disabled ones included, oldest first' })
+  list(@Query() query: PageQueryDto): Promise<WebhookEndpointPage> {
+    return this.endpoints.list(query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: WebhookEndpointView })
+  @ApiNotFoundResponse({ description: 'code WEBHOOK.ENDPOINT_NOT_FOUND' })
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<WebhookEndpointView> {
+    return this.endpoints.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({
+    type: WebhookEndpointView,
+    description: 'Its URL, event types or description changed; or disabled, or enabled again',
+  })
+  @ApiNotFoundResponse({ description: 'code WEBHOOK.ENDPOINT_NOT_FOUND' })
+  update(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: UpdateWebhookEndpointDto,
+  ): Promise<WebhookEndpointView> {
+    return this.endpoints.update(id, body);
+  }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOkResponse({
+    type: WebhookEndpointWithSecretView,
+    description: 'A new secret; calls are signed with the previous one too for `keepPreviousHours` (default 24)',
+  })
+  @ApiNotFoundResponse({ description: 'code WEBHOOK.ENDPOINT_NOT_FOUND' })
+  rotateSecret(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: RotateWebhookSecretDto,
+  ): Promise<WebhookEndpointWithSecretView> {
+    return this.endpoints.rotateSecret(id, body.keepPreviousHours ?? 24);
+  }
+}

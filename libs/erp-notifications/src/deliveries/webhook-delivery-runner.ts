@@ -1,0 +1,283 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { APP_CONFIG, headerValue, httpCall, modifiedRows, parseRetryAfter, type AppConfig } from '@app/common';
+import {
+  errorText,
+  JobRegistry,
+  outboxEventColumns,
+  QUEUE_DRIVER,
+  Sweeper,
+  toDomainEvent,
+  type JobOutcome,
+  type JobSpec,
+  type OutboxRow,
+  type QueueDriver,
+} from '@app/event-bus';
+import type { DataSource } from 'typeorm';
+import type { DeliveryFailureReason } from '../erp-notifications.errors';
+import { buildWebhookRequest } from '../webhook-request';
+import { retryDelayMs } from './retry-delay';
+import { deliveryJobId } from './webhook-delivery.row';
+
+/** A claimed call: the delivery as the claim left it, its endpoint, and the event (the outbox row's columns). */
+type Claimed = OutboxRow & {
+  delivery_id: string;
+  endpoint_id: string;
+  attempts: number;
+  url: string;
+  endpoint_status: 'enabled' | 'disabled';
+  secret: string;
+  /** Set while a rotation's overlap lasts. */
+  previous_secret: string | null;
+};
+
+/** What the endpoint answered; `status` 0: no answer (refused, reset, timed out). */
+interface Answer {
+  status: number;
+  /** The first bytes of the body, as text, for staff to read. */
+  text: string | null;
+  retryAfterMs?: number;
+  error?: string;
+}
+
+/** Added to the call's timeout for how long a claim holds: past it, a delivery left `running` is taken again. */
+const CLAIM_MARGIN_MS = 30_000;
+/** A delayed job may fire a little before the database's clock says the call is due. */
+const DUE_TOLERANCE_MS = 500;
+/** An endpoint's answer is kept for staff to read, this much of it. */
+const KEPT_ANSWER_BYTES = 2048;
+
+/**
+ * Delivers domain events to the ERP's endpoints, one call per `erp-notifications.deliver` job.
+ *
+ * The same claim and fence as provisioning runs: a call starts with a conditional UPDATE that only one worker wins
+ * (pending and due, or running with its claim lapsed), and every later write is fenced on (running, the claimed
+ * attempt). Any answer but a 2xx is retried on the configured schedule (a longer Retry-After is honoured); when
+ * the schedule is used up the delivery is `dead`: kept, listed and replayable (invariant 7). A 410 Gone disables
+ * the endpoint, as the receiver asked. Every call carries the event id as `Idempotency-Key`, so a receiver
+ * recognises the call a crashed worker made before it could record it.
+ */
+@Injectable()
+export class WebhookDeliveryRunner implements OnModuleInit {
+  private readonly logger = new Logger('ErpWebhooks');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(QUEUE_DRIVER) private readonly queue: QueueDriver,
+    private readonly registry: JobRegistry,
+    private readonly sweeper: Sweeper,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.registerJob('erp-notifications.deliver', (data) => this.execute(data.deliveryId));
+    this.sweeper.register('erp-webhooks deliveries', (olderThanMs) => this.sweep(olderThanMs));
+  }
+
+  /** One job per delivery, runnable at its `next_attempt_at`. */
+  async dispatch(deliveries: readonly { id: string; next_attempt_at: Date | null }[], suffix?: string): Promise<void> {
+    if (deliveries.length === 0) return;
+    const now = Date.now();
+    const jobs: JobSpec[] = deliveries.map((delivery) => ({
+      name: 'erp-notifications.deliver',
+      id: deliveryJobId(delivery.id, delivery.next_attempt_at, suffix),
+      data: { deliveryId: delivery.id },
+      delayMs: Math.max(0, (delivery.next_attempt_at?.getTime() ?? now) - now),
+    }));
+    await this.queue.enqueue(jobs);
+  }
+
+  /** After a commit: a queue that is down is not the caller's failure; the sweep dispatches the deliveries. */
+  async dispatchOrLeaveForSweeper(deliveries: readonly { id: string; next_attempt_at: Date | null }[]): Promise<void> {
+    try {
+      await this.dispatch(deliveries);
+    } catch (error) {
+      this.logger.warn(
+        `dispatch of ${deliveries.length} webhook deliver(ies) left to the sweeper: ${errorText(error)}`,
+      );
+    }
+  }
+
+  /** One call of one delivery: claim, call, record. */
+  async execute(deliveryId: string): Promise<JobOutcome> {
+    const claimed = await this.claim(deliveryId);
+    if (!claimed) {
+      await this.redispatchIfEarly(deliveryId);
+      return 'skipped';
+    }
+    if (claimed.endpoint_status !== 'enabled') {
+      return this.bury(claimed, 'WEBHOOK.ENDPOINT_DISABLED', 'the endpoint was disabled before this call');
+    }
+    const answer = await this.call(claimed);
+    if (answer.status >= 200 && answer.status < 300) return this.delivered(claimed, answer);
+    if (answer.status === 410) return this.bury(claimed, 'WEBHOOK.GONE', 'HTTP 410: the endpoint is disabled', answer);
+    const delayMs = retryDelayMs(
+      this.config.erpWebhooks.retryScheduleMs,
+      claimed.attempts,
+      answer.retryAfterMs,
+      Math.random(),
+    );
+    if (delayMs === undefined) {
+      return this.bury(
+        claimed,
+        'WEBHOOK.ATTEMPTS_EXHAUSTED',
+        `${claimed.attempts} call(s), the last: ${describe(answer)}`,
+        answer,
+      );
+    }
+    return this.retryLater(claimed, answer, delayMs);
+  }
+
+  private async claim(deliveryId: string): Promise<Claimed | undefined> {
+    const leaseMs = this.config.erpWebhooks.timeoutMs + CLAIM_MARGIN_MS;
+    const rows = await modifiedRows<Claimed>(
+      this.dataSource,
+      `UPDATE webhook_deliveries d
+          SET status = 'running', attempts = d.attempts + 1, updated_at = now(),
+              next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+         FROM webhook_endpoints e, outbox o
+        WHERE d.id = $1 AND e.id = d.endpoint_id AND o.id = d.event_id
+          AND ((d.status = 'pending' AND d.next_attempt_at <= now() + make_interval(secs => $3::double precision / 1000))
+            OR (d.status = 'running' AND d.next_attempt_at < now()))
+        RETURNING d.id AS delivery_id, d.endpoint_id, d.attempts, e.url, e.status AS endpoint_status, e.secret,
+                  CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret,
+                  ${outboxEventColumns('o')}`,
+      [deliveryId, leaseMs, DUE_TOLERANCE_MS],
+    );
+    return rows[0];
+  }
+
+  /** A delayed job that fired before its time would otherwise leave the delivery to the sweeper. */
+  private async redispatchIfEarly(deliveryId: string): Promise<void> {
+    const rows: { id: string; next_attempt_at: Date }[] = await this.dataSource.query(
+      `SELECT id, next_attempt_at FROM webhook_deliveries
+        WHERE id = $1 AND status = 'pending' AND next_attempt_at > now()`,
+      [deliveryId],
+    );
+    if (rows.length > 0) await this.dispatch(rows, 'early');
+  }
+
+  /** The signed POST; never throws: no answer is status 0. A redirect is not followed (its 3xx is retried). */
+  private async call(claimed: Claimed): Promise<Answer> {
+    const secrets = claimed.previous_secret ? [claimed.secret, claimed.previous_secret] : [claimed.secret];
+    const { body, headers } = buildWebhookRequest(toDomainEvent(claimed), {
+      deliveryId: claimed.delivery_id,
+      secrets,
+      attempt: claimed.attempts,
+      nowSeconds: Math.floor(Date.now() / 1000),
+    });
+    try {
+      const response = await httpCall({
+        method: 'POST',
+        url: claimed.url,
+        headers,
+        body,
+        timeoutMs: this.config.erpWebhooks.timeoutMs,
+        maxBodyBytes: KEPT_ANSWER_BYTES,
+        overflow: 'truncate',
+      });
+      const text = response.body.toString('utf8');
+      return {
+        status: response.status,
+        text: text === '' ? null : text,
+        retryAfterMs: parseRetryAfter(headerValue(response.headers, 'retry-after'), Date.now()),
+      };
+    } catch (error) {
+      return { status: 0, text: null, error: errorText(error) };
+    }
+  }
+
+  private async delivered(claimed: Claimed, answer: Answer): Promise<JobOutcome> {
+    const rows = await modifiedRows<{ id: string }>(
+      this.dataSource,
+      `UPDATE webhook_deliveries
+          SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, last_status_code = $3,
+              last_error = NULL, last_response = $4, updated_at = now()
+        WHERE id = $1 AND status = 'running' AND attempts = $2
+        RETURNING id`,
+      [claimed.delivery_id, claimed.attempts, answer.status, answer.text],
+    );
+    return rows.length === 0 ? 'skipped' : 'done';
+  }
+
+  private async retryLater(claimed: Claimed, answer: Answer, delayMs: number): Promise<JobOutcome> {
+    const rows = await modifiedRows<{ id: string; next_attempt_at: Date }>(
+      this.dataSource,
+      `UPDATE webhook_deliveries
+          SET status = 'pending', next_attempt_at = now() + make_interval(secs => $3::double precision / 1000),
+              last_status_code = $4, last_error = $5, last_response = $6, updated_at = now()
+        WHERE id = $1 AND status = 'running' AND attempts = $2
+        RETURNING id, next_attempt_at`,
+      [claimed.delivery_id, claimed.attempts, delayMs, statusOf(answer), describe(answer), answer.text],
+    );
+    if (rows.length === 0) return 'skipped';
+    this.logger.warn(
+      `delivery ${claimed.delivery_id} (${claimed.type} to ${claimed.url}) call ${claimed.attempts}: ` +
+        `${describe(answer)}; next in ${delayMs} ms`,
+    );
+    await this.dispatchOrLeaveForSweeper(rows);
+    return 'done';
+  }
+
+  /**
+   * Dead: kept with its reason until staff replay it. On a 410 the endpoint is disabled in the same statement,
+   * so no later event is fanned out to it.
+   */
+  private async bury(
+    claimed: Claimed,
+    reason: DeliveryFailureReason,
+    detail: string,
+    answer?: Answer,
+  ): Promise<JobOutcome> {
+    const rows = await modifiedRows<{ id: string }>(
+      this.dataSource,
+      `WITH dead AS (
+         UPDATE webhook_deliveries
+            SET status = 'dead', next_attempt_at = NULL, last_status_code = $3, last_error = $4, last_response = $5,
+                updated_at = now()
+          WHERE id = $1 AND status = 'running' AND attempts = $2
+          RETURNING id, endpoint_id),
+       gone AS (
+         UPDATE webhook_endpoints e
+            SET status = 'disabled', disabled_reason = $4, updated_at = now()
+           FROM dead
+          WHERE $6::boolean AND e.id = dead.endpoint_id AND e.status = 'enabled')
+       SELECT id FROM dead`,
+      [
+        claimed.delivery_id,
+        claimed.attempts,
+        answer ? statusOf(answer) : null,
+        `${reason}: ${detail}`,
+        answer?.text ?? null,
+        reason === 'WEBHOOK.GONE',
+      ],
+    );
+    if (rows.length === 0) return 'skipped';
+    this.logger.warn(
+      `delivery ${claimed.delivery_id} (${claimed.type} to ${claimed.url}) is dead: ${reason}: ${detail}`,
+    );
+    return 'done';
+  }
+
+  /** Deliveries past their time: a lost job (pending) or a worker killed mid-call (running, claim lapsed). */
+  async sweep(olderThanMs: number): Promise<number> {
+    const rows: { id: string; attempts: number; next_attempt_at: Date }[] = await this.dataSource.query(
+      `SELECT id, attempts, next_attempt_at FROM webhook_deliveries
+        WHERE status IN ('pending', 'running')
+          AND next_attempt_at < now() - make_interval(secs => $1::double precision / 1000)
+        ORDER BY next_attempt_at LIMIT 500`,
+      [olderThanMs],
+    );
+    // Never the original job id: that job may be stuck active in a killed worker until its lock expires.
+    await Promise.all(rows.map((row) => this.dispatch([row], `sweep-${row.attempts}`)));
+    return rows.length;
+  }
+}
+
+function statusOf(answer: Answer): number | null {
+  return answer.status === 0 ? null : answer.status;
+}
+
+function describe(answer: Answer): string {
+  return answer.status === 0 ? (answer.error ?? 'no answer') : `HTTP ${answer.status}`;
+}

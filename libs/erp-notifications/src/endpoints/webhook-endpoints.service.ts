@@ -1,0 +1,147 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  IDEMPOTENCY_ERRORS,
+  idempotencyDigest,
+  modifiedRows,
+  paginateRows,
+  type IdempotencyScope,
+  type Page,
+} from '@app/common';
+import type { DataSource } from 'typeorm';
+import type {
+  CreateWebhookEndpointDto,
+  UpdateWebhookEndpointDto,
+  WebhookEndpointView,
+  WebhookEndpointWithSecretView,
+} from '../api/webhook-endpoint.dto';
+import { ErpNotificationsError } from '../erp-notifications.errors';
+
+/** A row of `webhook_endpoints`. */
+interface EndpointRow {
+  id: string;
+  url: string;
+  description: string | null;
+  event_types: string[];
+  secret: string;
+  status: 'enabled' | 'disabled';
+  disabled_reason: string | null;
+  previous_secret_expires_at: Date | null;
+  request_key: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The ERP's webhook endpoints: registered, changed, disabled and their secrets rotated by an admin key. */
+@Injectable()
+export class WebhookEndpointsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * A new endpoint, enabled, with a new secret: it receives the subscribed events that happen from now on. As for
+   * customers, a request with an Idempotency-Key leaves its digest on the row: a retry whose stored answer was lost
+   * gets the endpoint it created (with its secret), not a second one.
+   */
+  async create(
+    input: CreateWebhookEndpointDto & { idempotency?: IdempotencyScope },
+  ): Promise<WebhookEndpointWithSecretView> {
+    const requestKey = input.idempotency ? idempotencyDigest(input.idempotency) : null;
+    const rows: EndpointRow[] = await this.dataSource.query(
+      `INSERT INTO webhook_endpoints (id, url, description, event_types, secret, status, request_key)
+       VALUES ($1, $2, $3, $4, $5, 'enabled', $6)
+       ON CONFLICT DO NOTHING RETURNING *`,
+      [randomUUID(), input.url, input.description ?? null, input.eventTypes, newSecret(), requestKey],
+    );
+    if (rows[0]) return withSecret(rows[0]);
+    const [existing]: EndpointRow[] = await this.dataSource.query(
+      `SELECT * FROM webhook_endpoints WHERE request_key = $1`,
+      [requestKey],
+    );
+    if (!existing) throw new Error('webhook_endpoints: a conflict on the request key but no row found');
+    if (existing.url !== input.url) {
+      throw new ErpNotificationsError(
+        IDEMPOTENCY_ERRORS.KEY_REUSED,
+        'This Idempotency-Key already created another webhook endpoint; use a new key for a new request',
+      );
+    }
+    return withSecret(existing);
+  }
+
+  async list(query: { limit?: number; cursor?: string }): Promise<Page<WebhookEndpointView>> {
+    const page = await paginateRows<EndpointRow>(this.dataSource, 'SELECT * FROM webhook_endpoints e', 'e', [], query);
+    return { items: page.items.map(toView), nextCursor: page.nextCursor };
+  }
+
+  async get(id: string): Promise<WebhookEndpointView> {
+    const rows: EndpointRow[] = await this.dataSource.query(`SELECT * FROM webhook_endpoints WHERE id = $1`, [id]);
+    if (!rows[0]) throw notFound(id);
+    return toView(rows[0]);
+  }
+
+  /**
+   * Changes what is given. Disabling ends the endpoint's waiting deliveries `dead` as their next call comes up;
+   * enabling again clears the reason SignBridge disabled it for, and events are fanned out to it from then on.
+   */
+  async update(id: string, change: UpdateWebhookEndpointDto): Promise<WebhookEndpointView> {
+    const status = change.enabled === undefined ? null : change.enabled ? 'enabled' : 'disabled';
+    const rows = await modifiedRows<EndpointRow>(
+      this.dataSource,
+      `UPDATE webhook_endpoints
+          SET url = coalesce($2, url), event_types = coalesce($3, event_types),
+              description = coalesce($4, description), status = coalesce($5, status),
+              disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason END, updated_at = now()
+        WHERE id = $1
+        RETURNING *`,
+      [id, change.url ?? null, change.eventTypes ?? null, change.description ?? null, status],
+    );
+    if (!rows[0]) throw notFound(id);
+    return toView(rows[0]);
+  }
+
+  /**
+   * A new secret; calls carry a signature with the previous one too for `keepPreviousHours` (a second `v1`), so
+   * the ERP can switch over without refusing a call.
+   */
+  async rotateSecret(id: string, keepPreviousHours: number): Promise<WebhookEndpointWithSecretView> {
+    const rows = await modifiedRows<EndpointRow>(
+      this.dataSource,
+      `UPDATE webhook_endpoints
+          SET previous_secret = secret, secret = $2, updated_at = now(),
+              previous_secret_expires_at = now() + make_interval(hours => $3::int)
+        WHERE id = $1
+        RETURNING *`,
+      [id, newSecret(), keepPreviousHours],
+    );
+    if (!rows[0]) throw notFound(id);
+    return withSecret(rows[0]);
+  }
+}
+
+/** 32 random bytes, as the sandbox's and Svix's `whsec_` secrets. */
+function newSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+function notFound(id: string): ErpNotificationsError {
+  return new ErpNotificationsError('WEBHOOK.ENDPOINT_NOT_FOUND', `No webhook endpoint ${id}`);
+}
+
+function toView(row: EndpointRow): WebhookEndpointView {
+  const rotating = row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
+  return {
+    id: row.id,
+    url: row.url,
+    description: row.description,
+    eventTypes: row.event_types,
+    status: row.status,
+    disabledReason: row.status === 'disabled' ? row.disabled_reason : null,
+    previousSecretExpiresAt: rotating ? row.previous_secret_expires_at!.toISOString() : null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+function withSecret(row: EndpointRow): WebhookEndpointWithSecretView {
+  return { ...toView(row), secret: row.secret };
+}

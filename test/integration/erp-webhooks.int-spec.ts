@@ -1,0 +1,329 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { verifySignatureHeader } from '@app/common';
+import { WebhookDeliveryRunner, WebhookFanout } from '@app/erp-notifications';
+import { appendToOutbox, OutboxRelay, type DomainEventDraft, type OutboxRef } from '@app/event-bus';
+import { ErpReceiver } from '../support/erp-receiver';
+import { api, eventually, startTestApp, TEST_ADMIN_KEY, type TestApp } from '../support/test-app';
+
+interface Endpoint {
+  id: string;
+  url: string;
+  eventTypes: string[];
+  status: string;
+  disabledReason: string | null;
+  previousSecretExpiresAt: string | null;
+  secret?: string;
+}
+
+interface Delivery {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  failureReason: string | null;
+  lastResponse: string | null;
+}
+
+/**
+ * Domain events to the ERP's webhook endpoints (invariant 7): against a real HTTP receiver, on the real database
+ * and queue. Events are written through the outbox and dispatched by the relay, as every module does. Test files
+ * share the database, so endpoints subscribe to a few types, each test reads only its own aggregates' calls, and
+ * every endpoint is disabled at the end.
+ */
+describe('ERP webhooks', () => {
+  const receiver = new ErpReceiver();
+  let app: TestApp;
+  const endpoints: string[] = [];
+
+  beforeAll(async () => {
+    await receiver.start();
+    // Retries every 100, 200, 300 ms (startTestApp's schedule): four calls before a delivery is dead.
+    app = await startTestApp({ env: { ERP_WEBHOOK_TIMEOUT_MS: '2000' } });
+  });
+  // Each test's endpoints stop receiving when it ends: the next test's events are its own.
+  afterEach(async () => {
+    for (const id of endpoints.splice(0)) {
+      await api(app.url, 'PATCH', `/api/v1/webhook-endpoints/${id}`, { enabled: false });
+    }
+  });
+  afterAll(async () => {
+    await app.close();
+    await receiver.stop();
+  });
+
+  async function register(path: string, eventTypes: string[], headers: Record<string, string> = {}) {
+    const response = await fetch(`${app.url}/api/v1/webhook-endpoints`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ url: receiver.url(path), eventTypes, description: `test ${path}` }),
+    });
+    const endpoint = (await response.json()) as Endpoint;
+    expect(response.status).toBe(201);
+    endpoints.push(endpoint.id);
+    return endpoint;
+  }
+
+  /** The events, in one transaction, on a new contract aggregate; dispatched unless `dispatch` is false. */
+  async function emit(drafts: DomainEventDraft[], dispatch = true): Promise<{ contractId: string; refs: OutboxRef[] }> {
+    const contractId = randomUUID();
+    const refs = await app.app.get(DataSource).transaction((em) =>
+      appendToOutbox(em, drafts, {
+        aggregateType: 'contract',
+        aggregateId: contractId,
+        correlationId: randomUUID(),
+        causationId: randomUUID(),
+        occurredAt: new Date(),
+      }),
+    );
+    if (dispatch) await app.app.get(OutboxRelay).dispatch(refs);
+    return { contractId, refs };
+  }
+
+  const activated = (): DomainEventDraft => ({ type: 'ContractActivated', data: { customerId: randomUUID() } });
+  const opened = (): DomainEventDraft => ({ type: 'ContractOpened', data: { at: new Date().toISOString() } });
+
+  /** The event's deliveries, to one endpoint (other files' endpoints may get it too). */
+  const deliveriesOf = async (eventId: string, endpointId: string) =>
+    (
+      await api<{ items: Delivery[] }>(
+        app.url,
+        'GET',
+        `/api/v1/webhook-deliveries?eventId=${eventId}&endpointId=${endpointId}`,
+      )
+    ).body.items;
+
+  const settled = (endpointId: string, eventId: string, status: string, attempts?: number) =>
+    eventually(
+      async () => {
+        const [delivery] = await deliveriesOf(eventId, endpointId);
+        const done = delivery?.status === status && (attempts === undefined || delivery.attempts === attempts);
+        return done ? delivery : undefined;
+      },
+      { what: `the delivery of ${eventId} to ${endpointId} to be ${status}` },
+    );
+
+  it('an endpoint receives the events it subscribed to, signed with its secret, the event as the body', async () => {
+    const endpoint = await register('/hooks/subscribed', ['ContractActivated', 'InvoiceIssued']);
+    expect(endpoint).toMatchObject({ status: 'enabled', eventTypes: ['ContractActivated', 'InvoiceIssued'] });
+    expect(endpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const shown = await api<Endpoint>(app.url, 'GET', `/api/v1/webhook-endpoints/${endpoint.id}`);
+    expect(shown.body.secret).toBeUndefined();
+
+    const { contractId, refs } = await emit([opened(), activated()]);
+    const delivery = await settled(endpoint.id, refs[1].id, 'delivered');
+    expect(delivery).toMatchObject({ endpointId: endpoint.id, eventType: 'ContractActivated', attempts: 1 });
+    expect(delivery.lastStatusCode).toBe(200);
+    // Fanned out in the same pass as the event it was not subscribed to: that one has no delivery at all.
+    expect(await deliveriesOf(refs[0].id, endpoint.id)).toEqual([]);
+
+    const calls = receiver.callsFor('/hooks/subscribed', contractId);
+    expect(calls).toHaveLength(1);
+    const [call] = calls;
+    const stored: { occurred_at: Date; correlation_id: string; causation_id: string; payload: unknown }[] =
+      await app.app
+        .get(DataSource)
+        .query(`SELECT occurred_at, correlation_id, causation_id, payload FROM outbox WHERE id = $1`, [refs[1].id]);
+    expect(JSON.parse(call.rawBody)).toEqual({
+      id: refs[1].id,
+      type: 'ContractActivated',
+      occurredAt: stored[0].occurred_at.toISOString(),
+      aggregateType: 'contract',
+      aggregateId: contractId,
+      correlationId: stored[0].correlation_id,
+      causationId: stored[0].causation_id,
+      data: stored[0].payload,
+    });
+    expect(call.headers).toMatchObject({
+      'content-type': 'application/json',
+      'idempotency-key': refs[1].id,
+      'x-signbridge-event-id': refs[1].id,
+      'x-signbridge-event-type': 'ContractActivated',
+      'x-signbridge-delivery-id': delivery.id,
+      'x-signbridge-attempt': '1',
+    });
+    const signature = String(call.headers['x-signbridge-signature']);
+    const at = Math.floor(call.at / 1000);
+    expect(verifySignatureHeader(endpoint.secret!, call.rawBody, signature, at)).toBe(true);
+    expect(verifySignatureHeader('whsec_another', call.rawBody, signature, at)).toBe(false);
+  });
+
+  it('503, then 503 asking Retry-After 1 s, then 200: delivered by the third call, the same event id on each', async () => {
+    const endpoint = await register('/hooks/flaky', ['ContractActivated']);
+    receiver.script('/hooks/flaky', [
+      { status: 503 },
+      { status: 503, headers: { 'retry-after': '1' }, body: 'maintenance' },
+    ]);
+    const { contractId, refs } = await emit([activated()]);
+    const delivery = await settled(endpoint.id, refs[0].id, 'delivered');
+    expect(delivery).toMatchObject({ endpointId: endpoint.id, attempts: 3, lastStatusCode: 200, lastError: null });
+    const calls = receiver.callsFor('/hooks/flaky', contractId);
+    expect(calls.map((c) => c.headers['idempotency-key'])).toEqual([refs[0].id, refs[0].id, refs[0].id]);
+    expect(calls.map((c) => c.headers['x-signbridge-attempt'])).toEqual(['1', '2', '3']);
+    // The schedule says 200 ms (±20 %) before the third call; the endpoint asked for a second.
+    expect(calls[2].at - calls[1].at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('an endpoint that keeps failing: dead when the schedule is used up, listed, and replayed once it works', async () => {
+    const endpoint = await register('/hooks/down', ['ContractActivated']);
+    receiver.script(
+      '/hooks/down',
+      Array.from({ length: 8 }, () => ({ status: 500, body: 'ERP down' })),
+    );
+    const first = await emit([activated()]);
+    const second = await emit([activated()]);
+    const dead = await settled(endpoint.id, first.refs[0].id, 'dead');
+    await settled(endpoint.id, second.refs[0].id, 'dead');
+    // Three waits in the schedule: four calls.
+    expect(dead).toMatchObject({
+      attempts: 4,
+      lastStatusCode: 500,
+      failureReason: 'WEBHOOK.ATTEMPTS_EXHAUSTED',
+      lastResponse: 'ERP down',
+    });
+    expect(dead.lastError).toMatch(/^WEBHOOK\.ATTEMPTS_EXHAUSTED: 4 call\(s\), the last: HTTP 500$/);
+    expect(receiver.callsFor('/hooks/down', first.contractId)).toHaveLength(4);
+    const letters = await api<{ items: Delivery[] }>(
+      app.url,
+      'GET',
+      `/api/v1/webhook-deliveries?endpointId=${endpoint.id}&status=dead`,
+    );
+    expect(letters.body.items.map((d) => d.eventId).sort()).toEqual([first.refs[0].id, second.refs[0].id].sort());
+
+    // The ERP is back (the script is used up): one replayed alone, the other by the endpoint's bulk replay.
+    const replayed = await api<Delivery>(app.url, 'POST', `/api/v1/webhook-deliveries/${dead.id}/replay`);
+    expect(replayed.status).toBe(202);
+    expect(replayed.body).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await settled(endpoint.id, first.refs[0].id, 'delivered')).toMatchObject({
+      attempts: 1,
+      lastStatusCode: 200,
+    });
+    const bulk = await api<{ replayed: number; more: boolean }>(app.url, 'POST', '/api/v1/webhook-deliveries/replay', {
+      endpointId: endpoint.id,
+    });
+    expect(bulk.body).toEqual({ replayed: 1, more: false });
+    await settled(endpoint.id, second.refs[0].id, 'delivered');
+    expect(receiver.callsFor('/hooks/down', first.contractId)).toHaveLength(5);
+
+    // A delivered one may be replayed (the ERP lost it); an unknown one is a 404.
+    expect((await api(app.url, 'POST', `/api/v1/webhook-deliveries/${dead.id}/replay`)).status).toBe(202);
+    await eventually(async () => (receiver.callsFor('/hooks/down', first.contractId).length === 6 ? true : undefined));
+    const missing = await api<{ code: string }>(app.url, 'POST', `/api/v1/webhook-deliveries/${randomUUID()}/replay`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('WEBHOOK.DELIVERY_NOT_FOUND');
+  });
+
+  it('410 Gone disables the endpoint: its delivery is dead, later events are not fanned out to it', async () => {
+    const endpoint = await register('/hooks/gone', ['ContractActivated']);
+    receiver.script('/hooks/gone', [{ status: 410 }]);
+    const first = await emit([activated()]);
+    const dead = await settled(endpoint.id, first.refs[0].id, 'dead');
+    expect(dead).toMatchObject({ attempts: 1, lastStatusCode: 410, failureReason: 'WEBHOOK.GONE' });
+    const disabled = await api<Endpoint>(app.url, 'GET', `/api/v1/webhook-endpoints/${endpoint.id}`);
+    expect(disabled.body).toMatchObject({
+      status: 'disabled',
+      disabledReason: expect.stringMatching(/^WEBHOOK\.GONE/),
+    });
+
+    const later = await emit([activated()]);
+    await eventually(async () => {
+      const [row] = await app.app
+        .get(DataSource)
+        .query(`SELECT erp_fanout_at FROM outbox WHERE id = $1`, [later.refs[0].id]);
+      return row.erp_fanout_at ? true : undefined;
+    });
+    expect(await deliveriesOf(later.refs[0].id, endpoint.id)).toEqual([]);
+    const refused = await api<{ code: string }>(app.url, 'POST', `/api/v1/webhook-deliveries/${dead.id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('WEBHOOK.ENDPOINT_DISABLED');
+
+    // Enabled again by staff: the dead letter is replayed and arrives.
+    const enabled = await api<Endpoint>(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, {
+      enabled: true,
+    });
+    expect(enabled.body).toMatchObject({ status: 'enabled', disabledReason: null });
+    expect((await api(app.url, 'POST', `/api/v1/webhook-deliveries/${dead.id}/replay`)).status).toBe(202);
+    await settled(endpoint.id, first.refs[0].id, 'delivered');
+  });
+
+  it('events committed but never dispatched (a crash) are fanned out by the sweeper, exactly once', async () => {
+    const endpoint = await register('/hooks/crash', ['ContractActivated']);
+    const { contractId, refs } = await emit([activated()], false);
+    // What the sweeper runs; twice, as two processes' sweepers might.
+    const fanout = app.app.get(WebhookFanout);
+    await Promise.all([fanout.catchUp(0), fanout.catchUp(0)]);
+    await settled(endpoint.id, refs[0].id, 'delivered');
+    expect(await deliveriesOf(refs[0].id, endpoint.id)).toHaveLength(1);
+    expect(receiver.callsFor('/hooks/crash', contractId)).toHaveLength(1);
+  });
+
+  it('a delivery left running by a killed worker is called again once its claim lapses', async () => {
+    const endpoint = await register('/hooks/killed', ['ContractActivated']);
+    const { contractId, refs } = await emit([activated()]);
+    await settled(endpoint.id, refs[0].id, 'delivered');
+    // As a worker killed during its call leaves it: running, its claim past.
+    await app.app
+      .get(DataSource)
+      .query(
+        `UPDATE webhook_deliveries SET status = 'running', next_attempt_at = now() - interval '1 minute' WHERE event_id = $1`,
+        [refs[0].id],
+      );
+    expect(await app.app.get(WebhookDeliveryRunner).sweep(0)).toBeGreaterThanOrEqual(1);
+    await settled(endpoint.id, refs[0].id, 'delivered', 2);
+    // Called again with the same event id: the receiver's deduplication key.
+    const calls = receiver.callsFor('/hooks/killed', contractId);
+    expect(calls.map((c) => c.headers['idempotency-key'])).toEqual([refs[0].id, refs[0].id]);
+  });
+
+  it('an endpoint registered after an event does not get it; a rotated secret signs alongside the old one', async () => {
+    const before = await emit([activated()]);
+    const endpoint = await register('/hooks/rotated', ['ContractActivated']);
+    const rotated = await api<Endpoint>(app.url, 'POST', `/api/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, {
+      keepPreviousHours: 1,
+    });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).not.toBe(endpoint.secret);
+    expect(rotated.body.previousSecretExpiresAt).not.toBeNull();
+
+    const after = await emit([activated()]);
+    await settled(endpoint.id, after.refs[0].id, 'delivered');
+    expect(receiver.callsFor('/hooks/rotated', before.contractId)).toEqual([]);
+    const [call] = receiver.callsFor('/hooks/rotated', after.contractId);
+    const signature = String(call.headers['x-signbridge-signature']);
+    expect(signature.match(/v1=/g)).toHaveLength(2);
+    for (const secret of [rotated.body.secret!, endpoint.secret!]) {
+      expect(verifySignatureHeader(secret, call.rawBody, signature, Math.floor(call.at / 1000))).toBe(true);
+    }
+  });
+
+  it('refuses a bad URL or event type, an ERP key, and replays a create with the same Idempotency-Key', async () => {
+    for (const body of [
+      { url: 'ftp://erp.example.com/hooks', eventTypes: ['ContractActivated'] },
+      { url: receiver.url('/hooks/x'), eventTypes: ['ContractEaten'] },
+      { url: receiver.url('/hooks/x'), eventTypes: [] },
+    ]) {
+      const refused = await api<{ code: string }>(app.url, 'POST', '/api/v1/webhook-endpoints', body);
+      expect(refused.status).toBe(400);
+      expect(refused.body.code).toBe('REQUEST.INVALID');
+    }
+    const erpKey = await api<{ key: string }>(app.url, 'POST', '/api/v1/api-keys', { name: 'erp', scopes: ['erp'] });
+    const forbidden = await api<{ code: string }>(
+      app.url,
+      'POST',
+      '/api/v1/webhook-endpoints',
+      { url: receiver.url('/hooks/x'), eventTypes: ['*'] },
+      erpKey.body.key,
+    );
+    expect(forbidden.status).toBe(403);
+    expect((await api(app.url, 'GET', '/api/v1/webhook-deliveries', undefined, erpKey.body.key)).status).toBe(403);
+
+    const key = { 'idempotency-key': randomUUID() };
+    const first = await register('/hooks/idempotent', ['InvoiceIssued'], key);
+    const again = await register('/hooks/idempotent', ['InvoiceIssued'], key);
+    expect(again).toEqual(first);
+  });
+});
