@@ -1,4 +1,5 @@
 import { verifySignatureHeader } from '@app/common';
+import { ErpReceiver } from '../support/erp-receiver';
 import { ProvisioningTarget, type ScriptedAnswer } from '../support/provisioning-target';
 import { createCustomer } from '../support/scenario';
 import { pdfText, startTestSmtpServer, type TestSmtpServer } from '../support/invoicing';
@@ -26,9 +27,13 @@ describe('invoicing and provisioning after signing, through the sandbox platform
   let sandbox: TestSandbox;
   let app: TestApp;
   let smtp: TestSmtpServer;
+  /** The ERP, told of every domain event through a webhook endpoint. */
+  const erp = new ErpReceiver();
+  let erpSecret: string;
+  let endpointId: string;
 
   beforeAll(async () => {
-    await Promise.all([accounts.start(), warehouse.start()]);
+    await Promise.all([accounts.start(), warehouse.start(), erp.start()]);
     smtp = await startTestSmtpServer();
     sandbox = await startTestSandbox();
     app = await startTestApp({
@@ -41,11 +46,19 @@ describe('invoicing and provisioning after signing, through the sandbox platform
         SMTP_URL: smtp.url,
       },
     });
+    const endpoint = await api<{ id: string; secret: string }>(app.url, 'POST', '/api/v1/webhook-endpoints', {
+      url: erp.url('/erp/events'),
+      eventTypes: ['*'],
+    });
+    expect(endpoint.status).toBe(201);
+    erpSecret = endpoint.body.secret;
+    endpointId = endpoint.body.id;
   });
   afterAll(async () => {
+    await api(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpointId}`, { enabled: false });
     await app.close();
     await sandbox.close();
-    await Promise.all([accounts.stop(), warehouse.stop()]);
+    await Promise.all([accounts.stop(), warehouse.stop(), erp.stop()]);
     await smtp.close();
   });
 
@@ -195,6 +208,33 @@ describe('invoicing and provisioning after signing, through the sandbox platform
     const audited = await auditedWhenTwice(contractId, 'ServiceProvisioned');
     expect(audited).toContain('ContractActivated');
     expect((await api<{ valid: boolean }>(app.url, 'GET', '/api/v1/audit-log/verify')).body.valid).toBe(true);
+
+    // The ERP was told, once per event, each call signed with the endpoint's secret.
+    const told = await eventually(
+      async () => {
+        const calls = erp.calls.filter((c) => [contractId, customerId, invoice.id].includes(c.body.aggregateId));
+        const types = calls.map((c) => c.body.type);
+        return types.includes('InvoiceSent') && types.filter((t) => t === 'ServiceProvisioned').length === 2
+          ? calls
+          : undefined;
+      },
+      { what: 'the ERP to be told of the invoice mailed and both provisioning runs' },
+    );
+    expect(told.map((c) => c.body.type)).toEqual(
+      expect.arrayContaining([
+        'ContractSigned',
+        'DocumentsArchived',
+        'ContractActivated',
+        'CustomerActivated',
+        'InvoiceIssued',
+        'InvoiceSent',
+      ]),
+    );
+    expect(new Set(told.map((c) => c.body.id)).size).toBe(told.length);
+    for (const call of told) {
+      const signature = String(call.headers['x-signbridge-signature']);
+      expect(verifySignatureHeader(erpSecret, call.rawBody, signature, Math.floor(call.at / 1000))).toBe(true);
+    }
   });
 
   it('voids an active contract at once: the account disabled and the order cancelled, even one still in flight', async () => {
