@@ -10,7 +10,8 @@
 // that has been running; default 0), BENCH_QUEUE (in-process | redis,
 // default in-process: the zero-set-up mode), BENCH_WORKERS (n > 0: an api-only process plus n worker processes,
 // on Redis), BENCH_DATABASE_URL (a server; a fresh database is made on it), BENCH_REDIS_URL,
-// BENCH_NODE_ARGS (extra node flags for SignBridge, e.g. --cpu-prof).
+// BENCH_NODE_ARGS (extra node flags for SignBridge, e.g. --cpu-prof), BENCH_ERP_WEBHOOKS (1: an ERP webhook endpoint
+// subscribed to every event type, answering at once, as a fast ERP would; default 0: none registered).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const CONTRACTS = Number(process.env.BENCH_CONTRACTS ?? 1000);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 0);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 0);
+const ERP_WEBHOOKS = process.env.BENCH_ERP_WEBHOOKS === '1';
 // Separate worker processes need the queue in Redis.
 const QUEUE = WORKERS > 0 ? 'redis' : (process.env.BENCH_QUEUE ?? 'in-process');
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -91,6 +93,12 @@ async function main() {
     });
     await healthy(SANDBOX_PORT);
     await healthy(SIGNBRIDGE_PORT);
+    if (ERP_WEBHOOKS) {
+      await call(SIGNBRIDGE_PORT, 'POST', '/api/v1/webhook-endpoints', {
+        url: `${targets.url}/erp`,
+        eventTypes: ['*'],
+      });
+    }
     for (let i = 0; i < WORKERS; i++)
       start(`worker-${i}`, 'dist/apps/worker/src/main.js', { ...signbridgeEnv, MIGRATIONS_RUN: 'false' });
 
@@ -125,6 +133,7 @@ async function main() {
     const cpu = cpuPerContract(cpuBefore, cpuByProcess());
     const report = {
       ...(await measure(contracts, startedAt, signedAt, lateness, targets.calls())),
+      erpWebhookCalls: ERP_WEBHOOKS ? targets.erpCalls() : null,
       warmupContracts: WARMUP,
       cpuMsPerContract: cpu,
     };
@@ -191,17 +200,28 @@ function cpuPerContract(before, after) {
 /** The company's service platform and warehouse: answer at once, as a fast target would. */
 async function startTargets() {
   let calls = 0;
+  let erpCalls = 0;
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
+      if (req.url === '/erp') {
+        erpCalls += 1;
+        res.writeHead(204).end();
+        return;
+      }
       calls += 1;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: `ref_${calls}`, accountId: `acct_${calls}`, orderNumber: `WO-${calls}` }));
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, calls: () => calls, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    calls: () => calls,
+    erpCalls: () => erpCalls,
+    close: () => server.close(),
+  };
 }
 
 async function sendAll(pdf, total) {
@@ -338,6 +358,9 @@ function render(r) {
     `| p50, completed → invoiced and provisioned | ${f(r.latencyMs.p50)} ms | < ${r.targets.p50Ms} ms | ${f(r.ratios.p50OfTarget)} |`,
     `| p99 | ${f(r.latencyMs.p99)} ms | < ${r.targets.p99Ms} ms | ${f(r.ratios.p99OfTarget)} |`,
     `| sustained rate | ${f(r.sustainedRate)} contracts/s | ${r.targets.rate}/s offered ${r.offeredRate}/s | ${f(r.ratios.rateOfTarget)} |`,
+    ...(r.erpWebhookCalls !== null
+      ? [`| ERP webhook endpoint for every event: calls received | ${r.erpWebhookCalls} | | |`]
+      : []),
     ...(r.warmupContracts > 0
       ? [`| warm-up, signed and finished first, not measured | ${r.warmupContracts} contracts | | |`]
       : []),
