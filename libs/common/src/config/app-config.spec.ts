@@ -236,6 +236,23 @@ describe('loadConfig', () => {
       expect(messageOf({ ...S3, S3_BUCKET: '' })).not.toContain(S3.S3_SECRET_ACCESS_KEY);
     });
   });
+  describe('ERP webhooks', () => {
+    it('retries on a schedule of about 27 hours by default, and reads another with units', () => {
+      expect(loadConfig({}, CWD).erpWebhooks).toEqual({
+        retryScheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+        timeoutMs: 10_000,
+      });
+      const config = loadConfig({ ERP_WEBHOOK_RETRY_SCHEDULE: '250ms, 2s,1m', ERP_WEBHOOK_TIMEOUT_MS: '3000' }, CWD);
+      expect(config.erpWebhooks).toEqual({ retryScheduleMs: [250, 2000, 60_000], timeoutMs: 3000 });
+    });
+
+    it('names the variable of a schedule it cannot read', () => {
+      expect(problemsOf({ ERP_WEBHOOK_RETRY_SCHEDULE: '5s,soon' })).toEqual([
+        'ERP_WEBHOOK_RETRY_SCHEDULE: "soon" is not a duration such as 500ms, 5s, 5m, 2h or 1d',
+      ]);
+    });
+  });
+
   describe('provisioning', () => {
     it('has no targets by default, and sane retry defaults', () => {
       expect(loadConfig({}, CWD).provisioning).toEqual({
