@@ -9,3 +9,4 @@ export * from './sweeper/sweeper';
 export * from './event-bus.module';
 export * from './queue';
 export * from './outbox/subscriber-runner';
+export * from './attempts/scheduled-attempts';

@@ -2,14 +2,17 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, headerValue, httpCall, modifiedRows, parseRetryAfter, type AppConfig } from '@app/common';
 import {
+  CLAIM_MARGIN_MS,
+  DUE_TOLERANCE_MS,
   errorText,
   JobRegistry,
   outboxEventColumns,
   QUEUE_DRIVER,
+  ScheduledAttempts,
   Sweeper,
   toDomainEvent,
+  type AttemptRow,
   type JobOutcome,
-  type JobSpec,
   type OutboxRow,
   type QueueDriver,
 } from '@app/event-bus';
@@ -17,7 +20,6 @@ import type { DataSource } from 'typeorm';
 import type { DeliveryFailureReason } from '../erp-notifications.errors';
 import { buildWebhookRequest } from '../webhook-request';
 import { retryDelayMs } from './retry-delay';
-import { deliveryJobId } from './webhook-delivery.row';
 
 /** A claimed call: the delivery as the claim left it, its endpoint, and the event (the outbox row's columns). */
 type Claimed = OutboxRow & {
@@ -40,10 +42,6 @@ interface Answer {
   error?: string;
 }
 
-/** Added to the call's timeout for how long a claim holds: past it, a delivery left `running` is taken again. */
-const CLAIM_MARGIN_MS = 30_000;
-/** A delayed job may fire a little before the database's clock says the call is due. */
-const DUE_TOLERANCE_MS = 500;
 /** An endpoint's answer is kept for staff to read, this much of it. */
 const KEPT_ANSWER_BYTES = 2048;
 
@@ -60,49 +58,45 @@ const KEPT_ANSWER_BYTES = 2048;
 @Injectable()
 export class WebhookDeliveryRunner implements OnModuleInit {
   private readonly logger = new Logger('ErpWebhooks');
+  private readonly attempts: ScheduledAttempts<'erp-notifications.deliver'>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(QUEUE_DRIVER) private readonly queue: QueueDriver,
+    @Inject(QUEUE_DRIVER) queue: QueueDriver,
     private readonly registry: JobRegistry,
     private readonly sweeper: Sweeper,
-  ) {}
+  ) {
+    this.attempts = new ScheduledAttempts({
+      db: dataSource,
+      queue,
+      table: 'webhook_deliveries',
+      job: 'erp-notifications.deliver',
+      data: (deliveryId) => ({ deliveryId }),
+      what: 'webhook deliveries',
+    });
+  }
 
   onModuleInit(): void {
     this.registry.registerJob('erp-notifications.deliver', (data) => this.execute(data.deliveryId));
     this.sweeper.register('erp-webhooks deliveries', (olderThanMs) => this.sweep(olderThanMs));
   }
 
-  /** One job per delivery, runnable at its `next_attempt_at`. */
-  async dispatch(deliveries: readonly { id: string; next_attempt_at: Date | null }[], suffix?: string): Promise<void> {
-    if (deliveries.length === 0) return;
-    const now = Date.now();
-    const jobs: JobSpec[] = deliveries.map((delivery) => ({
-      name: 'erp-notifications.deliver',
-      id: deliveryJobId(delivery.id, delivery.next_attempt_at, suffix),
-      data: { deliveryId: delivery.id },
-      delayMs: Math.max(0, (delivery.next_attempt_at?.getTime() ?? now) - now),
-    }));
-    await this.queue.enqueue(jobs);
+  /** After a commit: a queue that is down is not the caller's failure; the sweep dispatches the deliveries. */
+  dispatchOrLeaveForSweeper(deliveries: readonly AttemptRow[]): Promise<void> {
+    return this.attempts.dispatchOrLeaveForSweeper(deliveries);
   }
 
-  /** After a commit: a queue that is down is not the caller's failure; the sweep dispatches the deliveries. */
-  async dispatchOrLeaveForSweeper(deliveries: readonly { id: string; next_attempt_at: Date | null }[]): Promise<void> {
-    try {
-      await this.dispatch(deliveries);
-    } catch (error) {
-      this.logger.warn(
-        `dispatch of ${deliveries.length} webhook deliver(ies) left to the sweeper: ${errorText(error)}`,
-      );
-    }
+  /** Deliveries past their time: a lost job (pending) or a worker killed mid-call (running, claim lapsed). */
+  sweep(olderThanMs: number): Promise<number> {
+    return this.attempts.sweep(olderThanMs);
   }
 
   /** One call of one delivery: claim, call, record. */
   async execute(deliveryId: string): Promise<JobOutcome> {
     const claimed = await this.claim(deliveryId);
     if (!claimed) {
-      await this.redispatchIfEarly(deliveryId);
+      await this.attempts.redispatchIfEarly(deliveryId);
       return 'skipped';
     }
     if (claimed.endpoint_status !== 'enabled') {
@@ -145,16 +139,6 @@ export class WebhookDeliveryRunner implements OnModuleInit {
       [deliveryId, leaseMs, DUE_TOLERANCE_MS],
     );
     return rows[0];
-  }
-
-  /** A delayed job that fired before its time would otherwise leave the delivery to the sweeper. */
-  private async redispatchIfEarly(deliveryId: string): Promise<void> {
-    const rows: { id: string; next_attempt_at: Date }[] = await this.dataSource.query(
-      `SELECT id, next_attempt_at FROM webhook_deliveries
-        WHERE id = $1 AND status = 'pending' AND next_attempt_at > now()`,
-      [deliveryId],
-    );
-    if (rows.length > 0) await this.dispatch(rows, 'early');
   }
 
   /** The signed POST; never throws: no answer is status 0. A redirect is not followed (its 3xx is retried). */
@@ -257,20 +241,6 @@ export class WebhookDeliveryRunner implements OnModuleInit {
       `delivery ${claimed.delivery_id} (${claimed.type} to ${claimed.url}) is dead: ${reason}: ${detail}`,
     );
     return 'done';
-  }
-
-  /** Deliveries past their time: a lost job (pending) or a worker killed mid-call (running, claim lapsed). */
-  async sweep(olderThanMs: number): Promise<number> {
-    const rows: { id: string; attempts: number; next_attempt_at: Date }[] = await this.dataSource.query(
-      `SELECT id, attempts, next_attempt_at FROM webhook_deliveries
-        WHERE status IN ('pending', 'running')
-          AND next_attempt_at < now() - make_interval(secs => $1::double precision / 1000)
-        ORDER BY next_attempt_at LIMIT 500`,
-      [olderThanMs],
-    );
-    // Never the original job id: that job may be stuck active in a killed worker until its lock expires.
-    await Promise.all(rows.map((row) => this.dispatch([row], `sweep-${row.attempts}`)));
-    return rows.length;
   }
 }
 

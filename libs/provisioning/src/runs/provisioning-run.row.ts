@@ -19,8 +19,3 @@ export interface ProvisioningRunRow {
   updated_at: Date;
   completed_at: Date | null;
 }
-
-/** Job id of the attempt due at `due`: a double dispatch of one attempt runs once; each new attempt is a new job. */
-export function runJobId(runId: string, due: Date | null, suffix?: string): string {
-  return `${runId}.${due ? due.getTime() : 0}${suffix ? `.${suffix}` : ''}`;
-}

@@ -2,15 +2,17 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, modifiedRows, nextDelayMs, verdictForStatus, type AppConfig } from '@app/common';
 import {
-  errorText,
+  CLAIM_MARGIN_MS,
+  DUE_TOLERANCE_MS,
   writeWithEvents,
   JobRegistry,
   OutboxRelay,
   QUEUE_DRIVER,
+  ScheduledAttempts,
   Sweeper,
+  type AttemptRow,
   type DomainEventDraft,
   type JobOutcome,
-  type JobSpec,
   type QueueDriver,
 } from '@app/event-bus';
 import type { DataSource } from 'typeorm';
@@ -18,7 +20,7 @@ import type { ProvisioningContext, ProvisioningCustomer } from '../actions/provi
 import { ProvisioningActionRegistry } from '../actions/provisioning-action.registry';
 import { callTarget, type TargetAnswer } from '../http/target-client';
 import type { ProvisioningFailureReason } from '../provisioning.errors';
-import { runJobId, type ProvisioningRunRow } from './provisioning-run.row';
+import type { ProvisioningRunRow } from './provisioning-run.row';
 
 /** A claimed attempt: the row as the claim left it (status running, attempts counted), with its customer. */
 type Claimed = ProvisioningRunRow & {
@@ -27,11 +29,6 @@ type Claimed = ProvisioningRunRow & {
   customer_email: string;
   customer_tax_id: string | null;
 };
-
-/** Added to the call's timeout for how long a claim holds: past it, a run left `running` by a crash is taken again. */
-const CLAIM_MARGIN_MS = 30_000;
-/** A delayed job may fire a little before the database's clock says the attempt is due. */
-const DUE_TOLERANCE_MS = 500;
 
 /**
  * Executes provisioning runs, one attempt per `provisioning.run` job, outside any subscriber's transaction.
@@ -45,49 +42,47 @@ const DUE_TOLERANCE_MS = 500;
 @Injectable()
 export class ProvisioningRunner implements OnModuleInit {
   private readonly logger = new Logger('Provisioning');
+  private readonly attempts: ScheduledAttempts<'provisioning.run'>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(QUEUE_DRIVER) private readonly queue: QueueDriver,
+    @Inject(QUEUE_DRIVER) queue: QueueDriver,
     private readonly registry: JobRegistry,
     private readonly relay: OutboxRelay,
     private readonly sweeper: Sweeper,
     private readonly actions: ProvisioningActionRegistry,
-  ) {}
+  ) {
+    this.attempts = new ScheduledAttempts({
+      db: dataSource,
+      queue,
+      table: 'provisioning_orders',
+      job: 'provisioning.run',
+      data: (runId) => ({ runId }),
+      what: 'provisioning run(s)',
+    });
+  }
 
   onModuleInit(): void {
     this.registry.registerJob('provisioning.run', (data) => this.execute(data.runId));
     this.sweeper.register('provisioning', (olderThanMs) => this.sweep(olderThanMs));
   }
 
-  /** One job per run, runnable at its `next_attempt_at`. */
-  async dispatch(runs: readonly { id: string; next_attempt_at: Date | null }[], suffix?: string): Promise<void> {
-    if (runs.length === 0) return;
-    const now = Date.now();
-    const jobs: JobSpec[] = runs.map((run) => ({
-      name: 'provisioning.run',
-      id: runJobId(run.id, run.next_attempt_at, suffix),
-      data: { runId: run.id },
-      delayMs: Math.max(0, (run.next_attempt_at?.getTime() ?? now) - now),
-    }));
-    await this.queue.enqueue(jobs);
+  /** After a commit: a queue that is down is not the caller's failure; the sweep re-dispatches the runs. */
+  dispatchOrLeaveForSweeper(runs: readonly AttemptRow[]): Promise<void> {
+    return this.attempts.dispatchOrLeaveForSweeper(runs);
   }
 
-  /** After a commit: a queue that is down is not the caller's failure; the sweep re-dispatches the runs. */
-  async dispatchOrLeaveForSweeper(runs: readonly { id: string; next_attempt_at: Date | null }[]): Promise<void> {
-    try {
-      await this.dispatch(runs);
-    } catch (error) {
-      this.logger.warn(`dispatch of ${runs.length} provisioning run(s) left to the sweeper: ${errorText(error)}`);
-    }
+  /** Runs past their time: a lost job (pending) or a worker killed mid-call (running, claim lapsed). */
+  sweep(olderThanMs: number): Promise<number> {
+    return this.attempts.sweep(olderThanMs);
   }
 
   /** One attempt of one run: claim, call, record. */
   async execute(runId: string): Promise<JobOutcome> {
     const run = await this.claim(runId);
     if (!run) {
-      await this.redispatchIfEarly(runId);
+      await this.attempts.redispatchIfEarly(runId);
       return 'skipped';
     }
     const action = this.actions.get(run.action);
@@ -157,16 +152,6 @@ export class ProvisioningRunner implements OnModuleInit {
       [runId, leaseMs, DUE_TOLERANCE_MS],
     );
     return rows[0];
-  }
-
-  /** A delayed job that fired before its time would otherwise leave the run to the sweeper. */
-  private async redispatchIfEarly(runId: string): Promise<void> {
-    const rows: { id: string; next_attempt_at: Date }[] = await this.dataSource.query(
-      `SELECT id, next_attempt_at FROM provisioning_orders
-        WHERE id = $1 AND status = 'pending' AND next_attempt_at > now()`,
-      [runId],
-    );
-    if (rows.length > 0) await this.dispatch(rows, 'early');
   }
 
   private context(run: Claimed, resultRef: string | null): ProvisioningContext {
@@ -344,20 +329,6 @@ export class ProvisioningRunner implements OnModuleInit {
     if (emitted.length === 0) return 'skipped';
     await this.relay.dispatchOrLeaveForSweeper(emitted);
     return 'done';
-  }
-
-  /** Runs past their time: a lost job (pending) or a worker killed mid-call (running, claim lapsed). */
-  async sweep(olderThanMs: number): Promise<number> {
-    const rows: { id: string; attempts: number; next_attempt_at: Date }[] = await this.dataSource.query(
-      `SELECT id, attempts, next_attempt_at FROM provisioning_orders
-        WHERE status IN ('pending', 'running')
-          AND next_attempt_at < now() - make_interval(secs => $1::double precision / 1000)
-        ORDER BY next_attempt_at LIMIT 500`,
-      [olderThanMs],
-    );
-    // Never the original job id: that job may be stuck active in a killed worker until its lock expires.
-    await Promise.all(rows.map((row) => this.dispatch([row], `sweep-${row.attempts}`)));
-    return rows.length;
   }
 }
 
