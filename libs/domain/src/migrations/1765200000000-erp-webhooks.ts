@@ -41,7 +41,6 @@ export class ErpWebhooks1765200000000 implements MigrationInterface {
         id uuid PRIMARY KEY,
         endpoint_id uuid NOT NULL REFERENCES webhook_endpoints (id),
         event_id uuid NOT NULL REFERENCES outbox (id),
-        event_type text NOT NULL,
         status text NOT NULL CHECK (status IN ('pending', 'running', 'delivered', 'dead')),
         attempts integer NOT NULL DEFAULT 0,
         next_attempt_at timestamptz,

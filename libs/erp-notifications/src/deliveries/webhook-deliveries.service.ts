@@ -12,6 +12,9 @@ import { ErpNotificationsError } from '../erp-notifications.errors';
 import { WebhookDeliveryRunner } from './webhook-delivery-runner';
 import type { WebhookDeliveryRow } from './webhook-delivery.row';
 
+/** A delivery's columns and its event's type (from the outbox, not copied), for `d` and `o`. */
+const DELIVERY_COLUMNS = 'd.*, o.type AS event_type';
+
 /** Dead deliveries made pending again per bulk replay. */
 const REPLAY_BATCH = 1000;
 
@@ -26,12 +29,12 @@ export class WebhookDeliveriesService {
   async list(query: ListWebhookDeliveriesQueryDto): Promise<Page<WebhookDeliveryView>> {
     const page = await paginateRows<WebhookDeliveryRow>(
       this.dataSource,
-      'SELECT * FROM webhook_deliveries d',
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN outbox o ON o.id = d.event_id`,
       'd',
       [
         ['d.endpoint_id = ?', query.endpointId],
         ['d.status = ?', query.status],
-        ['d.event_type = ?', query.eventType],
+        ['o.type = ?', query.eventType],
         ['d.event_id = ?', query.eventId],
       ],
       query,
@@ -40,9 +43,10 @@ export class WebhookDeliveriesService {
   }
 
   async get(id: string): Promise<WebhookDeliveryView> {
-    const rows: WebhookDeliveryRow[] = await this.dataSource.query(`SELECT * FROM webhook_deliveries WHERE id = $1`, [
-      id,
-    ]);
+    const rows: WebhookDeliveryRow[] = await this.dataSource.query(
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN outbox o ON o.id = d.event_id WHERE d.id = $1`,
+      [id],
+    );
     if (!rows[0]) throw notFound(id);
     return toView(rows[0]);
   }
@@ -56,9 +60,10 @@ export class WebhookDeliveriesService {
       this.dataSource,
       `UPDATE webhook_deliveries d
           SET status = 'pending', attempts = 0, next_attempt_at = now(), delivered_at = NULL, updated_at = now()
-         FROM webhook_endpoints e
-        WHERE d.id = $1 AND e.id = d.endpoint_id AND e.status = 'enabled' AND d.status IN ('dead', 'delivered')
-        RETURNING d.*`,
+         FROM webhook_endpoints e, outbox o
+        WHERE d.id = $1 AND e.id = d.endpoint_id AND o.id = d.event_id AND e.status = 'enabled'
+          AND d.status IN ('dead', 'delivered')
+        RETURNING ${DELIVERY_COLUMNS}`,
       [id],
     );
     if (rows[0]) {

@@ -1,4 +1,4 @@
-/** A row of `webhook_deliveries`. */
+/** A row of `webhook_deliveries`, with its event's type (`outbox.type`). */
 export interface WebhookDeliveryRow {
   id: string;
   endpoint_id: string;
@@ -13,9 +13,4 @@ export interface WebhookDeliveryRow {
   delivered_at: Date | null;
   created_at: Date;
   updated_at: Date;
-}
-
-/** Job id of the call due at `due`: a double dispatch of one call runs once; each new call is a new job. */
-export function deliveryJobId(deliveryId: string, due: Date | null, suffix?: string): string {
-  return `${deliveryId}.${due ? due.getTime() : 0}${suffix ? `.${suffix}` : ''}`;
 }

@@ -68,8 +68,8 @@ export class WebhookFanout implements OnModuleInit, OnModuleDestroy {
                      LIMIT $1),
             marked AS (UPDATE outbox o SET erp_fanout_at = now() FROM due WHERE o.id = due.id),
             inserted AS (
-              INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, status, next_attempt_at)
-              SELECT gen_random_uuid(), e.id, due.id, due.type, 'pending', now()
+              INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, next_attempt_at)
+              SELECT gen_random_uuid(), e.id, due.id, 'pending', now()
                 FROM due
                 JOIN webhook_endpoints e
                   ON e.status = 'enabled' AND e.created_at <= due.created_at
