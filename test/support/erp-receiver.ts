@@ -1,12 +1,8 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { RecordingServer, type ArrivedRequest } from './recording-server';
 
-export interface ReceivedWebhook {
-  path: string;
-  headers: IncomingHttpHeaders;
-  rawBody: string;
+export interface ReceivedWebhook extends ArrivedRequest {
   body: { id: string; type: string; aggregateId: string; [key: string]: unknown };
-  at: number;
 }
 
 export interface ScriptedReply {
@@ -22,11 +18,10 @@ export interface ScriptedReply {
 export class ErpReceiver {
   readonly calls: ReceivedWebhook[] = [];
   private readonly scripts = new Map<string, ScriptedReply[]>();
-  private server?: Server;
-  port = 0;
+  private readonly server = new RecordingServer((request, res) => this.receive(request, res));
 
   url(path: string): string {
-    return `http://127.0.0.1:${this.port}${path}`;
+    return `http://127.0.0.1:${this.server.port}${path}`;
   }
 
   script(path: string, replies: ScriptedReply[]): void {
@@ -38,35 +33,18 @@ export class ErpReceiver {
     return this.calls.filter((c) => c.path === path && c.body.aggregateId === aggregateId);
   }
 
-  async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const rawBody = Buffer.concat(chunks).toString('utf8');
-        const path = req.url ?? '';
-        this.calls.push({
-          path,
-          headers: req.headers,
-          rawBody,
-          body: JSON.parse(rawBody) as ReceivedWebhook['body'],
-          at: Date.now(),
-        });
-        const reply = this.scripts.get(path)?.shift() ?? { status: 200, body: 'ok' };
-        res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
-        res.end(reply.body ?? '');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+  start(): Promise<void> {
+    return this.server.start();
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  private receive(request: ArrivedRequest, res: ServerResponse): void {
+    this.calls.push({ ...request, body: JSON.parse(request.rawBody) as ReceivedWebhook['body'] });
+    const reply = this.scripts.get(request.path)?.shift() ?? { status: 200, body: 'ok' };
+    res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
+    res.end(reply.body ?? '');
   }
 }

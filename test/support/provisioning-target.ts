@@ -1,13 +1,9 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RecordingServer, type ArrivedRequest } from './recording-server';
 
-export interface ReceivedCall {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  rawBody: string;
+export interface ReceivedCall extends ArrivedRequest {
   body: { runId?: string; contractId?: string; kind?: string; [key: string]: unknown };
-  at: number;
 }
 
 export interface ScriptedAnswer {
@@ -31,9 +27,8 @@ export class ProvisioningTarget {
   readonly created = new Map<string, string>();
   readonly state = new Map<string, 'active' | 'disabled' | 'cancelled'>();
   private readonly scripts = new Map<string, ScriptedAnswer[]>();
-  private server?: Server;
+  private readonly server = new RecordingServer((request, res) => this.receive(request, res));
   private counter = 0;
-  port = 0;
 
   constructor(
     private readonly kind: 'accounts' | 'orders',
@@ -41,7 +36,7 @@ export class ProvisioningTarget {
   ) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://127.0.0.1:${this.server.port}`;
   }
 
   /** The first answers to calls about this contract, in order. */
@@ -53,48 +48,31 @@ export class ProvisioningTarget {
     return this.calls.filter((c) => c.body.contractId === contractId);
   }
 
-  async start(port = 0): Promise<void> {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const rawBody = Buffer.concat(chunks).toString('utf8');
-        let body: ReceivedCall['body'] = {};
-        try {
-          body = JSON.parse(rawBody) as ReceivedCall['body'];
-        } catch {
-          // kept raw
-        }
-        const call = {
-          method: req.method ?? '',
-          path: req.url ?? '',
-          headers: req.headers,
-          rawBody,
-          body,
-          at: Date.now(),
-        };
-        this.calls.push(call);
-        const scripted = body.contractId ? this.scripts.get(body.contractId)?.shift() : undefined;
-        const answer = scripted ?? this.answer(call);
-        setTimeout(() => {
-          void Promise.resolve(answer.until).finally(() => {
-            res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-            res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
-          });
-        }, answer.delayMs ?? this.defaultDelayMs);
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+  start(port = 0): Promise<void> {
+    return this.server.start(port);
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  private receive(request: ArrivedRequest, res: ServerResponse): void {
+    let body: ReceivedCall['body'] = {};
+    try {
+      body = JSON.parse(request.rawBody) as ReceivedCall['body'];
+    } catch {
+      // kept raw
+    }
+    const call = { ...request, body };
+    this.calls.push(call);
+    const scripted = body.contractId ? this.scripts.get(body.contractId)?.shift() : undefined;
+    const answer = scripted ?? this.answer(call);
+    setTimeout(() => {
+      void Promise.resolve(answer.until).finally(() => {
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      });
+    }, answer.delayMs ?? this.defaultDelayMs);
   }
 
   private answer(call: ReceivedCall): ScriptedAnswer {

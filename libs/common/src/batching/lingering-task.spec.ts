@@ -6,17 +6,22 @@ function gate() {
   return { opened, open };
 }
 
-const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('LingeringTask', () => {
-  it('runs one pass for pokes that come within the linger', async () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('runs one pass for the pokes that come within the linger, and only once it is over', async () => {
     let passes = 0;
     const task = new LingeringTask(async () => void passes++, 20);
     task.poke();
+    await jest.advanceTimersByTimeAsync(10);
     task.poke();
     task.poke();
+    await jest.advanceTimersByTimeAsync(9);
     expect(passes).toBe(0);
-    await tick(60);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(passes).toBe(1);
+    await jest.advanceTimersByTimeAsync(1000);
     expect(passes).toBe(1);
   });
 
@@ -32,11 +37,14 @@ describe('LingeringTask', () => {
       concurrent--;
     }, 5);
     task.poke();
-    await tick(20);
+    await jest.advanceTimersByTimeAsync(5);
+    expect(passes).toBe(1);
     task.poke();
     task.poke();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(passes).toBe(1);
     running.open();
-    await tick(40);
+    await jest.advanceTimersByTimeAsync(0);
     expect(passes).toBe(2);
     expect(most).toBe(1);
   });
@@ -48,7 +56,7 @@ describe('LingeringTask', () => {
     await task.close();
     expect(passes).toBe(1);
     task.poke();
-    await tick(20);
+    await jest.advanceTimersByTimeAsync(120_000);
     expect(passes).toBe(1);
   });
 });
