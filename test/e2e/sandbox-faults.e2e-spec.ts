@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '../support/free-port';
 import type { DataSource } from 'typeorm';
 import { createCustomer } from '../support/scenario';
 import { samplePdfBase64, startTestSandbox, type TestSandbox } from '../support/sandbox';
@@ -13,14 +13,6 @@ interface Sent {
   customerId: string;
   envelopeId: string;
   outcome: Outcome;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**

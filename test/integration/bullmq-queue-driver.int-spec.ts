@@ -52,6 +52,7 @@ function handlers(run: (id: string, context: JobContext) => Promise<JobOutcome>)
     'outbox.deliver': (data, context) => run(`${data.eventId}/${data.subscriber}`, context),
     'provisioning.run': (data, context) => run(data.runId, context),
     'erp-notifications.deliver': (data, context) => run(data.deliveryId, context),
+    'contracts.reconcile': (data, context) => run(data.contractId, context),
   };
 }
 

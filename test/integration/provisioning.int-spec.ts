@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { appendToOutbox, OutboxRelay, type DomainEventDraft } from '@app/event-bus';
 import { verifySignatureHeader } from '@app/common';
 import { ProvisioningActionRegistry, ProvisioningRunner } from '@app/provisioning';
-import { freePort, ProvisioningTarget } from '../support/provisioning-target';
+import { freePort } from '../support/free-port';
+import { ProvisioningTarget } from '../support/provisioning-target';
 import { registerParty, type Party } from '../support/scenario';
 import { api, eventually, startTestApp, type TestApp } from '../support/test-app';
 

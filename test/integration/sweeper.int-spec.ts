@@ -75,6 +75,17 @@ describe('Sweeper', () => {
     expect(results).toEqual([false, false, false, false, false]);
   });
 
+  it('runs every task of a pass even when one of them fails', async () => {
+    let after = 0;
+    sweeper.register('test-failing', () => Promise.reject(new Error('this task always fails')));
+    sweeper.register('test-after', () => {
+      after += 1;
+      return Promise.resolve(0);
+    });
+    await sweepsOnceFree();
+    expect(after).toBe(1);
+  });
+
   it('dispatches an outbox row left undispatched past the grace period', async () => {
     const eventId = randomUUID();
     const contractId = randomUUID();

@@ -1,5 +1,4 @@
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { RecordingServer, type ArrivedRequest } from './recording-server';
 
 export interface ReceivedCall extends ArrivedRequest {
@@ -95,13 +94,4 @@ export class ProvisioningTarget {
     }
     return { status: 404, body: { error: 'not found' } };
   }
-}
-
-/** A port nothing listens on (yet): bound, read, released. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

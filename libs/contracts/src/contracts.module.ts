@@ -3,6 +3,7 @@ import { ContractsController } from './api/contracts.controller';
 import { CustomersController } from './api/customers.controller';
 import { ActivateCustomerWhenContractActivatedHandler } from './handlers/activate-customer-when-contract-activated.handler';
 import { ApplyEvidenceOutcomeWhenArchivedHandler } from './handlers/apply-evidence-outcome-when-archived.handler';
+import { ContractReconciler } from './reconciliation/contract-reconciler';
 import { ApplySignatureEventsUseCase } from './usecases/apply-signature-events.usecase';
 import { ContractsQueries } from './usecases/contracts.queries';
 import { RegisterContractUseCase } from './usecases/register-contract.usecase';
@@ -15,6 +16,7 @@ import { VoidContractUseCase } from './usecases/void-contract.usecase';
   controllers: [CustomersController, ContractsController],
   providers: [
     ApplySignatureEventsUseCase,
+    ContractReconciler,
     ContractsQueries,
     RegisterContractUseCase,
     RegisterCustomerUseCase,

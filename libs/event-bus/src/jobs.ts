@@ -23,6 +23,11 @@ export interface JobContracts {
    * provisioning runs.
    */
   'erp-notifications.deliver': { deliveryId: string };
+  /**
+   * Ask the platform about one contract whose webhooks may have been lost, and apply what it says. Job id:
+   * `${contractId}.reconcile.${due}`, with `due` the check's time in epoch ms.
+   */
+  'contracts.reconcile': { contractId: string };
 }
 
 export type JobName = keyof JobContracts;
@@ -33,6 +38,7 @@ export const JOB_NAMES: readonly JobName[] = [
   'outbox.deliver',
   'provisioning.run',
   'erp-notifications.deliver',
+  'contracts.reconcile',
 ];
 
 /** `delayMs`: the job becomes runnable that long after it was enqueued (a scheduled retry); unset or 0: at once. */

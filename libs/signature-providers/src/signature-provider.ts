@@ -25,16 +25,42 @@ export interface CreateEnvelopeRequest {
   idempotencyKey: string;
 }
 
+/** A signer as the platform's envelope lists it; the instants and details are null until the platform has them. */
+export interface EnvelopeSigner {
+  email: string;
+  name: string;
+  /** The platform's own status word. */
+  status: string;
+  signingUrl: string | null;
+  openedAt: Date | null;
+  signedAt: Date | null;
+  declinedAt: Date | null;
+  ip: string | null;
+  userAgent: string | null;
+  authMethod: string | null;
+  level: SignatureLevel | null;
+  otpVerified: boolean | null;
+}
+
 export interface EnvelopeSummary {
   envelopeId: string;
   /** The platform's own status word. */
   status: string;
-  signers: { email: string; name: string; status: string; signingUrl: string | null }[];
+  signers: EnvelopeSigner[];
   /**
    * When the platform sent the envelope, if its answer says: the instant its `sent` webhook carries too, so that
    * SignBridge's record of its own send and the platform's webhook are one send, not two.
    */
   sentAt: Date | null;
+  /** When the envelope was completed, declined, voided or expired on the platform; null if it was not. */
+  completedAt: Date | null;
+  declinedAt: Date | null;
+  voidedAt: Date | null;
+  expiredAt: Date | null;
+  /** Why it was declined or voided, in the platform's words. */
+  reason: string | null;
+  /** The signing deadline the platform enforces, if it has one. */
+  expiresAt: Date | null;
 }
 
 /** One signer's signature as the platform's evidence document records it. */
@@ -87,6 +113,11 @@ export class SignatureProviderRegistry {
 
   constructor(providers: readonly SignatureProvider[]) {
     this.byName = new Map(providers.map((p) => [p.name, p]));
+  }
+
+  /** The platforms SignBridge can ask (the reconciler asks about their contracts only). */
+  names(): string[] {
+    return [...this.byName.keys()];
   }
 
   get(name: string): SignatureProvider {

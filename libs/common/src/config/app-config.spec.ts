@@ -253,6 +253,23 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('reconciler', () => {
+    it('checks a contract quiet for 15 minutes, at most 6 hours apart, by default', () => {
+      expect(loadConfig({}, CWD).reconciler).toEqual({ enabled: true, afterMs: 900_000, maxIntervalMs: 21_600_000 });
+      const config = loadConfig({ RECONCILE_AFTER: '90s', RECONCILE_MAX_INTERVAL: '2h' }, CWD);
+      expect(config.reconciler).toEqual({ enabled: true, afterMs: 90_000, maxIntervalMs: 7_200_000 });
+      expect(loadConfig({ RECONCILE_AFTER: 'off' }, CWD).reconciler.enabled).toBe(false);
+    });
+
+    it('names the variable of a duration it cannot read, or one out of range or listed', () => {
+      expect(problemsOf({ RECONCILE_AFTER: 'soon' })).toEqual([
+        'RECONCILE_AFTER: expected one duration such as 90s, 15m or 6h, from 1000 to 2592000000 ms, got "soon"',
+      ]);
+      expect(problemsOf({ RECONCILE_AFTER: '10ms' })[0]).toMatch(/^RECONCILE_AFTER: .*"10ms"/);
+      expect(problemsOf({ RECONCILE_MAX_INTERVAL: '1h,2h' })[0]).toMatch(/^RECONCILE_MAX_INTERVAL: .*"1h,2h"/);
+    });
+  });
+
   describe('provisioning', () => {
     it('has no targets by default, and sane retry defaults', () => {
       expect(loadConfig({}, CWD).provisioning).toEqual({

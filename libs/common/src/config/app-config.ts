@@ -100,6 +100,13 @@ export interface AppConfig {
     /** Deadline of each call. */
     timeoutMs: number;
   };
+  /**
+   * Asking the platform about contracts whose webhooks may have been lost (README "The reconciler"). A contract
+   * still waiting for signatures `afterMs` after its last change is checked; while nothing changes it is checked
+   * again after half its quiet time, never sooner than `afterMs` apart nor later than `maxIntervalMs`, and once
+   * more `afterMs` after its deadline. `enabled: false` (RECONCILE_AFTER=off): only staff ask.
+   */
+  reconciler: { enabled: boolean; afterMs: number; maxIntervalMs: number };
   logLevel: LogLevel;
   /** Test hook: kill the process at a named point to prove that a crash loses nothing. */
   faultInjection?: FaultPoint;
@@ -212,6 +219,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       // Svix's schedule: 8 calls over about 27.6 hours, long enough to outlast an ERP's weekend-night outage.
       retryScheduleMs: read.durations('ERP_WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h'),
       timeoutMs: read.int('ERP_WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+    },
+    reconciler: {
+      enabled: read.string('RECONCILE_AFTER') !== 'off',
+      afterMs:
+        read.string('RECONCILE_AFTER') === 'off'
+          ? 15 * 60_000
+          : read.duration('RECONCILE_AFTER', '15m', 1000, 30 * 86_400_000),
+      maxIntervalMs: read.duration('RECONCILE_MAX_INTERVAL', '6h', 1000, 30 * 86_400_000),
     },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     faultInjection: read.optionalOneOf('SIGNBRIDGE_FAULT', FAULT_POINTS),

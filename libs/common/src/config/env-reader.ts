@@ -66,17 +66,27 @@ export class EnvReader {
 
   /** `"5s,5m,2h"` → `[5000, 300000, 7200000]`: a list of durations in ms, a bare number being ms; `fallback` when unset. */
   durations(name: string, fallback: string): number[] {
-    const raw = this.string(name) ?? fallback;
-    const delays: number[] = [];
-    for (const item of raw.split(',').map((s) => s.trim())) {
-      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(item);
-      if (!match) {
-        this.problems.push(`${name}: "${item}" is not a duration such as 500ms, 5s, 5m, 2h or 1d`);
-        return [];
-      }
-      delays.push(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']);
+    const delays = parseDurations(this.string(name) ?? fallback);
+    if (typeof delays === 'string') {
+      this.problems.push(`${name}: "${delays}" is not a duration such as 500ms, 5s, 5m, 2h or 1d`);
+      return [];
     }
     return delays;
+  }
+
+  /** One duration (`"15m"`, a bare number being ms) from `min` to `max` ms; `fallback` when unset or unreadable. */
+  duration(name: string, fallback: string, min: number, max: number): number {
+    const [fallbackMs] = parseDurations(fallback) as number[];
+    const raw = this.string(name);
+    if (raw === undefined) return fallbackMs;
+    const parsed = parseDurations(raw);
+    if (typeof parsed === 'string' || parsed.length !== 1 || parsed[0] < min || parsed[0] > max) {
+      this.problems.push(
+        `${name}: expected one duration such as 90s, 15m or 6h, from ${min} to ${max} ms, got "${raw}"`,
+      );
+      return fallbackMs;
+    }
+    return parsed[0];
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -90,4 +100,15 @@ export class EnvReader {
     this.problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${raw}"`);
     return undefined;
   }
+}
+
+/** The durations of a comma-separated list in ms, or the first item that is not one. */
+function parseDurations(raw: string): number[] | string {
+  const delays: number[] = [];
+  for (const item of raw.split(',').map((s) => s.trim())) {
+    const match = /^(\d+)(ms|s|m|h|d)?$/.exec(item);
+    if (!match) return item;
+    delays.push(Number(match[1]) * UNIT_MS[match[2] ?? 'ms']);
+  }
+  return delays;
 }

@@ -240,15 +240,38 @@ export class ContractView {
     description: 'When a void was requested; the status turns `voided` once the platform confirms',
   })
   voidRequestedAt!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'When the reconciler last asked the platform about this contract (README "The reconciler")',
+  })
+  reconciledAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
 
 export class ContractPage extends PageOf(ContractView) {}
 
+export class ReconciliationView {
+  @ApiProperty({ example: 'partially_signed' }) statusBefore!: string;
+  @ApiProperty({
+    example: 2,
+    description: 'Events the platform reported that the contract did not have (0: it already knew everything)',
+  })
+  applied!: number;
+  @ApiProperty({ type: ContractView, description: 'The contract after them' }) contract!: ContractView;
+}
+
 export class TimelineItemView {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: ['provider_event', 'system'] }) kind!: string;
+  @ApiProperty({
+    enum: ['provider_event', 'reconciled', 'system'],
+    description:
+      "`provider_event`: from a webhook (`inboundEventId`); `reconciled`: read from the platform's API by the " +
+      "reconciler, a webhook that never arrived; `system`: SignBridge's own (archive report, hold release, void)",
+  })
+  kind!: string;
   @ApiProperty({ example: 'signer_signed' }) type!: string;
   @ApiProperty({ enum: ['advanced', 'recorded', 'duplicate', 'anomaly'] }) outcome!: string;
   @ApiProperty({ nullable: true, type: String, example: 'SIGNER_UNKNOWN' }) anomaly!: string | null;

@@ -29,6 +29,7 @@ import {
   type ApiPrincipal,
   type IdempotencyScope,
 } from '@app/common';
+import { ContractReconciler } from '../reconciliation/contract-reconciler';
 import { ContractsQueries } from '../usecases/contracts.queries';
 import { RegisterContractUseCase } from '../usecases/register-contract.usecase';
 import { SendContractForSignatureUseCase } from '../usecases/send-contract-for-signature.usecase';
@@ -40,6 +41,7 @@ import {
   ContractView,
   CreateContractDto,
   ListContractsQueryDto,
+  ReconciliationView,
   ReleaseHoldDto,
   TimelineView,
   VoidContractDto,
@@ -55,6 +57,7 @@ export class ContractsController {
     private readonly voidContract: VoidContractUseCase,
     private readonly releaseHoldUseCase: ReleaseHoldUseCase,
     private readonly queries: ContractsQueries,
+    private readonly reconciler: ContractReconciler,
   ) {}
 
   @Post()
@@ -146,6 +149,30 @@ export class ContractsController {
   ): Promise<ContractView> {
     await this.voidContract.execute(id, body.reason, `api-key:${request.user?.keyId ?? 'unknown'}`);
     return this.queries.contract(id);
+  }
+
+  @Post(':id/reconcile')
+  @HttpCode(200)
+  @RequireScope('staff')
+  @Idempotent()
+  @ApiOkResponse({
+    type: ReconciliationView,
+    description:
+      'Asks the platform about the contract now (README "The reconciler"), as the reconciler does by itself for ' +
+      'contracts quiet for RECONCILE_AFTER, and applies what its webhooks never brought: signatures, completion, ' +
+      'a decline, void or expiry (timeline entries of kind `reconciled`). A contract no longer waiting for the ' +
+      'platform (signed, active, on hold, final) is left as it is.',
+  })
+  @ApiNotFoundResponse({ description: 'code CONTRACT.NOT_FOUND, or PROVIDER.ENVELOPE_NOT_FOUND' })
+  @ApiBadGatewayResponse({ description: 'The platform did not answer (code PROVIDER.UNAVAILABLE)' })
+  async reconcile(@Param('id', new ParseUUIDPipe()) id: string): Promise<ReconciliationView> {
+    const result = await this.reconciler.reconcileNow(id);
+    const contract = await this.queries.contract(id);
+    return {
+      statusBefore: result.statusBefore,
+      applied: result.applied,
+      contract,
+    };
   }
 
   @Get()

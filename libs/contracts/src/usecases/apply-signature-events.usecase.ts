@@ -4,20 +4,37 @@ import type { SqlStatement } from '@app/common';
 import { writeWithEvents, type DomainEventDraft, type OutboxContext, type OutboxRef } from '@app/event-bus';
 import type { SignatureEvent } from '@app/signature-providers';
 import type { EntityManager } from 'typeorm';
-import { applySignatureEvent, type LifecycleState } from '../lifecycle';
+import { applySignatureEvent, type ContractStatus, type LifecycleState } from '../lifecycle';
 import { lockEnvelope } from './envelope-lock';
 
-export type ApplySignatureEventsResult = { found: false } | { found: true; contractId: string; emitted: OutboxRef[] };
+export type ApplySignatureEventsResult =
+  | { found: false }
+  | {
+      found: true;
+      contractId: string;
+      /** The contract's status after the events. */
+      status: ContractStatus;
+      /** Timeline entries the events made (a reconciler's event that told nothing new makes none). */
+      entries: number;
+      emitted: OutboxRef[];
+    };
 
-/** One stored delivery of the platform's and the canonical events it carries, in the platform's order. */
+/** Canonical events from one source, in the platform's order. */
 export interface InboundDelivery {
-  inboundEventId: string;
+  /** What the domain events are correlated with: the stored delivery that carried them, or the reconciliation. */
+  id: string;
+  /**
+   * `webhook`: a stored delivery of the platform's (`inbound_events`). `reconciler`: read from the platform's API;
+   * an event that tells the contract nothing new then leaves no timeline entry (the platform agreed, that is all).
+   */
+  source: 'webhook' | 'reconciler';
   events: SignatureEvent[];
 }
 
 interface TimelineRow {
   eventKey: string;
-  inboundEventId: string;
+  kind: 'provider_event' | 'reconciled';
+  inboundEventId: string | null;
   type: string;
   outcome: string;
   anomaly: string | null;
@@ -58,9 +75,12 @@ export class ApplySignatureEventsUseCase {
     for (const delivery of input.deliveries) {
       for (const event of delivery.events) {
         const transition = applySignatureEvent(state, event);
+        const reconciled = delivery.source === 'reconciler';
+        if (reconciled && transition.outcome === 'duplicate') continue;
         timeline.push({
           eventKey: event.providerEventId,
-          inboundEventId: delivery.inboundEventId,
+          kind: reconciled ? 'reconciled' : 'provider_event',
+          inboundEventId: reconciled ? null : delivery.id,
           type: event.type,
           outcome: transition.outcome,
           anomaly: transition.anomaly ?? null,
@@ -78,8 +98,8 @@ export class ApplySignatureEventsUseCase {
           contexts.push({
             aggregateType: 'contract',
             aggregateId: contract.id,
-            correlationId: delivery.inboundEventId,
-            causationId: delivery.inboundEventId,
+            correlationId: delivery.id,
+            causationId: delivery.id,
             occurredAt: now,
           });
         }
@@ -102,7 +122,7 @@ export class ApplySignatureEventsUseCase {
       },
       { drafts, context: contexts },
     );
-    return { found: true, contractId: contract.id, emitted };
+    return { found: true, contractId: contract.id, status: state.status, entries: timeline.length, emitted };
   }
 }
 
@@ -113,12 +133,12 @@ function timelineInsert(contractId: string, rows: TimelineRow[]): SqlStatement |
     text: `INSERT INTO contract_timeline
              (id, contract_id, event_key, kind, type, outcome, anomaly, status_before, status_after, occurred_at,
               inbound_event_id, detail)
-           SELECT id, $2, event_key, 'provider_event', type, outcome, anomaly, status_before, status_after, occurred_at,
+           SELECT id, $2, event_key, kind, type, outcome, anomaly, status_before, status_after, occurred_at,
                   inbound_event_id, detail
              FROM unnest($1::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                         $9::timestamptz[], $10::uuid[], $11::jsonb[])
+                         $9::timestamptz[], $10::uuid[], $11::jsonb[], $12::text[])
                AS t(id, event_key, type, outcome, anomaly, status_before, status_after, occurred_at, inbound_event_id,
-                    detail)
+                    detail, kind)
            ON CONFLICT (contract_id, event_key) DO NOTHING`,
     values: [
       rows.map(() => randomUUID()),
@@ -132,6 +152,7 @@ function timelineInsert(contractId: string, rows: TimelineRow[]): SqlStatement |
       rows.map((r) => r.occurredAt),
       rows.map((r) => r.inboundEventId),
       rows.map((r) => JSON.stringify(r.detail)),
+      rows.map((r) => r.kind),
     ],
   };
 }

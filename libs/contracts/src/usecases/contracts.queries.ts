@@ -88,6 +88,7 @@ export function toContractView(contract: ContractEntity): ContractView {
     })),
     document: contract.documentSha256 ? { filename: contract.documentFilename, sha256: contract.documentSha256 } : null,
     voidRequestedAt: contract.voidRequestedAt?.toISOString() ?? null,
+    reconciledAt: contract.reconciledAt?.toISOString() ?? null,
     billing: contract.billing,
     provisioning: contract.provisioning,
     hold: contract.status === 'on_hold' && gate.result === 'fail' ? { reason: gate.reason, detail: gate.detail } : null,

@@ -73,6 +73,10 @@ export class ContractEntity {
   @Column({ name: 'void_requested_at', type: 'timestamptz', nullable: true })
   voidRequestedAt!: Date | null;
 
+  /** When the reconciler last asked the platform about this contract (a webhook that never arrived). */
+  @Column({ name: 'reconciled_at', type: 'timestamptz', nullable: true })
+  reconciledAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -14,6 +14,7 @@ import { CreditNoteRequestKey1764900000000 } from './1764900000000-credit-note-r
 import { CustomerRequestKey1765000000000 } from './1765000000000-customer-request-key';
 import { ApiKeyManagement1765100000000 } from './1765100000000-api-key-management';
 import { ErpWebhooks1765200000000 } from './1765200000000-erp-webhooks';
+import { Reconciler1765300000000 } from './1765300000000-reconciler';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   CustomerRequestKey1765000000000,
   ApiKeyManagement1765100000000,
   ErpWebhooks1765200000000,
+  Reconciler1765300000000,
 ];

@@ -43,6 +43,7 @@ function handlers(run: (id: string, context: JobContext) => Promise<JobOutcome>)
     'outbox.deliver': (data, context) => run(data.eventId, context),
     'provisioning.run': (data, context) => run(data.runId, context),
     'erp-notifications.deliver': (data, context) => run(data.deliveryId, context),
+    'contracts.reconcile': (data, context) => run(data.contractId, context),
   };
 }
 
@@ -143,6 +144,7 @@ describe('InProcessQueueDriver', () => {
       'inbox.process-batch': async () => 'done' as const,
       'provisioning.run': async () => 'done' as const,
       'erp-notifications.deliver': async () => 'done' as const,
+      'contracts.reconcile': async () => 'done' as const,
       'outbox.deliver': async () => (done++, track('outbox.deliver')),
     });
     const ids = Array.from({ length: 10 }, (_, i) => `j${i}`);
@@ -212,6 +214,7 @@ describe('InProcessQueueDriver', () => {
       'inbox.process-batch': async () => 'done' as const,
       'provisioning.run': async () => 'done' as const,
       'erp-notifications.deliver': async () => 'done' as const,
+      'contracts.reconcile': async () => 'done' as const,
       'inbox.process': async ({ inboundEventId }) => {
         events.push(`start ${inboundEventId}`);
         await running.opened;

@@ -8,9 +8,11 @@ import { errorText } from '../outbox/outbox.relay';
 /** Finds work a crash left behind and dispatches it again; returns how many items it re-dispatched. */
 export type SweepTask = (olderThanMs: number) => Promise<number>;
 
-/** How a task's pass is logged when it did something (by default: items re-dispatched). */
+/** How a task's pass is logged when it did something (by default: items re-dispatched, as a warning). */
 export interface SweepTaskOptions {
   describe?: (count: number) => string;
+  /** `log` for routine work (the reconciler's checks); `warn`, the default, for what a crash left behind. */
+  level?: 'log' | 'warn';
 }
 
 const SWEEPER_INTERVAL_NAME = 'signbridge-sweeper';
@@ -25,7 +27,10 @@ export const SWEEPER_LOCK_KEY = 0x5b51_0001;
 @Injectable()
 export class Sweeper implements OnModuleDestroy {
   private readonly logger = new Logger(Sweeper.name);
-  private readonly tasks = new Map<string, { task: SweepTask; describe: (count: number) => string }>();
+  private readonly tasks = new Map<
+    string,
+    { task: SweepTask; describe: (count: number) => string; level: 'log' | 'warn' }
+  >();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
@@ -40,6 +45,7 @@ export class Sweeper implements OnModuleDestroy {
     this.tasks.set(name, {
       task,
       describe: options.describe ?? ((count) => `re-dispatched ${count} ${name} item(s) left behind`),
+      level: options.level ?? 'warn',
     });
   }
 
@@ -65,9 +71,14 @@ export class Sweeper implements OnModuleDestroy {
       ]);
       if (!locked) return false;
       try {
-        for (const { task, describe } of this.tasks.values()) {
-          const count = await task(this.config.sweeper.graceMs);
-          if (count > 0) this.logger.warn(describe(count));
+        for (const [name, { task, describe, level }] of this.tasks) {
+          // One task failing (its table locked, a bad row) does not hold the others up.
+          try {
+            const count = await task(this.config.sweeper.graceMs);
+            if (count > 0) this.logger[level](describe(count));
+          } catch (error) {
+            this.logger.warn(`sweep task "${name}" failed, will retry: ${errorText(error)}`);
+          }
         }
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [SWEEPER_LOCK_KEY]);

@@ -38,6 +38,7 @@ export class SignerDto {
   @ApiProperty({ description: 'The link the invitation mail carries' }) signing_url!: string;
   @ApiProperty({ nullable: true, type: String }) opened_at!: string | null;
   @ApiProperty({ nullable: true, type: String }) signed_at!: string | null;
+  @ApiProperty({ nullable: true, type: String }) declined_at!: string | null;
   @ApiProperty({ nullable: true, type: String }) ip!: string | null;
   @ApiProperty({ nullable: true, type: String }) user_agent!: string | null;
   @ApiProperty({ nullable: true, enum: ['email_link', 'email_otp', 'qualified_certificate'] })
@@ -103,6 +104,7 @@ export function toEnvelopeDto(
       signing_url: urls.signingUrl(s.token),
       opened_at: iso(s.opened_at),
       signed_at: iso(s.signed_at),
+      declined_at: iso(s.declined_at),
       ip: s.ip,
       user_agent: s.user_agent,
       auth_method: s.auth_method,

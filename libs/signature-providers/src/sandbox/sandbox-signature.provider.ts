@@ -5,6 +5,7 @@ import {
   ProviderError,
   type SignatureRecord,
   type CreateEnvelopeRequest,
+  type EnvelopeSigner,
   type EnvelopeSummary,
   type ProviderDocument,
   type SignatureProvider,
@@ -77,7 +78,6 @@ export class SandboxSignatureProvider implements SignatureProvider {
     }
     return body.signers.map((raw: unknown) => {
       const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Json;
-      const text = (value: unknown) => (typeof value === 'string' ? value : null);
       const signedAt = text(s.signed_at);
       return {
         email: String(s.email ?? '').toLowerCase(),
@@ -168,29 +168,53 @@ function readJson(response: HttpAnswer): Json {
 }
 
 function toSummary(body: Json): EnvelopeSummary {
-  const { id, status, signers, created_at: createdAt } = body;
+  const { id, status, signers } = body;
   if (typeof id !== 'string' || typeof status !== 'string' || !Array.isArray(signers)) {
     throw new ProviderError(
       'PROVIDER.UNAVAILABLE',
       'The sandbox platform answered without an envelope id, status or signers',
     );
   }
-  // The sandbox sends an envelope as it creates it: `created_at` is the instant of its `envelope.sent` webhook.
-  const sentAt = typeof createdAt === 'string' ? new Date(createdAt) : null;
   return {
     envelopeId: id,
     status,
-    sentAt: sentAt && !Number.isNaN(sentAt.getTime()) ? sentAt : null,
-    signers: signers.map((raw: unknown) => {
+    // The sandbox sends an envelope as it creates it: `created_at` is the instant of its `envelope.sent` webhook.
+    sentAt: instant(body.created_at),
+    completedAt: instant(body.completed_at),
+    declinedAt: instant(body.declined_at),
+    voidedAt: instant(body.voided_at),
+    expiredAt: instant(body.expired_at),
+    reason: text(body.reason),
+    expiresAt: instant(body.expires_at),
+    signers: signers.map((raw: unknown): EnvelopeSigner => {
       const signer = (typeof raw === 'object' && raw !== null ? raw : {}) as Json;
       return {
         email: String(signer.email ?? '').toLowerCase(),
         name: String(signer.name ?? ''),
         status: String(signer.status ?? ''),
-        signingUrl: typeof signer.signing_url === 'string' ? signer.signing_url : null,
+        signingUrl: text(signer.signing_url),
+        openedAt: instant(signer.opened_at),
+        signedAt: instant(signer.signed_at),
+        declinedAt: instant(signer.declined_at),
+        ip: text(signer.ip),
+        userAgent: text(signer.user_agent),
+        authMethod: text(signer.auth_method),
+        level: isSignatureLevel(signer.signature_level) ? signer.signature_level : null,
+        otpVerified: typeof signer.otp_verified === 'boolean' ? signer.otp_verified : null,
       };
     }),
   };
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** An ISO instant the platform gave, or null when it gave none or something else. */
+function instant(value: unknown): Date | null {
+  if (typeof value !== 'string') return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 function problemDetail(response: HttpAnswer): string {

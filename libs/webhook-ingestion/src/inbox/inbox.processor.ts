@@ -121,13 +121,13 @@ export class InboxProcessor implements OnModuleInit {
       }
       const key = `${row.provider}\n${parsed.envelopeId}`;
       const envelope = envelopes.get(key) ?? { provider: row.provider, envelopeId: parsed.envelopeId, deliveries: [] };
-      envelope.deliveries.push({ inboundEventId: row.id, events: parsed.events });
+      envelope.deliveries.push({ id: row.id, source: 'webhook', events: parsed.events });
       envelopes.set(key, envelope);
     }
     const emitted: OutboxRef[] = [];
     const inKeyOrder = [...envelopes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (const [, envelope] of inKeyOrder) {
-      const ids = envelope.deliveries.map((d) => d.inboundEventId);
+      const ids = envelope.deliveries.map((d) => d.id);
       const result = await this.applyEvents.execute(em, envelope, {
         inbound: statusUpdate(new Map(ids.map((id) => [id, 'processed']))),
       });
