@@ -1,6 +1,6 @@
 import { freePort } from '../support/free-port';
 import type { DataSource } from 'typeorm';
-import { sendContract } from '../support/scenario';
+import { registerParty, sendContract, signedEnvelope } from '../support/scenario';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { TcpProxy } from '../support/tcp-proxy';
 import { api, eventually, startTestApp, waitForStatus, type TestApp } from '../support/test-app';
@@ -96,6 +96,21 @@ describe('the reconciler: webhooks that never arrive', () => {
       contract.envelopeId,
     ]);
     expect(inbound).toHaveLength(0);
+  });
+
+  it('leaves out a signature by someone not on the contract, so no check counts it as new', async () => {
+    // Signed on the platform by a stranger; the contract lists other signers.
+    const envelopeId = await signedEnvelope(sandbox, [{ email: 'stranger@example.test', name: 'Stranger' }]);
+    const { contractId } = await registerParty(app.url, { envelopeId, signers: 1 });
+
+    const first = await api<Reconciliation>(app.url, 'POST', `/api/v1/contracts/${contractId}/reconcile`, {});
+    // `completed` is a fact whoever signed; the stranger's signature changes nothing and leaves no entry.
+    expect(first.body.applied).toBe(1);
+    expect((await timeline(contractId)).filter((e) => e.kind === 'reconciled').map((e) => e.type)).toEqual([
+      'completed',
+    ]);
+    const again = await api<Reconciliation>(app.url, 'POST', `/api/v1/contracts/${contractId}/reconcile`, {});
+    expect(again.body.applied).toBe(0);
   });
 
   it('answers 404 for an unknown contract', async () => {

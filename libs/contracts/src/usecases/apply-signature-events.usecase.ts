@@ -25,7 +25,8 @@ export interface InboundDelivery {
   id: string;
   /**
    * `webhook`: a stored delivery of the platform's (`inbound_events`). `reconciler`: read from the platform's API;
-   * an event that tells the contract nothing new then leaves no timeline entry (the platform agreed, that is all).
+   * an event that changes nothing (a duplicate, or an anomaly such as an unknown signer) then leaves no timeline
+   * entry: the API repeats the whole envelope at every check.
    */
   source: 'webhook' | 'reconciler';
   events: SignatureEvent[];
@@ -76,7 +77,8 @@ export class ApplySignatureEventsUseCase {
       for (const event of delivery.events) {
         const transition = applySignatureEvent(state, event);
         const reconciled = delivery.source === 'reconciler';
-        if (reconciled && transition.outcome === 'duplicate') continue;
+        // The platform's API repeats what the contract knows at every check: only what changes it is an entry.
+        if (reconciled && transition.state === state) continue;
         timeline.push({
           eventKey: event.providerEventId,
           kind: reconciled ? 'reconciled' : 'provider_event',
