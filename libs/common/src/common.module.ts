@@ -10,6 +10,8 @@ import { buildDataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health.registry';
 import { PublicAddress } from './http/public-address';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsRegistry } from './metrics/metrics.registry';
 
 /** Config, database connection, API-key auth (and the keys' API) and health: what every other module leans on. */
 @Global()
@@ -31,16 +33,17 @@ export class CommonModule {
         }),
         PassportModule,
       ],
-      controllers: [HealthController, ApiKeysController],
+      controllers: [HealthController, MetricsController, ApiKeysController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         ApiKeyService,
         ApiKeyStrategy,
         ScopeGuard,
         HealthRegistry,
+        MetricsRegistry,
         PublicAddress,
       ],
-      exports: [APP_CONFIG, ApiKeyService, HealthRegistry, PublicAddress],
+      exports: [APP_CONFIG, ApiKeyService, HealthRegistry, MetricsRegistry, PublicAddress],
     };
   }
 }

@@ -3,6 +3,7 @@ export * from './errors';
 export * from './auth';
 export * from './database';
 export * from './health/health.registry';
+export * from './metrics/metrics.registry';
 export * from './common.module';
 export * from './pagination/cursor';
 export * from './bootstrap/runtime';

@@ -3,6 +3,7 @@ import { ContractsController } from './api/contracts.controller';
 import { CustomersController } from './api/customers.controller';
 import { ActivateCustomerWhenContractActivatedHandler } from './handlers/activate-customer-when-contract-activated.handler';
 import { ApplyEvidenceOutcomeWhenArchivedHandler } from './handlers/apply-evidence-outcome-when-archived.handler';
+import { ContractsMetrics } from './contracts.metrics';
 import { ContractReconciler } from './reconciliation/contract-reconciler';
 import { ApplySignatureEventsUseCase } from './usecases/apply-signature-events.usecase';
 import { ContractsQueries } from './usecases/contracts.queries';
@@ -17,6 +18,7 @@ import { VoidContractUseCase } from './usecases/void-contract.usecase';
   providers: [
     ApplySignatureEventsUseCase,
     ContractReconciler,
+    ContractsMetrics,
     ContractsQueries,
     RegisterContractUseCase,
     RegisterCustomerUseCase,

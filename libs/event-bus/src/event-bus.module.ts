@@ -1,5 +1,6 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, HealthRegistry, type AppConfig } from '@app/common';
+import { OutboxMetrics } from './outbox/outbox.metrics';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { SubscriberRunner } from './outbox/subscriber-runner';
 import { createQueueDriver } from './queue';
@@ -57,6 +58,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnModuleDestroy {
     },
     JobRegistry,
     OutboxRelay,
+    OutboxMetrics,
     SubscriberRunner,
     Sweeper,
     WorkerRunner,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { InvoicesController } from './api/invoices.controller';
 import { InvoicesQueries } from './api/invoices.queries';
+import { InvoicingMetrics } from './invoicing.metrics';
 import { InvoiceMailer } from './mail/invoice-mailer';
 import { IssueCreditNoteUseCase } from './usecases/issue-credit-note/issue-credit-note.usecase';
 import { IssueInvoiceWhenContractActivatedHandler } from './usecases/issue-first-invoice/issue-invoice-when-contract-activated.handler';
@@ -12,6 +13,7 @@ import { SendInvoiceWhenIssuedHandler } from './usecases/send-invoice/send-invoi
   providers: [
     InvoicesQueries,
     InvoiceMailer,
+    InvoicingMetrics,
     IssueCreditNoteUseCase,
     IssueInvoiceWhenContractActivatedHandler,
     SendInvoiceWhenIssuedHandler,

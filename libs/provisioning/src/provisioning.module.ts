@@ -4,6 +4,7 @@ import { ProvisioningOrdersController } from './api/provisioning-orders.controll
 import { ReverseProvisioningWhenContractVoidedHandler } from './handlers/reverse-provisioning-when-contract-voided.handler';
 import { StartProvisioningRunsWhenContractActivatedHandler } from './handlers/start-provisioning-runs-when-contract-activated.handler';
 import { ProvisioningOrdersQueries } from './runs/provisioning-orders.queries';
+import { ProvisioningMetrics } from './runs/provisioning.metrics';
 import { ProvisioningRunner } from './runs/provisioning-runner';
 import { RetryProvisioningOrderUseCase } from './runs/retry-provisioning-order.usecase';
 
@@ -13,6 +14,7 @@ import { RetryProvisioningOrderUseCase } from './runs/retry-provisioning-order.u
   providers: [
     ProvisioningActionRegistry,
     ProvisioningRunner,
+    ProvisioningMetrics,
     ProvisioningOrdersQueries,
     RetryProvisioningOrderUseCase,
     StartProvisioningRunsWhenContractActivatedHandler,

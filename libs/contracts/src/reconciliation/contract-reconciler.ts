@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, type AppConfig } from '@app/common';
+import { APP_CONFIG, modifiedRows, type AppConfig } from '@app/common';
 import { errorText, JobRegistry, OutboxRelay, QUEUE_DRIVER, Sweeper, type QueueDriver } from '@app/event-bus';
 import {
   ProviderError,
@@ -23,7 +23,8 @@ export const OPEN_STATUSES: readonly ContractStatus[] = [
   'opened',
   'partially_signed',
 ];
-const OPEN_SQL = `('sent', 'delivered', 'delivery_failed', 'opened', 'partially_signed')`;
+/** The same list as SQL, for `status IN ${OPEN_SQL}`. */
+export const OPEN_SQL = `(${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 /** Contracts asked about per sweeper pass, so one pass never floods the platform. */
 const PER_PASS = 100;
 const FINAL_TYPES: ReadonlySet<SignatureEvent['type']> = new Set(['completed', 'declined', 'voided', 'expired']);
@@ -86,7 +87,8 @@ export class ContractReconciler implements OnModuleInit {
    */
   async scheduleDue(): Promise<number> {
     const { afterMs, maxIntervalMs } = this.config.reconciler;
-    const rows: { id: string; due: Date }[] = await this.dataSource.query(
+    const rows = await modifiedRows<{ id: string; due: Date }>(
+      this.dataSource,
       `WITH due AS (
          SELECT id FROM contracts
           WHERE id IN (
@@ -101,14 +103,12 @@ export class ContractReconciler implements OnModuleInit {
             AND provider = ANY($1::text[])
           LIMIT $4
           FOR UPDATE SKIP LOCKED)
-       , scheduled AS (
-         UPDATE contracts c
-            SET reconcile_due_at = now() + least(
-                  greatest((now() - c.updated_at) / 2, make_interval(secs => $2::double precision / 1000)),
-                  make_interval(secs => $3::double precision / 1000))
-           FROM due WHERE c.id = due.id
-         RETURNING c.id)
-       SELECT id, now() AS due FROM scheduled`,
+       UPDATE contracts c
+          SET reconcile_due_at = now() + least(
+                greatest((now() - c.updated_at) / 2, make_interval(secs => $2::double precision / 1000)),
+                make_interval(secs => $3::double precision / 1000))
+         FROM due WHERE c.id = due.id
+       RETURNING c.id, now() AS due`,
       [this.providers.names(), afterMs, maxIntervalMs, PER_PASS],
     );
     await this.queue.enqueue(

@@ -15,6 +15,7 @@ import { CustomerRequestKey1765000000000 } from './1765000000000-customer-reques
 import { ApiKeyManagement1765100000000 } from './1765100000000-api-key-management';
 import { ErpWebhooks1765200000000 } from './1765200000000-erp-webhooks';
 import { Reconciler1765300000000 } from './1765300000000-reconciler';
+import { OperationsIndexes1765300000001 } from './1765300000001-operations-indexes';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   ApiKeyManagement1765100000000,
   ErpWebhooks1765200000000,
   Reconciler1765300000000,
+  OperationsIndexes1765300000001,
 ];
