@@ -148,6 +148,8 @@ describe('the reconciler: webhooks that never arrive', () => {
   }, 60_000);
 
   it('expires a contract past its deadline that the platform still shows open, and voids it there', async () => {
+    // Webhooks get through this time: the platform's own `voided`, for the void SignBridge asks, must not void it.
+    proxy.accept();
     const deadline = new Date(Date.now() + 2_000);
     const { contract, status } = await sendContract(app.url, { extra: { expiresAt: deadline.toISOString() } });
     expect(status).toBe(201);
@@ -157,7 +159,16 @@ describe('the reconciler: webhooks that never arrive', () => {
     expect(platform.body.status).toBe('voided');
     const expired = (await timeline(contract.id)).filter((e) => e.type === 'expired');
     expect(expired).toEqual([expect.objectContaining({ kind: 'reconciled', outcome: 'advanced' })]);
+    const fromPlatform = await eventually(
+      async () => (await timeline(contract.id)).find((e) => e.kind === 'provider_event' && e.type === 'voided'),
+      { timeoutMs: 15_000, what: "the platform's voided webhook" },
+    );
+    expect(fromPlatform).toMatchObject({ outcome: 'anomaly' });
+    expect((await api<{ status: string }>(app.url, 'GET', `/api/v1/contracts/${contract.id}`)).body.status).toBe(
+      'expired',
+    );
     expect(await outboxCount(contract.id, 'ContractExpired')).toBe(1);
     expect(await outboxCount(contract.id, 'ContractVoided')).toBe(0);
+    proxy.refuse();
   }, 60_000);
 });

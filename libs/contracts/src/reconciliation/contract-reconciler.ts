@@ -9,10 +9,11 @@ import {
   type EnvelopeSummary,
   type SignatureEvent,
 } from '@app/signature-providers';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ContractsError } from '../contracts.errors';
 import type { ContractStatus } from '../lifecycle';
 import { ApplySignatureEventsUseCase } from '../usecases/apply-signature-events.usecase';
+import { lockEnvelope } from '../usecases/envelope-lock';
 import { eventsFromEnvelope, RECONCILED_KEY_PREFIX } from './envelope-events';
 
 /** The statuses that still wait for the platform (the migration's partial indexes list the same). */
@@ -154,10 +155,10 @@ export class ContractReconciler implements OnModuleInit {
     }
     const provider = this.providers.get(contract.provider);
     const envelope = await provider.getEnvelope(contract.envelope_id);
-    const events = await this.withDeadline(contract, envelope);
     const { afterMs } = this.config.reconciler;
     const reconciliationId = randomUUID();
     const outcome = await this.dataSource.transaction(async (em) => {
+      const events = await this.withDeadline(em, contract, envelope);
       const applied = await this.applyEvents.execute(em, {
         provider: contract.provider,
         envelopeId: contract.envelope_id,
@@ -189,12 +190,21 @@ export class ContractReconciler implements OnModuleInit {
    * The platform's events, and, when the deadline passed more than RECONCILE_AFTER ago while the platform still
    * shows the envelope open, the void that closes it there and the expiry that closes the contract here (at the
    * deadline). A signature that beat the void (the platform refuses it as a conflict) is applied instead.
+   *
+   * The envelope's lock is taken before the void and held until the expiry commits: the platform's `voided` webhook
+   * for it waits, and then finds the contract expired at the earlier instant (a conflicting final event, which
+   * changes nothing), instead of voiding it first and the expiry following as a second final event.
    */
-  private async withDeadline(contract: ContractRow, envelope: EnvelopeSummary): Promise<SignatureEvent[]> {
+  private async withDeadline(
+    em: EntityManager,
+    contract: ContractRow,
+    envelope: EnvelopeSummary,
+  ): Promise<SignatureEvent[]> {
     const events = eventsFromEnvelope(contract.provider, envelope);
     const deadline = envelope.expiresAt;
     const overdue = deadline && deadline.getTime() + this.config.reconciler.afterMs < Date.now();
     if (!overdue || events.some((e) => FINAL_TYPES.has(e.type))) return events;
+    await lockEnvelope(em, contract.provider, contract.envelope_id);
     const provider = this.providers.get(contract.provider);
     let closed: EnvelopeSummary;
     try {
