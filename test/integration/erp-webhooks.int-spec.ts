@@ -217,6 +217,76 @@ describe('ERP webhooks', () => {
     expect(missing.body.code).toBe('WEBHOOK.DELIVERY_NOT_FOUND');
   });
 
+  it("a failing endpoint's circuit opens: its deliveries are held with their attempts, and go once a probe succeeds", async () => {
+    const endpoint = await register('/hooks/flaky', ['ContractActivated']);
+    receiver.script(
+      '/hooks/flaky',
+      Array.from({ length: 200 }, () => ({ status: 503, body: 'ERP restarting' })),
+    );
+    // Eight events at once: eight failed calls, and the circuit opens at the fifth (startTestApp: 300 ms, doubling).
+    const { contractId, refs } = await emit(Array.from({ length: 8 }, () => activated()));
+    const open = await eventually(async () => {
+      const view = await api<Endpoint & { circuit: { state: string; consecutiveFailures: number } }>(
+        app.url,
+        'GET',
+        `/api/v1/webhook-endpoints/${endpoint.id}`,
+      );
+      return view.body.circuit.state === 'open' ? view.body : undefined;
+    });
+    expect(open.circuit.consecutiveFailures).toBeGreaterThanOrEqual(5);
+
+    // Down for a while longer: without the circuit each delivery would use its four calls in 0.6 s and be dead.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const callsWhileDown = receiver.callsFor('/hooks/flaky', contractId).length;
+    expect(callsWhileDown).toBeLessThanOrEqual(12);
+    const held = await Promise.all(refs.map((ref) => deliveriesOf(ref.id, endpoint.id)));
+    expect(held.flat().map((d) => d.status)).not.toContain('dead');
+
+    // The ERP is back: the next probe succeeds, the circuit closes, every held delivery goes, none twice.
+    receiver.script('/hooks/flaky', []);
+    const delivered = await Promise.all(refs.map((ref) => settled(endpoint.id, ref.id, 'delivered')));
+    expect(Math.max(...delivered.map((d) => d.attempts))).toBeLessThanOrEqual(4);
+    const successes = receiver
+      .callsFor('/hooks/flaky', contractId)
+      .slice(callsWhileDown)
+      .map((c) => c.body.id);
+    expect(new Set(successes).size).toBe(8);
+    const closed = await api<{ circuit: { state: string; consecutiveFailures: number; failingSince: string | null } }>(
+      app.url,
+      'GET',
+      `/api/v1/webhook-endpoints/${endpoint.id}`,
+    );
+    expect(closed.body.circuit).toMatchObject({ state: 'closed', consecutiveFailures: 0, failingSince: null });
+  });
+
+  it('an endpoint failing for ERP_WEBHOOK_DISABLE_AFTER (5 days) is disabled at its next failure', async () => {
+    const endpoint = await register('/hooks/abandoned', ['ContractActivated']);
+    receiver.script('/hooks/abandoned', [{ status: 500, body: 'still down' }]);
+    // As if it had been failing for six days: the streak's start is all that counts.
+    await app.app
+      .get(DataSource)
+      .query(
+        `UPDATE webhook_endpoints SET consecutive_failures = 40, failing_since = now() - interval '6 days' WHERE id = $1`,
+        [endpoint.id],
+      );
+    const { refs } = await emit([activated()]);
+    const dead = await settled(endpoint.id, refs[0].id, 'dead');
+    expect(dead.failureReason).toBe('WEBHOOK.ENDPOINT_DISABLED');
+    const view = await api<Endpoint>(app.url, 'GET', `/api/v1/webhook-endpoints/${endpoint.id}`);
+    expect(view.body.status).toBe('disabled');
+    expect(view.body.disabledReason).toMatch(/^WEBHOOK\.FAILING: no successful call since \d{4}-\d\d-\d\dT/);
+
+    // Enabled again by staff: the streak and the circuit start afresh.
+    const enabled = await api<Endpoint & { circuit: { state: string; consecutiveFailures: number } }>(
+      app.url,
+      'PATCH',
+      `/api/v1/webhook-endpoints/${endpoint.id}`,
+      { enabled: true },
+    );
+    expect(enabled.body).toMatchObject({ status: 'enabled', disabledReason: null });
+    expect(enabled.body.circuit).toMatchObject({ state: 'closed', consecutiveFailures: 0 });
+  });
+
   it('410 Gone disables the endpoint: its delivery is dead, later events are not fanned out to it', async () => {
     const endpoint = await register('/hooks/gone', ['ContractActivated']);
     receiver.script('/hooks/gone', [{ status: 410 }]);

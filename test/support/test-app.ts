@@ -41,6 +41,7 @@ export async function startTestApp(
     JOB_BACKOFF_MS: '50',
     // Every test app the same: a delivery to a test's endpoint may be fanned out and run by another file's app.
     ERP_WEBHOOK_RETRY_SCHEDULE: '100ms,200ms,300ms',
+    ERP_WEBHOOK_CIRCUIT_COOLDOWN: '300ms',
     QUEUE_PREFIX: queuePrefix,
     DB_POOL_SIZE: '10',
     ...(options.redis ? { REDIS_URL: TEST_REDIS_URL } : {}),

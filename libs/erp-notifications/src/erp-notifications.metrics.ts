@@ -17,7 +17,9 @@ export class ErpNotificationsMetrics {
                 (SELECT count(*) FROM webhook_deliveries WHERE status = 'dead') AS dead,
                 (SELECT extract(epoch FROM now() - min(created_at)) FROM webhook_deliveries
                   WHERE status IN ('pending', 'running')) AS oldest,
-                (SELECT count(*) FROM webhook_endpoints WHERE status = 'disabled') AS disabled`,
+                (SELECT count(*) FROM webhook_endpoints WHERE status = 'disabled') AS disabled,
+                (SELECT count(*) FROM webhook_endpoints WHERE status = 'enabled' AND circuit_open_until IS NOT NULL)
+                  AS circuit_open`,
         {
           fanout: ['signbridge_erp_fanout_backlog_events', 'Domain events not yet turned into deliveries'],
           pending: [
@@ -30,6 +32,10 @@ export class ErpNotificationsMetrics {
           oldest: [
             'signbridge_webhook_deliveries_oldest_undelivered_seconds',
             'Age of the oldest pending or running delivery (0: none)',
+          ],
+          circuit_open: [
+            'signbridge_webhook_endpoints_circuit_open',
+            'Enabled endpoints whose circuit is open: failing, their deliveries held',
           ],
           disabled: ['signbridge_webhook_endpoints_disabled', 'Endpoints disabled (by staff, or by a 410 Gone)'],
         },

@@ -241,9 +241,26 @@ describe('loadConfig', () => {
       expect(loadConfig({}, CWD).erpWebhooks).toEqual({
         retryScheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
         timeoutMs: 10_000,
+        circuitThreshold: 5,
+        circuitCooldownMs: 30_000,
+        disableAfterMs: 5 * 86_400_000,
       });
       const config = loadConfig({ ERP_WEBHOOK_RETRY_SCHEDULE: '250ms, 2s,1m', ERP_WEBHOOK_TIMEOUT_MS: '3000' }, CWD);
-      expect(config.erpWebhooks).toEqual({ retryScheduleMs: [250, 2000, 60_000], timeoutMs: 3000 });
+      expect(config.erpWebhooks).toMatchObject({ retryScheduleMs: [250, 2000, 60_000], timeoutMs: 3000 });
+    });
+
+    it('reads the circuit breaker, and never disables an endpoint with ERP_WEBHOOK_DISABLE_AFTER=off', () => {
+      const config = loadConfig(
+        { ERP_WEBHOOK_CIRCUIT_THRESHOLD: '3', ERP_WEBHOOK_CIRCUIT_COOLDOWN: '2m', ERP_WEBHOOK_DISABLE_AFTER: '12h' },
+        CWD,
+      );
+      expect(config.erpWebhooks).toMatchObject({
+        circuitThreshold: 3,
+        circuitCooldownMs: 120_000,
+        disableAfterMs: 43_200_000,
+      });
+      expect(loadConfig({ ERP_WEBHOOK_DISABLE_AFTER: 'off' }, CWD).erpWebhooks.disableAfterMs).toBeUndefined();
+      expect(problemsOf({ ERP_WEBHOOK_CIRCUIT_THRESHOLD: '0' })[0]).toMatch(/^ERP_WEBHOOK_CIRCUIT_THRESHOLD: /);
     });
 
     it('names the variable of a schedule it cannot read', () => {

@@ -99,6 +99,15 @@ export interface AppConfig {
     retryScheduleMs: number[];
     /** Deadline of each call. */
     timeoutMs: number;
+    /**
+     * The endpoint's circuit breaker: after `circuitThreshold` failed calls in a row (any delivery), no delivery calls
+     * it for `circuitCooldownMs`; then one call probes it, and each failed probe doubles the wait (up to 64 times).
+     * Deliveries held meanwhile keep their attempts. An endpoint failing for `disableAfterMs` without a success is
+     * disabled (undefined: never).
+     */
+    circuitThreshold: number;
+    circuitCooldownMs: number;
+    disableAfterMs?: number;
   };
   /**
    * Asking the platform about contracts whose webhooks may have been lost (README "The reconciler"). A contract
@@ -219,6 +228,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       // Svix's schedule: 8 calls over about 27.6 hours, long enough to outlast an ERP's weekend-night outage.
       retryScheduleMs: read.durations('ERP_WEBHOOK_RETRY_SCHEDULE', '5s,5m,30m,2h,5h,10h,10h'),
       timeoutMs: read.int('ERP_WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+      circuitThreshold: read.int('ERP_WEBHOOK_CIRCUIT_THRESHOLD', 5, 1, 1000),
+      circuitCooldownMs: read.duration('ERP_WEBHOOK_CIRCUIT_COOLDOWN', '30s', 100, 86_400_000),
+      // Svix's: an endpoint failing for five days is disabled.
+      disableAfterMs:
+        read.string('ERP_WEBHOOK_DISABLE_AFTER') === 'off'
+          ? undefined
+          : read.duration('ERP_WEBHOOK_DISABLE_AFTER', '5d', 60_000, 365 * 86_400_000),
     },
     reconciler: {
       enabled: read.string('RECONCILE_AFTER') !== 'off',

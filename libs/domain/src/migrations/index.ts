@@ -16,6 +16,7 @@ import { ApiKeyManagement1765100000000 } from './1765100000000-api-key-managemen
 import { ErpWebhooks1765200000000 } from './1765200000000-erp-webhooks';
 import { Reconciler1765300000000 } from './1765300000000-reconciler';
 import { OperationsIndexes1765300000001 } from './1765300000001-operations-indexes';
+import { WebhookCircuitBreaker1765300000002 } from './1765300000002-webhook-circuit-breaker';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   ErpWebhooks1765200000000,
   Reconciler1765300000000,
   OperationsIndexes1765300000001,
+  WebhookCircuitBreaker1765300000002,
 ];

@@ -96,6 +96,27 @@ export class RotateWebhookSecretDto {
   keepPreviousHours?: number;
 }
 
+export class WebhookEndpointCircuitView {
+  @ApiProperty({
+    enum: ['closed', 'open'],
+    description:
+      '`open`: after ERP_WEBHOOK_CIRCUIT_THRESHOLD failed calls in a row, no delivery calls the endpoint until ' +
+      '`openUntil`; then one call probes it (a success closes the circuit, a failure opens it for twice as long). ' +
+      'Deliveries held meanwhile keep their attempts.',
+  })
+  state!: 'closed' | 'open';
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) openUntil!: string | null;
+  @ApiProperty({ example: 0, description: 'Failed calls since the last success' }) consecutiveFailures!: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description:
+      'The first failure since the last success; failing for ERP_WEBHOOK_DISABLE_AFTER disables the endpoint',
+  })
+  failingSince!: string | null;
+}
+
 export class WebhookEndpointView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'https://erp.example.com/hooks/signbridge' }) url!: string;
@@ -106,7 +127,9 @@ export class WebhookEndpointView {
     nullable: true,
     type: String,
     example: 'WEBHOOK.GONE: HTTP 410: the endpoint is disabled',
-    description: 'Why it was disabled, when SignBridge did it (a 410 Gone); null when staff did',
+    description:
+      'Why it was disabled, when SignBridge did it (a 410 Gone, or `WEBHOOK.FAILING`: no successful call for ' +
+      'ERP_WEBHOOK_DISABLE_AFTER); null when staff did',
   })
   disabledReason!: string | null;
   @ApiProperty({
@@ -116,6 +139,7 @@ export class WebhookEndpointView {
     description: 'During a rotation: until when calls also carry a signature with the previous secret',
   })
   previousSecretExpiresAt!: string | null;
+  @ApiProperty({ type: WebhookEndpointCircuitView }) circuit!: WebhookEndpointCircuitView;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }

@@ -31,7 +31,15 @@ type Claimed = OutboxRow & {
   secret: string;
   /** Set while a rotation's overlap lasts. */
   previous_secret: string | null;
+  /** This call probes an endpoint whose circuit was open: how it ends decides whether the circuit closes. */
+  probe: boolean;
 };
+
+/** A delivery due now whose endpoint's circuit is open; `probe`: the cool-down is over and this call may test it. */
+interface CircuitGate {
+  due: boolean;
+  probe: boolean;
+}
 
 /** What the endpoint answered; `status` 0: no answer (refused, reset, timed out). */
 interface Answer {
@@ -92,9 +100,17 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     return this.attempts.sweep(olderThanMs);
   }
 
-  /** One call of one delivery: claim, call, record. */
+  /**
+   * One call of one delivery: claim, call, record. While its endpoint's circuit is open the delivery is held (moved
+   * past the cool-down, its attempts untouched), except for the one call that probes the endpoint once it is over.
+   */
   async execute(deliveryId: string): Promise<JobOutcome> {
-    const claimed = await this.claim(deliveryId);
+    let claimed = await this.claim(deliveryId, false);
+    if (!claimed) {
+      const gate = await this.circuitGate(deliveryId);
+      if (gate.probe) claimed = await this.claim(deliveryId, true);
+      else if (gate.due) return this.hold(deliveryId);
+    }
     if (!claimed) {
       await this.attempts.redispatchIfEarly(deliveryId);
       return 'skipped';
@@ -105,6 +121,7 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     const answer = await this.call(claimed);
     if (answer.status >= 200 && answer.status < 300) return this.delivered(claimed, answer);
     if (answer.status === 410) return this.bury(claimed, 'WEBHOOK.GONE', 'HTTP 410: the endpoint is disabled', answer);
+    await this.endpointFailed(claimed);
     const delayMs = retryDelayMs(
       this.config.erpWebhooks.retryScheduleMs,
       claimed.attempts,
@@ -122,8 +139,8 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     return this.retryLater(claimed, answer, delayMs);
   }
 
-  private async claim(deliveryId: string): Promise<Claimed | undefined> {
-    const leaseMs = this.config.erpWebhooks.timeoutMs + CLAIM_MARGIN_MS;
+  /** Due (pending and due, or running with its claim lapsed) and, unless it is the probe, its circuit closed. */
+  private async claim(deliveryId: string, probe: boolean): Promise<Claimed | undefined> {
     const rows = await modifiedRows<Claimed>(
       this.dataSource,
       `UPDATE webhook_deliveries d
@@ -131,14 +148,107 @@ export class WebhookDeliveryRunner implements OnModuleInit {
               next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
          FROM webhook_endpoints e, outbox o
         WHERE d.id = $1 AND e.id = d.endpoint_id AND o.id = d.event_id
-          AND ((d.status = 'pending' AND d.next_attempt_at <= now() + make_interval(secs => $3::double precision / 1000))
-            OR (d.status = 'running' AND d.next_attempt_at < now()))
+          AND (e.circuit_open_until IS NULL OR $4::boolean)
+          AND ${DUE_SQL}
         RETURNING d.id AS delivery_id, d.endpoint_id, d.attempts, e.url, e.status AS endpoint_status, e.secret,
                   CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret,
-                  ${outboxEventColumns('o')}`,
-      [deliveryId, leaseMs, DUE_TOLERANCE_MS],
+                  $4::boolean AS probe, ${outboxEventColumns('o')}`,
+      [deliveryId, this.leaseMs(), DUE_TOLERANCE_MS, probe],
     );
     return rows[0];
+  }
+
+  /**
+   * Why a delivery could not be claimed, when its circuit is the reason: it is due and its endpoint's circuit is
+   * open. Once the cool-down is over, the first delivery to ask takes the probe, which keeps the circuit open for
+   * the others for as long as the call may take.
+   */
+  private async circuitGate(deliveryId: string): Promise<CircuitGate> {
+    const rows: CircuitGate[] = await this.dataSource.query(
+      `WITH due AS (
+         SELECT d.endpoint_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+          WHERE d.id = $1 AND e.circuit_open_until IS NOT NULL AND ${DUE_SQL}),
+       probe AS (
+         UPDATE webhook_endpoints e SET circuit_open_until = now() + make_interval(secs => $2::double precision / 1000)
+           FROM due
+          WHERE e.id = due.endpoint_id AND e.circuit_open_until <= now()
+          RETURNING e.id)
+       SELECT EXISTS (SELECT 1 FROM due) AS due, EXISTS (SELECT 1 FROM probe) AS probe`,
+      [deliveryId, this.leaseMs(), DUE_TOLERANCE_MS],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Held while the circuit is open: due again at a random moment of the cool-down after it (after one cool-down at
+   * the most while a probe is under way), so that a closed circuit is not met by every held delivery at once. Its
+   * attempts do not change.
+   */
+  private async hold(deliveryId: string): Promise<JobOutcome> {
+    const rows = await modifiedRows<{ id: string; next_attempt_at: Date }>(
+      this.dataSource,
+      `UPDATE webhook_deliveries d
+          SET status = 'pending', updated_at = now(),
+              next_attempt_at =
+                least(e.circuit_open_until,
+                      now() + make_interval(secs => coalesce(e.circuit_cooldown_ms, $2)::double precision / 1000))
+                + make_interval(secs => random() * coalesce(e.circuit_cooldown_ms, $2)::double precision / 1000)
+         FROM webhook_endpoints e
+        WHERE d.id = $1 AND e.id = d.endpoint_id AND e.circuit_open_until > now() AND ${DUE_SQL}
+        RETURNING d.id, d.next_attempt_at`,
+      [deliveryId, this.config.erpWebhooks.circuitCooldownMs, DUE_TOLERANCE_MS],
+    );
+    await this.dispatchOrLeaveForSweeper(rows);
+    return 'skipped';
+  }
+
+  /**
+   * A failed call counts against its endpoint: the circuit opens at the threshold, a failed probe opens it again for
+   * twice as long (up to 64 times the cool-down), and an endpoint failing for ERP_WEBHOOK_DISABLE_AFTER is disabled.
+   */
+  private async endpointFailed(claimed: Claimed): Promise<void> {
+    const { circuitThreshold, circuitCooldownMs, disableAfterMs } = this.config.erpWebhooks;
+    const rows = await modifiedRows<{ status: string; disabled_reason: string | null; cooldown_ms: string | null }>(
+      this.dataSource,
+      `WITH next AS (
+         SELECT e.id,
+                CASE WHEN $2::boolean THEN least(coalesce(e.circuit_cooldown_ms, $4) * 2, $4 * 64)
+                     WHEN e.circuit_open_until IS NULL AND e.consecutive_failures + 1 >= $3 THEN $4
+                END AS cooldown_ms,
+                e.status = 'enabled' AND $5::double precision IS NOT NULL
+                  AND coalesce(e.failing_since, now()) < now() - make_interval(secs => $5::double precision / 1000)
+                  AS disable
+           FROM webhook_endpoints e WHERE e.id = $1
+            FOR UPDATE)
+       UPDATE webhook_endpoints e
+          SET consecutive_failures = e.consecutive_failures + 1,
+              failing_since = coalesce(e.failing_since, now()),
+              circuit_cooldown_ms = coalesce(next.cooldown_ms, e.circuit_cooldown_ms),
+              circuit_open_until = CASE WHEN next.cooldown_ms IS NULL THEN e.circuit_open_until
+                                        ELSE now() + make_interval(secs => next.cooldown_ms::double precision / 1000) END,
+              status = CASE WHEN next.disable THEN 'disabled' ELSE e.status END,
+              disabled_reason = CASE WHEN next.disable
+                                     THEN 'WEBHOOK.FAILING: no successful call since ' || to_char(coalesce(e.failing_since, now()) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                                     ELSE e.disabled_reason END,
+              updated_at = now()
+         FROM next
+        WHERE e.id = next.id
+        RETURNING e.status, e.disabled_reason, next.cooldown_ms`,
+      [claimed.endpoint_id, claimed.probe, circuitThreshold, circuitCooldownMs, disableAfterMs ?? null],
+    );
+    const endpoint = rows[0];
+    if (endpoint?.status === 'disabled' && endpoint.disabled_reason?.startsWith('WEBHOOK.FAILING')) {
+      this.logger.warn(`endpoint ${claimed.endpoint_id} (${claimed.url}) disabled: ${endpoint.disabled_reason}`);
+    } else if (endpoint?.cooldown_ms) {
+      this.logger.warn(
+        `endpoint ${claimed.endpoint_id} (${claimed.url}): circuit open for ${endpoint.cooldown_ms} ms after ` +
+          `${claimed.probe ? 'a failed probe' : `${circuitThreshold} failed calls in a row`}`,
+      );
+    }
+  }
+
+  private leaseMs(): number {
+    return this.config.erpWebhooks.timeoutMs + CLAIM_MARGIN_MS;
   }
 
   /** The signed POST; never throws: no answer is status 0. A redirect is not followed (its 3xx is retried). */
@@ -171,14 +281,21 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     }
   }
 
+  /** Delivered; a success closes the endpoint's circuit and ends its failing streak (no write when there is none). */
   private async delivered(claimed: Claimed, answer: Answer): Promise<JobOutcome> {
-    const rows = await modifiedRows<{ id: string }>(
-      this.dataSource,
-      `UPDATE webhook_deliveries
-          SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, last_status_code = $3,
-              last_error = NULL, last_response = $4, updated_at = now()
-        WHERE id = $1 AND status = 'running' AND attempts = $2
-        RETURNING id`,
+    const rows: { id: string }[] = await this.dataSource.query(
+      `WITH done AS (
+         UPDATE webhook_deliveries
+            SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, last_status_code = $3,
+                last_error = NULL, last_response = $4, updated_at = now()
+          WHERE id = $1 AND status = 'running' AND attempts = $2
+          RETURNING id, endpoint_id),
+       healed AS (
+         UPDATE webhook_endpoints e
+            SET consecutive_failures = 0, failing_since = NULL, circuit_open_until = NULL, circuit_cooldown_ms = NULL
+           FROM done
+          WHERE e.id = done.endpoint_id AND (e.consecutive_failures > 0 OR e.circuit_open_until IS NOT NULL))
+       SELECT id FROM done`,
       [claimed.delivery_id, claimed.attempts, answer.status, answer.text],
     );
     return rows.length === 0 ? 'skipped' : 'done';
@@ -243,6 +360,10 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     return 'done';
   }
 }
+
+/** Pending and due (a job may fire a little early), or running with its claim lapsed (a crashed worker's). */
+const DUE_SQL = `((d.status = 'pending' AND d.next_attempt_at <= now() + make_interval(secs => $3::double precision / 1000))
+            OR (d.status = 'running' AND d.next_attempt_at < now()))`;
 
 function statusOf(answer: Answer): number | null {
   return answer.status === 0 ? null : answer.status;

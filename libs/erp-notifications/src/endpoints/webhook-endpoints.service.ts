@@ -29,6 +29,9 @@ interface EndpointRow {
   disabled_reason: string | null;
   previous_secret_expires_at: Date | null;
   request_key: string | null;
+  consecutive_failures: number;
+  failing_since: Date | null;
+  circuit_open_until: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -81,7 +84,8 @@ export class WebhookEndpointsService {
 
   /**
    * Changes what is given. Disabling ends the endpoint's waiting deliveries `dead` as their next call comes up;
-   * enabling again clears the reason SignBridge disabled it for, and events are fanned out to it from then on.
+   * enabling (again) clears the reason SignBridge disabled it for and closes its circuit, and events are fanned out
+   * to it from then on.
    */
   async update(id: string, change: UpdateWebhookEndpointDto): Promise<WebhookEndpointView> {
     const status = change.enabled === undefined ? null : change.enabled ? 'enabled' : 'disabled';
@@ -90,7 +94,11 @@ export class WebhookEndpointsService {
       `UPDATE webhook_endpoints
           SET url = coalesce($2, url), event_types = coalesce($3, event_types),
               description = coalesce($4, description), status = coalesce($5, status),
-              disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason END, updated_at = now()
+              disabled_reason = CASE WHEN $5 IS NULL THEN disabled_reason END, updated_at = now(),
+              consecutive_failures = CASE WHEN $5 = 'enabled' THEN 0 ELSE consecutive_failures END,
+              failing_since = CASE WHEN $5 = 'enabled' THEN NULL ELSE failing_since END,
+              circuit_open_until = CASE WHEN $5 = 'enabled' THEN NULL ELSE circuit_open_until END,
+              circuit_cooldown_ms = CASE WHEN $5 = 'enabled' THEN NULL ELSE circuit_cooldown_ms END
         WHERE id = $1
         RETURNING *`,
       [id, change.url ?? null, change.eventTypes ?? null, change.description ?? null, status],
@@ -137,6 +145,12 @@ function toView(row: EndpointRow): WebhookEndpointView {
     status: row.status,
     disabledReason: row.status === 'disabled' ? row.disabled_reason : null,
     previousSecretExpiresAt: rotating ? row.previous_secret_expires_at!.toISOString() : null,
+    circuit: {
+      state: row.circuit_open_until ? 'open' : 'closed',
+      openUntil: row.circuit_open_until?.toISOString() ?? null,
+      consecutiveFailures: row.consecutive_failures,
+      failingSince: row.failing_since?.toISOString() ?? null,
+    },
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
