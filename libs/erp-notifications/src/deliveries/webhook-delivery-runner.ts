@@ -161,7 +161,8 @@ export class WebhookDeliveryRunner implements OnModuleInit {
   /**
    * Why a delivery could not be claimed, when its circuit is the reason: it is due and its endpoint's circuit is
    * open. Once the cool-down is over, the first delivery to ask takes the probe, which keeps the circuit open for
-   * the others for as long as the call may take.
+   * the others for one more cool-down: a probe lost to a race (its delivery held by a duplicate job in between) is
+   * then taken again, and a probe slower than the cool-down may overlap the next one.
    */
   private async circuitGate(deliveryId: string): Promise<CircuitGate> {
     const rows: CircuitGate[] = await this.dataSource.query(
@@ -169,12 +170,13 @@ export class WebhookDeliveryRunner implements OnModuleInit {
          SELECT d.endpoint_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
           WHERE d.id = $1 AND e.circuit_open_until IS NOT NULL AND ${DUE_SQL}),
        probe AS (
-         UPDATE webhook_endpoints e SET circuit_open_until = now() + make_interval(secs => $2::double precision / 1000)
+         UPDATE webhook_endpoints e
+            SET circuit_open_until = now() + make_interval(secs => coalesce(e.circuit_cooldown_ms, $2)::double precision / 1000)
            FROM due
           WHERE e.id = due.endpoint_id AND e.circuit_open_until <= now()
           RETURNING e.id)
        SELECT EXISTS (SELECT 1 FROM due) AS due, EXISTS (SELECT 1 FROM probe) AS probe`,
-      [deliveryId, this.leaseMs(), DUE_TOLERANCE_MS],
+      [deliveryId, this.config.erpWebhooks.circuitCooldownMs, DUE_TOLERANCE_MS],
     );
     return rows[0];
   }
