@@ -4,6 +4,7 @@ export * from './auth';
 export * from './database';
 export * from './health/health.registry';
 export * from './metrics/metrics.registry';
+export * from './metrics/backlog-gauges';
 export * from './common.module';
 export * from './pagination/cursor';
 export * from './bootstrap/runtime';

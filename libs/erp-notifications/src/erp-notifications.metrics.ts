@@ -1,45 +1,34 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { MetricsRegistry, sqlGauges } from '@app/common';
-import type { DataSource } from 'typeorm';
+import { backlogGauges } from '@app/common';
 
 /** The ERP webhooks' part of `/metrics`: events not fanned out yet, deliveries under way or dead, endpoints off. */
-@Injectable()
-export class ErpNotificationsMetrics {
-  constructor(metrics: MetricsRegistry, @InjectDataSource() db: DataSource) {
-    metrics.register(
-      'erp-notifications',
-      sqlGauges(
-        db,
-        `SELECT (SELECT count(*) FROM outbox WHERE erp_fanout_at IS NULL) AS fanout,
-                (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending,
-                (SELECT count(*) FROM webhook_deliveries WHERE status = 'running') AS running,
-                (SELECT count(*) FROM webhook_deliveries WHERE status = 'dead') AS dead,
-                (SELECT extract(epoch FROM now() - min(created_at)) FROM webhook_deliveries
-                  WHERE status IN ('pending', 'running')) AS oldest,
-                (SELECT count(*) FROM webhook_endpoints WHERE status = 'disabled') AS disabled,
-                (SELECT count(*) FROM webhook_endpoints WHERE status = 'enabled' AND circuit_open_until IS NOT NULL)
-                  AS circuit_open`,
-        {
-          fanout: ['signbridge_erp_fanout_backlog_events', 'Domain events not yet turned into deliveries'],
-          pending: [
-            'signbridge_webhook_deliveries',
-            'ERP webhook deliveries not delivered: pending (waiting for a call or a retry), running, dead (out of retries; replay)',
-            { status: 'pending' },
-          ],
-          running: ['signbridge_webhook_deliveries', '', { status: 'running' }],
-          dead: ['signbridge_webhook_deliveries', '', { status: 'dead' }],
-          oldest: [
-            'signbridge_webhook_deliveries_oldest_undelivered_seconds',
-            'Age of the oldest pending or running delivery (0: none)',
-          ],
-          circuit_open: [
-            'signbridge_webhook_endpoints_circuit_open',
-            'Enabled endpoints whose circuit is open: failing, their deliveries held',
-          ],
-          disabled: ['signbridge_webhook_endpoints_disabled', 'Endpoints disabled (by staff, or by a 410 Gone)'],
-        },
-      ),
-    );
-  }
-}
+export const ErpNotificationsMetrics = backlogGauges(
+  'erp-notifications',
+  `SELECT (SELECT count(*) FROM outbox WHERE erp_fanout_at IS NULL) AS fanout,
+        (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending,
+        (SELECT count(*) FROM webhook_deliveries WHERE status = 'running') AS running,
+        (SELECT count(*) FROM webhook_deliveries WHERE status = 'dead') AS dead,
+        (SELECT extract(epoch FROM now() - min(created_at)) FROM webhook_deliveries
+          WHERE status IN ('pending', 'running')) AS oldest,
+        (SELECT count(*) FROM webhook_endpoints WHERE status = 'disabled') AS disabled,
+        (SELECT count(*) FROM webhook_endpoints WHERE status = 'enabled' AND circuit_open_until IS NOT NULL)
+          AS circuit_open`,
+  {
+    fanout: ['signbridge_erp_fanout_backlog_events', 'Domain events not yet turned into deliveries'],
+    pending: [
+      'signbridge_webhook_deliveries',
+      'ERP webhook deliveries not delivered: pending (waiting for a call or a retry), running, dead (out of retries; replay)',
+      { status: 'pending' },
+    ],
+    running: ['signbridge_webhook_deliveries', '', { status: 'running' }],
+    dead: ['signbridge_webhook_deliveries', '', { status: 'dead' }],
+    oldest: [
+      'signbridge_webhook_deliveries_oldest_undelivered_seconds',
+      'Age of the oldest pending or running delivery (0: none)',
+    ],
+    circuit_open: [
+      'signbridge_webhook_endpoints_circuit_open',
+      'Enabled endpoints whose circuit is open: failing, their deliveries held',
+    ],
+    disabled: ['signbridge_webhook_endpoints_disabled', 'Endpoints disabled (by staff, or by a 410 Gone)'],
+  },
+);
