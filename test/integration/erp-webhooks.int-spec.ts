@@ -370,6 +370,36 @@ describe('ERP webhooks', () => {
     }
   });
 
+  it('a rotation retried after its stored answer was lost gives the secret it made, not a second rotation', async () => {
+    const endpoint = await register('/hooks/rotating', ['ContractActivated']);
+    const key = `rotate-${randomUUID()}`;
+    const rotate = async (idempotencyKey: string) => {
+      const response = await fetch(`${app.url}/api/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_ADMIN_KEY}`,
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+        },
+        body: JSON.stringify({ keepPreviousHours: 2 }),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as Endpoint;
+    };
+    const first = await rotate(key);
+    expect(first.secret).not.toBe(endpoint.secret);
+    // The process died after the rotation and before the key's answer was stored: no answer on record.
+    await app.app.get(DataSource).query(`DELETE FROM idempotency_keys WHERE key = $1`, [key]);
+    const retried = await rotate(key);
+    expect(retried.secret).toBe(first.secret);
+    const [row]: { previous_secret: string }[] = await app.app
+      .get(DataSource)
+      .query(`SELECT previous_secret FROM webhook_endpoints WHERE id = $1`, [endpoint.id]);
+    // Still signing with the secret the ERP had before: the retry did not rotate it away.
+    expect(row.previous_secret).toBe(endpoint.secret);
+    expect((await rotate(`rotate-${randomUUID()}`)).secret).not.toBe(first.secret);
+  });
+
   it('refuses a bad URL or event type, an ERP key, and replays a create with the same Idempotency-Key', async () => {
     for (const body of [
       { url: 'ftp://erp.example.com/hooks', eventTypes: ['ContractActivated'] },

@@ -17,6 +17,7 @@ import { ErpWebhooks1765200000000 } from './1765200000000-erp-webhooks';
 import { Reconciler1765300000000 } from './1765300000000-reconciler';
 import { OperationsIndexes1765300000001 } from './1765300000001-operations-indexes';
 import { WebhookCircuitBreaker1765300000002 } from './1765300000002-webhook-circuit-breaker';
+import { SecretRotationKey1765300000003 } from './1765300000003-secret-rotation-key';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   Reconciler1765300000000,
   OperationsIndexes1765300000001,
   WebhookCircuitBreaker1765300000002,
+  SecretRotationKey1765300000003,
 ];

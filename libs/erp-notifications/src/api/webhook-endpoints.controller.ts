@@ -72,7 +72,8 @@ export class WebhookEndpointsController {
   rotateSecret(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: RotateWebhookSecretDto,
+    @RequestIdempotency() idempotency?: IdempotencyScope,
   ): Promise<WebhookEndpointWithSecretView> {
-    return this.endpoints.rotateSecret(id, body.keepPreviousHours ?? 24);
+    return this.endpoints.rotateSecret(id, body.keepPreviousHours ?? 24, idempotency);
   }
 }

@@ -29,6 +29,7 @@ interface EndpointRow {
   disabled_reason: string | null;
   previous_secret_expires_at: Date | null;
   request_key: string | null;
+  rotation_request_key: string | null;
   consecutive_failures: number;
   failing_since: Date | null;
   circuit_open_until: Date | null;
@@ -109,20 +110,29 @@ export class WebhookEndpointsService {
 
   /**
    * A new secret; calls carry a signature with the previous one too for `keepPreviousHours` (a second `v1`), so
-   * the ERP can switch over without refusing a call.
+   * the ERP can switch over without refusing a call. A request with an Idempotency-Key leaves its digest on the row:
+   * a retry whose stored answer was lost gets the secret that rotation made, not a second rotation (which would sign
+   * with the new secret and the unseen one, no longer with the secret the ERP verifies with).
    */
-  async rotateSecret(id: string, keepPreviousHours: number): Promise<WebhookEndpointWithSecretView> {
+  async rotateSecret(
+    id: string,
+    keepPreviousHours: number,
+    idempotency?: IdempotencyScope,
+  ): Promise<WebhookEndpointWithSecretView> {
+    const requestKey = idempotency ? idempotencyDigest(idempotency) : null;
     const rows = await modifiedRows<EndpointRow>(
       this.dataSource,
       `UPDATE webhook_endpoints
           SET previous_secret = secret, secret = $2, updated_at = now(),
-              previous_secret_expires_at = now() + make_interval(hours => $3::int)
-        WHERE id = $1
+              previous_secret_expires_at = now() + make_interval(hours => $3::int), rotation_request_key = $4
+        WHERE id = $1 AND ($4::text IS NULL OR rotation_request_key IS DISTINCT FROM $4)
         RETURNING *`,
-      [id, newSecret(), keepPreviousHours],
+      [id, newSecret(), keepPreviousHours, requestKey],
     );
-    if (!rows[0]) throw notFound(id);
-    return withSecret(rows[0]);
+    if (rows[0]) return withSecret(rows[0]);
+    const [rotated]: EndpointRow[] = await this.dataSource.query(`SELECT * FROM webhook_endpoints WHERE id = $1`, [id]);
+    if (!rotated) throw notFound(id);
+    return withSecret(rotated);
   }
 }
 
