@@ -19,6 +19,7 @@ import {
 import type { DataSource } from 'typeorm';
 import type { DeliveryFailureReason } from '../erp-notifications.errors';
 import { buildWebhookRequest } from '../webhook-request';
+import { DUE_SQL, EndpointCircuit } from './endpoint-circuit';
 import { retryDelayMs } from './retry-delay';
 
 /** A claimed call: the delivery as the claim left it, its endpoint, and the event (the outbox row's columns). */
@@ -34,12 +35,6 @@ type Claimed = OutboxRow & {
   /** This call probes an endpoint whose circuit was open: how it ends decides whether the circuit closes. */
   probe: boolean;
 };
-
-/** A delivery due now whose endpoint's circuit is open; `probe`: the cool-down is over and this call may test it. */
-interface CircuitGate {
-  due: boolean;
-  probe: boolean;
-}
 
 /** What the endpoint answered; `status` 0: no answer (refused, reset, timed out). */
 interface Answer {
@@ -67,6 +62,7 @@ const KEPT_ANSWER_BYTES = 2048;
 export class WebhookDeliveryRunner implements OnModuleInit {
   private readonly logger = new Logger('ErpWebhooks');
   private readonly attempts: ScheduledAttempts<'erp-notifications.deliver'>;
+  private readonly circuit: EndpointCircuit;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -82,6 +78,12 @@ export class WebhookDeliveryRunner implements OnModuleInit {
       job: 'erp-notifications.deliver',
       data: (deliveryId) => ({ deliveryId }),
       what: 'webhook deliveries',
+    });
+    this.circuit = new EndpointCircuit({
+      db: dataSource,
+      settings: config.erpWebhooks,
+      logger: this.logger,
+      dispatch: (rows) => this.dispatchOrLeaveForSweeper(rows),
     });
   }
 
@@ -107,9 +109,12 @@ export class WebhookDeliveryRunner implements OnModuleInit {
   async execute(deliveryId: string): Promise<JobOutcome> {
     let claimed = await this.claim(deliveryId, false);
     if (!claimed) {
-      const gate = await this.circuitGate(deliveryId);
+      const gate = await this.circuit.gate(deliveryId);
       if (gate.probe) claimed = await this.claim(deliveryId, true);
-      else if (gate.due) return this.hold(deliveryId);
+      else if (gate.due) {
+        await this.circuit.hold(deliveryId);
+        return 'skipped';
+      }
     }
     if (!claimed) {
       await this.attempts.redispatchIfEarly(deliveryId);
@@ -121,7 +126,7 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     const answer = await this.call(claimed);
     if (answer.status >= 200 && answer.status < 300) return this.delivered(claimed, answer);
     if (answer.status === 410) return this.bury(claimed, 'WEBHOOK.GONE', 'HTTP 410: the endpoint is disabled', answer);
-    await this.endpointFailed(claimed);
+    await this.circuit.failed({ endpointId: claimed.endpoint_id, url: claimed.url, probe: claimed.probe });
     const delayMs = retryDelayMs(
       this.config.erpWebhooks.retryScheduleMs,
       claimed.attempts,
@@ -156,97 +161,6 @@ export class WebhookDeliveryRunner implements OnModuleInit {
       [deliveryId, this.leaseMs(), DUE_TOLERANCE_MS, probe],
     );
     return rows[0];
-  }
-
-  /**
-   * Why a delivery could not be claimed, when its circuit is the reason: it is due and its endpoint's circuit is
-   * open. Once the cool-down is over, the first delivery to ask takes the probe, which keeps the circuit open for
-   * the others for one more cool-down: a probe lost to a race (its delivery held by a duplicate job in between) is
-   * then taken again, and a probe slower than the cool-down may overlap the next one.
-   */
-  private async circuitGate(deliveryId: string): Promise<CircuitGate> {
-    const rows: CircuitGate[] = await this.dataSource.query(
-      `WITH due AS (
-         SELECT d.endpoint_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-          WHERE d.id = $1 AND e.circuit_open_until IS NOT NULL AND ${DUE_SQL}),
-       probe AS (
-         UPDATE webhook_endpoints e
-            SET circuit_open_until = now() + make_interval(secs => coalesce(e.circuit_cooldown_ms, $2)::double precision / 1000)
-           FROM due
-          WHERE e.id = due.endpoint_id AND e.circuit_open_until <= now()
-          RETURNING e.id)
-       SELECT EXISTS (SELECT 1 FROM due) AS due, EXISTS (SELECT 1 FROM probe) AS probe`,
-      [deliveryId, this.config.erpWebhooks.circuitCooldownMs, DUE_TOLERANCE_MS],
-    );
-    return rows[0];
-  }
-
-  /**
-   * Held while the circuit is open: due again at a random moment of the cool-down after it (after one cool-down at
-   * the most while a probe is under way), so that a closed circuit is not met by every held delivery at once. Its
-   * attempts do not change.
-   */
-  private async hold(deliveryId: string): Promise<JobOutcome> {
-    const rows = await modifiedRows<{ id: string; next_attempt_at: Date }>(
-      this.dataSource,
-      `UPDATE webhook_deliveries d
-          SET status = 'pending', updated_at = now(),
-              next_attempt_at =
-                least(e.circuit_open_until,
-                      now() + make_interval(secs => coalesce(e.circuit_cooldown_ms, $2)::double precision / 1000))
-                + make_interval(secs => random() * coalesce(e.circuit_cooldown_ms, $2)::double precision / 1000)
-         FROM webhook_endpoints e
-        WHERE d.id = $1 AND e.id = d.endpoint_id AND e.circuit_open_until > now() AND ${DUE_SQL}
-        RETURNING d.id, d.next_attempt_at`,
-      [deliveryId, this.config.erpWebhooks.circuitCooldownMs, DUE_TOLERANCE_MS],
-    );
-    await this.dispatchOrLeaveForSweeper(rows);
-    return 'skipped';
-  }
-
-  /**
-   * A failed call counts against its endpoint: the circuit opens at the threshold, a failed probe opens it again for
-   * twice as long (up to 64 times the cool-down), and an endpoint failing for ERP_WEBHOOK_DISABLE_AFTER is disabled.
-   */
-  private async endpointFailed(claimed: Claimed): Promise<void> {
-    const { circuitThreshold, circuitCooldownMs, disableAfterMs } = this.config.erpWebhooks;
-    const rows = await modifiedRows<{ status: string; disabled_reason: string | null; cooldown_ms: string | null }>(
-      this.dataSource,
-      `WITH next AS (
-         SELECT e.id,
-                CASE WHEN $2::boolean THEN least(coalesce(e.circuit_cooldown_ms, $4) * 2, $4 * 64)
-                     WHEN e.circuit_open_until IS NULL AND e.consecutive_failures + 1 >= $3 THEN $4
-                END AS cooldown_ms,
-                e.status = 'enabled' AND $5::double precision IS NOT NULL
-                  AND coalesce(e.failing_since, now()) < now() - make_interval(secs => $5::double precision / 1000)
-                  AS disable
-           FROM webhook_endpoints e WHERE e.id = $1
-            FOR UPDATE)
-       UPDATE webhook_endpoints e
-          SET consecutive_failures = e.consecutive_failures + 1,
-              failing_since = coalesce(e.failing_since, now()),
-              circuit_cooldown_ms = coalesce(next.cooldown_ms, e.circuit_cooldown_ms),
-              circuit_open_until = CASE WHEN next.cooldown_ms IS NULL THEN e.circuit_open_until
-                                        ELSE now() + make_interval(secs => next.cooldown_ms::double precision / 1000) END,
-              status = CASE WHEN next.disable THEN 'disabled' ELSE e.status END,
-              disabled_reason = CASE WHEN next.disable
-                                     THEN 'WEBHOOK.FAILING: no successful call since ' || to_char(coalesce(e.failing_since, now()) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                                     ELSE e.disabled_reason END,
-              updated_at = now()
-         FROM next
-        WHERE e.id = next.id
-        RETURNING e.status, e.disabled_reason, next.cooldown_ms`,
-      [claimed.endpoint_id, claimed.probe, circuitThreshold, circuitCooldownMs, disableAfterMs ?? null],
-    );
-    const endpoint = rows[0];
-    if (endpoint?.status === 'disabled' && endpoint.disabled_reason?.startsWith('WEBHOOK.FAILING')) {
-      this.logger.warn(`endpoint ${claimed.endpoint_id} (${claimed.url}) disabled: ${endpoint.disabled_reason}`);
-    } else if (endpoint?.cooldown_ms) {
-      this.logger.warn(
-        `endpoint ${claimed.endpoint_id} (${claimed.url}): circuit open for ${endpoint.cooldown_ms} ms after ` +
-          `${claimed.probe ? 'a failed probe' : `${circuitThreshold} failed calls in a row`}`,
-      );
-    }
   }
 
   private leaseMs(): number {
@@ -362,10 +276,6 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     return 'done';
   }
 }
-
-/** Pending and due (a job may fire a little early), or running with its claim lapsed (a crashed worker's). */
-const DUE_SQL = `((d.status = 'pending' AND d.next_attempt_at <= now() + make_interval(secs => $3::double precision / 1000))
-            OR (d.status = 'running' AND d.next_attempt_at < now()))`;
 
 function statusOf(answer: Answer): number | null {
   return answer.status === 0 ? null : answer.status;
