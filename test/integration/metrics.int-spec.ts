@@ -62,7 +62,6 @@ describe('GET /metrics', () => {
       'signbridge_inbound_events{status="failed"}',
       'signbridge_outbox_events{state="undispatched"}',
       'signbridge_audit_backlog_events',
-      'signbridge_contracts_on_hold',
       'signbridge_invoices_unsent',
       'signbridge_provisioning_orders{status="failed"}',
       'signbridge_webhook_deliveries{status="dead"}',

@@ -16,16 +16,10 @@ import { ApplySignatureEventsUseCase } from '../usecases/apply-signature-events.
 import { lockEnvelope } from '../usecases/envelope-lock';
 import { eventsFromEnvelope, RECONCILED_KEY_PREFIX } from './envelope-events';
 
-/** The statuses that still wait for the platform (the migration's partial indexes list the same). */
-export const OPEN_STATUSES: readonly ContractStatus[] = [
-  'sent',
-  'delivered',
-  'delivery_failed',
-  'opened',
-  'partially_signed',
-];
+/** The statuses that still wait for the platform. */
+const OPEN_STATUSES: readonly ContractStatus[] = ['sent', 'delivered', 'delivery_failed', 'opened', 'partially_signed'];
 /** The same list as SQL, for `status IN ${OPEN_SQL}`. */
-export const OPEN_SQL = `(${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+const OPEN_SQL = `(${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 /** Contracts asked about per sweeper pass, so one pass never floods the platform. */
 const PER_PASS = 100;
 const FINAL_TYPES: ReadonlySet<SignatureEvent['type']> = new Set(['completed', 'declined', 'voided', 'expired']);
@@ -82,44 +76,48 @@ export class ContractReconciler implements OnModuleInit {
   }
 
   /**
-   * One pass: the contracts due (quiet for RECONCILE_AFTER and never asked, or past their `reconcile_due_at`), each
-   * given its next check (half its quiet time from now, between RECONCILE_AFTER and RECONCILE_MAX_INTERVAL) and a
-   * job. Contracts another transaction holds are left for the next pass.
+   * One pass over the contracts due (at most PER_PASS, oldest first; those another transaction holds wait for the
+   * next pass). Each is, by what it is now:
+   * - no longer waiting for a platform SignBridge can ask: taken off the schedule (`reconcile_due_at` NULL);
+   * - changed within RECONCILE_AFTER (a new contract, or webhooks still arriving): looked at again when it has been
+   *   quiet that long;
+   * - quiet: asked about (one job each), and looked at again after half its quiet time, between RECONCILE_AFTER and
+   *   RECONCILE_MAX_INTERVAL.
+   * Returns how many were asked about.
    */
   async scheduleDue(): Promise<number> {
     const { afterMs, maxIntervalMs } = this.config.reconciler;
-    const rows = await modifiedRows<{ id: string; due: Date }>(
+    const rows = await modifiedRows<{ id: string; ask: boolean; due: Date }>(
       this.dataSource,
       `WITH due AS (
-         SELECT id FROM contracts
-          WHERE id IN (
-                  (SELECT id FROM contracts
-                    WHERE status IN ${OPEN_SQL} AND reconcile_due_at IS NULL
-                      AND updated_at <= now() - make_interval(secs => $2::double precision / 1000)
-                    ORDER BY updated_at LIMIT $4)
-                  UNION ALL
-                  (SELECT id FROM contracts
-                    WHERE status IN ${OPEN_SQL} AND reconcile_due_at <= now()
-                    ORDER BY reconcile_due_at LIMIT $4))
-            AND provider = ANY($1::text[])
+         SELECT id, status IN ${OPEN_SQL} AND provider = ANY($1::text[]) AS waiting,
+                updated_at > now() - make_interval(secs => $2::double precision / 1000) AS recent
+           FROM contracts
+          WHERE reconcile_due_at <= now()
+          ORDER BY reconcile_due_at
           LIMIT $4
           FOR UPDATE SKIP LOCKED)
        UPDATE contracts c
-          SET reconcile_due_at = now() + least(
-                greatest((now() - c.updated_at) / 2, make_interval(secs => $2::double precision / 1000)),
-                make_interval(secs => $3::double precision / 1000))
+          SET reconcile_due_at = CASE
+                WHEN NOT due.waiting THEN NULL
+                WHEN due.recent THEN c.updated_at + make_interval(secs => $2::double precision / 1000)
+                ELSE now() + least(
+                  greatest((now() - c.updated_at) / 2, make_interval(secs => $2::double precision / 1000)),
+                  make_interval(secs => $3::double precision / 1000))
+              END
          FROM due WHERE c.id = due.id
-       RETURNING c.id, now() AS due`,
+       RETURNING c.id, due.waiting AND NOT due.recent AS ask, now() AS due`,
       [this.providers.names(), afterMs, maxIntervalMs, PER_PASS],
     );
+    const asked = rows.filter((row) => row.ask);
     await this.queue.enqueue(
-      rows.map((row) => ({
+      asked.map((row) => ({
         name: 'contracts.reconcile',
         id: `${row.id}.reconcile.${row.due.getTime()}`,
         data: { contractId: row.id },
       })),
     );
-    return rows.length;
+    return asked.length;
   }
 
   /** Staff ask now, whatever the schedule: the platform's errors reach them as they are. */
