@@ -21,6 +21,8 @@ export const AUDIT_BATCH = 500;
  * (at 30 contracts/s, 50 ms still meant about one batch per contract).
  */
 const AUDIT_LINGER_MS = 200;
+/** A pass that failed is tried again this much later. */
+const RETRY_AFTER_FAILURE_MS = 1_000;
 
 type DueRow = OutboxRow & { provider: string | null };
 type HeadColumns = { head_seq: string | null; head_hash: string | null; head_now: Date };
@@ -38,7 +40,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(DomainEventAuditor.name);
   /** Audits what is committed, within `AUDIT_LINGER_MS` (so that events committed close together share a batch). */
-  private readonly passes = new LingeringTask(() => this.drain(), AUDIT_LINGER_MS);
+  private readonly passes = new LingeringTask(() => this.drain(), AUDIT_LINGER_MS, {
+    retryAfterMs: RETRY_AFTER_FAILURE_MS,
+    // The rows stay unaudited, and are tried again in a moment.
+    onError: (error) => this.logger.warn(`audit-log append deferred: ${errorText(error)}`),
+  });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -76,12 +82,7 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
   }
 
   private async drain(): Promise<void> {
-    try {
-      while ((await this.auditBatch()) === AUDIT_BATCH);
-    } catch (error) {
-      // The rows stay unaudited: the next commit or the sweeper tries again.
-      this.logger.warn(`audit-log append deferred: ${errorText(error)}`);
-    }
+    while ((await this.auditBatch()) === AUDIT_BATCH);
   }
 
   /** One transaction: up to AUDIT_BATCH unaudited rows (only those older than `olderThanMs` if given). */

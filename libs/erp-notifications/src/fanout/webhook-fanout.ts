@@ -9,6 +9,8 @@ import { WebhookDeliveryRunner } from '../deliveries/webhook-delivery-runner';
 export const FANOUT_BATCH = 500;
 /** How long a commit's events wait for others to share their pass (as the audit log's). */
 const FANOUT_LINGER_MS = 200;
+/** A pass that failed is tried again this much later. */
+const RETRY_AFTER_FAILURE_MS = 1_000;
 
 /**
  * Turns domain events into deliveries, exactly once per (endpoint, event): one statement reads up to
@@ -24,7 +26,11 @@ const FANOUT_LINGER_MS = 200;
 @Injectable()
 export class WebhookFanout implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ErpWebhooks');
-  private readonly passes = new LingeringTask(() => this.drain(), FANOUT_LINGER_MS);
+  private readonly passes = new LingeringTask(() => this.drain(), FANOUT_LINGER_MS, {
+    retryAfterMs: RETRY_AFTER_FAILURE_MS,
+    // The rows stay unmarked, and are tried again in a moment.
+    onError: (error) => this.logger.warn(`fan-out deferred: ${errorText(error)}`),
+  });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -50,12 +56,7 @@ export class WebhookFanout implements OnModuleInit, OnModuleDestroy {
   }
 
   private async drain(): Promise<void> {
-    try {
-      while ((await this.fanOutBatch()) === FANOUT_BATCH);
-    } catch (error) {
-      // The rows stay unmarked: the next commit or the sweeper tries again.
-      this.logger.warn(`fan-out deferred: ${errorText(error)}`);
-    }
+    while ((await this.fanOutBatch()) === FANOUT_BATCH);
   }
 
   /** One statement: up to FANOUT_BATCH rows (only those older than `olderThanMs` if given); returns how many. */
