@@ -1,13 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { modifiedRows, type AppConfig, type RawQueryable } from '@app/common';
-import { DUE_TOLERANCE_MS, type AttemptRow } from '@app/event-bus';
-
-/**
- * SQL: the delivery `d` is due, pending (a job may fire a little early, by the tolerance in `$3`) or running with its
- * claim lapsed (a crashed worker's).
- */
-export const DUE_SQL = `((d.status = 'pending' AND d.next_attempt_at <= now() + make_interval(secs => $3::double precision / 1000))
-            OR (d.status = 'running' AND d.next_attempt_at < now()))`;
+import { claimableSql, type AttemptRow } from '@app/event-bus';
 
 /** A delivery due now whose endpoint's circuit is open; `probe`: the cool-down is over and this call may test it. */
 export interface CircuitGate {
@@ -49,7 +42,7 @@ export class EndpointCircuit {
     const rows = (await this.options.db.query(
       `WITH due AS (
          SELECT d.endpoint_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-          WHERE d.id = $1 AND e.circuit_open_until IS NOT NULL AND ${DUE_SQL}),
+          WHERE d.id = $1 AND e.circuit_open_until IS NOT NULL AND ${claimableSql('d')}),
        probe AS (
          UPDATE webhook_endpoints e
             SET circuit_open_until = now() + make_interval(secs => coalesce(e.circuit_cooldown_ms, $2)::double precision / 1000)
@@ -57,7 +50,7 @@ export class EndpointCircuit {
           WHERE e.id = due.endpoint_id AND e.circuit_open_until <= now()
           RETURNING e.id)
        SELECT EXISTS (SELECT 1 FROM due) AS due, EXISTS (SELECT 1 FROM probe) AS probe`,
-      [deliveryId, this.options.settings.circuitCooldownMs, DUE_TOLERANCE_MS],
+      [deliveryId, this.options.settings.circuitCooldownMs],
     )) as CircuitGate[];
     return rows[0];
   }
@@ -80,9 +73,9 @@ export class EndpointCircuit {
               END
          FROM webhook_endpoints e,
               LATERAL (SELECT coalesce(e.circuit_cooldown_ms, $2)::double precision AS ms) AS cooldown
-        WHERE d.id = $1 AND e.id = d.endpoint_id AND ${DUE_SQL}
+        WHERE d.id = $1 AND e.id = d.endpoint_id AND ${claimableSql('d')}
         RETURNING d.id, d.next_attempt_at`,
-      [deliveryId, this.options.settings.circuitCooldownMs, DUE_TOLERANCE_MS],
+      [deliveryId, this.options.settings.circuitCooldownMs],
     );
     await this.options.dispatch(rows);
   }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, headerValue, httpCall, modifiedRows, parseRetryAfter, type AppConfig } from '@app/common';
 import {
   CLAIM_MARGIN_MS,
-  DUE_TOLERANCE_MS,
+  claimableSql,
   errorText,
   JobRegistry,
   outboxEventColumns,
@@ -19,7 +19,7 @@ import {
 import type { DataSource } from 'typeorm';
 import type { DeliveryFailureReason } from '../erp-notifications.errors';
 import { buildWebhookRequest } from '../webhook-request';
-import { DUE_SQL, EndpointCircuit } from './endpoint-circuit';
+import { EndpointCircuit } from './endpoint-circuit';
 import { retryDelayMs } from './retry-delay';
 
 /** A claimed call: the delivery as the claim left it, its endpoint, and the event (the outbox row's columns). */
@@ -153,12 +153,12 @@ export class WebhookDeliveryRunner implements OnModuleInit {
               next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
          FROM webhook_endpoints e, outbox o
         WHERE d.id = $1 AND e.id = d.endpoint_id AND o.id = d.event_id
-          AND (e.circuit_open_until IS NULL OR $4::boolean)
-          AND ${DUE_SQL}
+          AND (e.circuit_open_until IS NULL OR $3::boolean)
+          AND ${claimableSql('d')}
         RETURNING d.id AS delivery_id, d.endpoint_id, d.attempts, e.url, e.status AS endpoint_status, e.secret,
                   CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret,
-                  $4::boolean AS probe, ${outboxEventColumns('o')}`,
-      [deliveryId, this.leaseMs(), DUE_TOLERANCE_MS, probe],
+                  $3::boolean AS probe, ${outboxEventColumns('o')}`,
+      [deliveryId, this.leaseMs(), probe],
     );
     return rows[0];
   }

@@ -9,6 +9,15 @@ export const CLAIM_MARGIN_MS = 30_000;
 /** A delayed job may fire a little before the database's clock says the attempt is due. */
 export const DUE_TOLERANCE_MS = 500;
 
+/**
+ * SQL: the row `alias` may be claimed now: pending and due (its job may fire up to DUE_TOLERANCE_MS early), or running
+ * with its claim lapsed (a crashed worker's). The condition every owner's claim starts from.
+ */
+export function claimableSql(alias: string): string {
+  return `((${alias}.status = 'pending' AND ${alias}.next_attempt_at <= now() + interval '${DUE_TOLERANCE_MS} milliseconds')
+            OR (${alias}.status = 'running' AND ${alias}.next_attempt_at < now()))`;
+}
+
 /** A row worked on one attempt at a time: its id, and when its next attempt is due (or its claim lapses). */
 export interface AttemptRow {
   id: string;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, modifiedRows, nextDelayMs, verdictForStatus, type AppConfig } from '@app/common';
 import {
   CLAIM_MARGIN_MS,
-  DUE_TOLERANCE_MS,
+  claimableSql,
   writeWithEvents,
   JobRegistry,
   OutboxRelay,
@@ -145,11 +145,10 @@ export class ProvisioningRunner implements OnModuleInit {
               next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
          FROM customers c
         WHERE o.id = $1 AND c.id = o.customer_id
-          AND ((o.status = 'pending' AND o.next_attempt_at <= now() + make_interval(secs => $3::double precision / 1000))
-            OR (o.status = 'running' AND o.next_attempt_at < now()))
+          AND ${claimableSql('o')}
         RETURNING o.*, c.external_ref AS customer_external_ref, c.name AS customer_name, c.email AS customer_email,
                   c.tax_id AS customer_tax_id`,
-      [runId, leaseMs, DUE_TOLERANCE_MS],
+      [runId, leaseMs],
     );
     return rows[0];
   }
