@@ -164,6 +164,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   const resolvedDataDir = isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir);
   const appRole = readAppRole(env, problems);
+  const reconcileAfterMs = read.durationOrOff('RECONCILE_AFTER', '15m', 1000, 30 * 86_400_000);
   const config: AppConfig = {
     port: read.int('PORT', 3000, 0, 65535),
     host: read.string('HOST') ?? '127.0.0.1',
@@ -231,17 +232,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       circuitThreshold: read.int('ERP_WEBHOOK_CIRCUIT_THRESHOLD', 5, 1, 1000),
       circuitCooldownMs: read.duration('ERP_WEBHOOK_CIRCUIT_COOLDOWN', '30s', 100, 86_400_000),
       // Svix's: an endpoint failing for five days is disabled.
-      disableAfterMs:
-        read.string('ERP_WEBHOOK_DISABLE_AFTER') === 'off'
-          ? undefined
-          : read.duration('ERP_WEBHOOK_DISABLE_AFTER', '5d', 60_000, 365 * 86_400_000),
+      disableAfterMs: read.durationOrOff('ERP_WEBHOOK_DISABLE_AFTER', '5d', 60_000, 365 * 86_400_000),
     },
     reconciler: {
-      enabled: read.string('RECONCILE_AFTER') !== 'off',
-      afterMs:
-        read.string('RECONCILE_AFTER') === 'off'
-          ? 15 * 60_000
-          : read.duration('RECONCILE_AFTER', '15m', 1000, 30 * 86_400_000),
+      enabled: reconcileAfterMs !== undefined,
+      // Off, staff still ask now and then: a deadline's grace is the default quiet time.
+      afterMs: reconcileAfterMs ?? 15 * 60_000,
       maxIntervalMs: read.duration('RECONCILE_MAX_INTERVAL', '6h', 1000, 30 * 86_400_000),
     },
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),

@@ -89,6 +89,11 @@ export class EnvReader {
     return parsed[0];
   }
 
+  /** As `duration`, and `off` for none: undefined. */
+  durationOrOff(name: string, fallback: string, min: number, max: number): number | undefined {
+    return this.string(name) === 'off' ? undefined : this.duration(name, fallback, min, max);
+  }
+
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     return this.optionalOneOf(name, allowed) ?? fallback;
   }
