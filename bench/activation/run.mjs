@@ -11,7 +11,8 @@
 // default in-process: the zero-set-up mode), BENCH_WORKERS (n > 0: an api-only process plus n worker processes,
 // on Redis), BENCH_DATABASE_URL (a server; a fresh database is made on it), BENCH_REDIS_URL,
 // BENCH_NODE_ARGS (extra node flags for SignBridge, e.g. --cpu-prof), BENCH_ERP_WEBHOOKS (1: an ERP webhook endpoint
-// subscribed to every event type, answering at once, as a fast ERP would; default 0: none registered).
+// subscribed to every event type, answering at once, as a fast ERP would; default 0: none registered),
+// BENCH_KEEP_DATABASE (1: leave the run's database in place, to read its tables' statistics afterwards).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -144,7 +145,8 @@ async function main() {
     await checker?.end().catch(() => undefined);
     await stopAll();
     targets.close();
-    await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+    if (process.env.BENCH_KEEP_DATABASE === '1') process.stdout.write(`database kept: ${database}\n`);
+    else await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
   }
 }
 

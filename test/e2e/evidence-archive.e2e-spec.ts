@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { sendContract, type SentContract } from '../support/scenario';
+import { registerParty, sendContract, signedEnvelope, type SentContract } from '../support/scenario';
 import { samplePdfBase64, signOnPage, startTestSandbox, type TestSandbox } from '../support/sandbox';
 import { api, eventually, startTestApp, TEST_ADMIN_KEY, waitForStatus, type TestApp } from '../support/test-app';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -42,7 +42,8 @@ describe('evidence archive and activation gate, through the sandbox platform', (
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
-    app = await startTestApp({ env: { SANDBOX_URL: sandbox.url } });
+    // A short wait for a signing time that never comes; the queue's retries (8, from 50 ms doubling) outlast it.
+    app = await startTestApp({ env: { SANDBOX_URL: sandbox.url, EVIDENCE_WAIT: '1s' } });
     db = await connectTestDatabase();
     pdf = await samplePdfBase64('Evidence', 1);
   });
@@ -184,6 +185,37 @@ describe('evidence archive and activation gate, through the sandbox platform', (
     expect(entry.data).toMatchObject({
       payload: { reason: 'EVIDENCE.HASH_MISMATCH', actor: expect.stringMatching(/^api-key:/) },
     });
+  });
+
+  it('retries, then holds a contract whose signer the platform’s evidence never dates (EVIDENCE.INCOMPLETE)', async () => {
+    // Signed on the platform by someone the contract does not list: the platform completes the envelope, but
+    // neither its evidence nor any webhook will ever say when the contract's own signer signed.
+    const envelopeId = await signedEnvelope(sandbox, [{ email: 'stranger@example.test', name: 'Stranger' }]);
+    const { contractId, customerId } = await registerParty(app.url, { envelopeId, signers: 1 });
+    const reconciled = await api<{ contract: { status: string } }>(
+      app.url,
+      'POST',
+      `/api/v1/contracts/${contractId}/reconcile`,
+      {},
+    );
+    expect(reconciled.body.contract.status).toBe('signed');
+
+    const held = await waitForStatus<{ status: string; hold: { reason: string; detail: string } | null }>(
+      app.url,
+      `/api/v1/contracts/${contractId}`,
+      'on_hold',
+    );
+    expect(held.hold?.reason).toBe('EVIDENCE.INCOMPLETE');
+    expect(held.hold?.detail).toMatch(/^no signing time for signer0-\S+@example\.test in the evidence of contract /);
+    // Held only once EVIDENCE_WAIT had passed since the contract was signed, after retrying meanwhile.
+    expect(
+      Number(/, (\d+) s after the contract was signed$/.exec(held.hold?.detail ?? '')?.[1]),
+    ).toBeGreaterThanOrEqual(1);
+    expect((await api<{ status: string }>(app.url, 'GET', `/api/v1/customers/${customerId}`)).body.status).toBe(
+      'pending',
+    );
+    const documents = await api<{ items: unknown[] }>(app.url, 'GET', `/api/v1/contracts/${contractId}/documents`);
+    expect(documents.body.items).toEqual([]);
   });
 
   it('holds a simple signature on a contract that requires advanced; release activates it', async () => {

@@ -19,8 +19,14 @@ export interface DomainEventPayloads {
   CustomerActivated: { contractId: string };
   /** The signed PDF and the platform's evidence are in the archive, their SHA-256 verified. */
   DocumentsArchived: { signedSha256: string; evidenceSha256: string; signers: number };
-  /** The archive could not accept the platform's documents (a hash that does not match, a document missing). */
-  EvidenceRejected: { reason: 'EVIDENCE.HASH_MISMATCH' | 'EVIDENCE.UNAVAILABLE'; detail: string };
+  /**
+   * The archive could not accept the platform's documents: a hash that does not match, the envelope gone, or no
+   * signing time for a signer of the contract long after the platform completed the envelope.
+   */
+  EvidenceRejected: {
+    reason: 'EVIDENCE.HASH_MISMATCH' | 'EVIDENCE.UNAVAILABLE' | 'EVIDENCE.INCOMPLETE';
+    detail: string;
+  };
   /** Staff released a hold; the justification is kept with the audit entry. */
   ContractHoldReleased: { customerId: string; reason: string; justification: string; actor: string };
   /** A provisioning run's target accepted the action; `resultRef` is what it answered (account id, order number). */

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import {
   appendToOutbox,
   causedBy,
@@ -14,7 +14,7 @@ import {
   type ProviderDocument,
   type SignatureRecord,
 } from '@app/signature-providers';
-import type { SqlStatement } from '@app/common';
+import { APP_CONFIG, type AppConfig, type SqlStatement } from '@app/common';
 import type { EntityManager } from 'typeorm';
 import { DocumentsService } from '../documents/documents.service';
 import type { DocumentKind } from '../documents/documents.types';
@@ -57,6 +57,7 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
     private readonly registry: JobRegistry,
     private readonly providers: SignatureProviderRegistry,
     private readonly documents: DocumentsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -114,8 +115,15 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
     const evidenceRows = contract.lifecycle.signers.map((signer) => toEvidence(signer, records));
     const unsigned = evidenceRows.filter((row) => row.signedAt === null).map((row) => row.email);
     if (unsigned.length > 0) {
-      // Neither the platform's evidence nor a webhook says when they signed: not complete yet, retried later.
-      throw new Error(`no signing time for ${unsigned.join(', ')} in the evidence of contract ${contract.id}`);
+      // Neither the platform's evidence nor a webhook says when they signed. A late `signer.signed` webhook may
+      // still say it, so this is retried; past the wait, the platform will not say it (someone else signed the
+      // envelope, or the contract lists a signer the platform never had): staff look at it.
+      const waited = Date.now() - Date.parse(event.occurredAt);
+      const missing = `no signing time for ${unsigned.join(', ')} in the evidence of contract ${contract.id}`;
+      if (waited < this.config.evidenceWaitMs) throw new Error(missing);
+      const detail = `${missing}, ${Math.round(waited / 1000)} s after the contract was signed`;
+      this.logger.warn(detail);
+      return this.reject(em, event, 'EVIDENCE.INCOMPLETE', detail);
     }
     const stored = await Promise.all(
       (
@@ -158,7 +166,7 @@ export class ArchiveEvidenceWhenContractSignedHandler implements OnModuleInit {
   private reject(
     em: EntityManager,
     event: DomainEvent,
-    reason: 'EVIDENCE.HASH_MISMATCH' | 'EVIDENCE.UNAVAILABLE',
+    reason: DomainEvent<'EvidenceRejected'>['data']['reason'],
     detail: string,
   ): Promise<Outcome> {
     return this.emit(event, em, { type: 'EvidenceRejected', data: { reason, detail } });

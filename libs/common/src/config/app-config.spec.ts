@@ -270,6 +270,14 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('evidence wait', () => {
+    it('waits a day for a signing time by default; takes a duration', () => {
+      expect(loadConfig({}, CWD).evidenceWaitMs).toBe(86_400_000);
+      expect(loadConfig({ EVIDENCE_WAIT: '90m' }, CWD).evidenceWaitMs).toBe(5_400_000);
+      expect(problemsOf({ EVIDENCE_WAIT: '0s' })[0]).toMatch(/^EVIDENCE_WAIT: .*"0s"/);
+    });
+  });
+
   describe('reconciler', () => {
     it('checks a contract quiet for 15 minutes, at most 6 hours apart, by default', () => {
       expect(loadConfig({}, CWD).reconciler).toEqual({ enabled: true, afterMs: 900_000, maxIntervalMs: 21_600_000 });

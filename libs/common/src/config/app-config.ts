@@ -77,6 +77,11 @@ export interface AppConfig {
     retryAfterMs: number;
   };
   documents: DocumentsConfig;
+  /**
+   * How long after `ContractSigned` the archive keeps retrying while the platform's evidence and the webhooks give no
+   * signing time for a signer of the contract; then it holds the contract (`EVIDENCE.INCOMPLETE`) for staff.
+   */
+  evidenceWaitMs: number;
   inbox: { maxAttempts: number };
   billing: { plans: Record<string, BillingPlan> };
   invoicing: InvoicingConfig;
@@ -210,6 +215,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       retryAfterMs: read.int('SUBSCRIBER_RETRY_AFTER_MS', 600_000, 1000, 86_400_000),
     },
     documents: readDocumentsConfig(read, problems, resolvedDataDir, cwd),
+    // A day: longer than a platform keeps retrying a late `signer.signed` webhook in its first hours.
+    evidenceWaitMs: read.duration('EVIDENCE_WAIT', '24h', 1000, 30 * 86_400_000),
     inbox: { maxAttempts: read.int('INBOX_MAX_ATTEMPTS', 10, 1, 1000) },
     billing: { plans: parseBillingPlans(read.string('BILLING_PLANS'), problems) },
     invoicing: readInvoicingConfig(read, problems, resolvedDataDir),

@@ -10,12 +10,18 @@ type GateInput = Pick<LifecycleState, 'signers' | 'requiredLevel' | 'evidenceReq
 /**
  * Activation gate, in order: every signature's level known and at least the required one; then, when the
  * provider serves documents, the signed PDF and evidence archived with verified hashes. A released refusal
- * is skipped.
+ * is skipped. The archive's refusal is final until staff release it, so it holds the contract even while a
+ * signature's level is still unknown (a signer the platform's evidence never dated has no level either).
  */
 export function evaluateActivationGate(state: GateInput): GateResult {
   const released = new Set(state.releasedHolds ?? []);
+  const evidence = state.evidenceRequired ? state.facts.evidence : undefined;
+  const refused: GateResult | undefined =
+    evidence?.result === 'failed' && !released.has(evidence.reason)
+      ? { result: 'fail', reason: evidence.reason, detail: evidence.detail }
+      : undefined;
   const levels = state.signers.map((s) => s.signature?.level);
-  if (levels.some((l) => l === undefined)) return { result: 'pending' };
+  if (levels.some((l) => l === undefined)) return refused ?? { result: 'pending' };
   const lowest = (levels as SignatureLevel[]).reduce((a, b) => (signatureLevelRank(b) < signatureLevelRank(a) ? b : a));
   if (!meetsSignatureLevel(lowest, state.requiredLevel) && !released.has('SIGNATURE.LEVEL_TOO_LOW')) {
     return {
@@ -25,10 +31,6 @@ export function evaluateActivationGate(state: GateInput): GateResult {
     };
   }
   if (!state.evidenceRequired) return { result: 'pass' };
-  const evidence = state.facts.evidence;
   if (!evidence) return { result: 'pending' };
-  if (evidence.result === 'failed' && !released.has(evidence.reason)) {
-    return { result: 'fail', reason: evidence.reason, detail: evidence.detail };
-  }
-  return { result: 'pass' };
+  return refused ?? { result: 'pass' };
 }

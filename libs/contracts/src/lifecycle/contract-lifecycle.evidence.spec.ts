@@ -100,6 +100,32 @@ describe('the activation gate with archived evidence', () => {
     expect(releaseHold(released.state).outcome).toBe('duplicate');
   });
 
+  it('holds on a failed archive even while a signature has no level yet; released, it waits for that level', () => {
+    // The platform completed the envelope, but only A's signature is known (B is never dated, so has no level).
+    const completed: Step = {
+      kind: 'event',
+      event: { providerEventId: 'evt_completed', type: 'completed', occurredAt: new Date(START + 3 * 60_000) },
+    };
+    const incomplete: EvidenceOutcome = {
+      result: 'failed',
+      at: '2026-01-05T10:31:00.000Z',
+      reason: 'EVIDENCE.INCOMPLETE',
+      detail: `no signing time for ${B} in the evidence of contract c1, 86400 s after the contract was signed`,
+    };
+    const signedOnly = run(start(), [signed(A, 1), completed]);
+    expect(signedOnly.state.status).toBe('signed');
+
+    const held = run(signedOnly.state, [{ kind: 'evidence', outcome: incomplete }]);
+    expect(held.state.status).toBe('on_hold');
+    expect(held.effects.find((e) => e.type === 'ContractPutOnHold')?.data).toMatchObject({
+      reason: 'EVIDENCE.INCOMPLETE',
+    });
+    // Releasing the refusal does not make up B's signature: the contract is signed, not active.
+    const released = releaseHold(held.state);
+    expect(released.state.status).toBe('signed');
+    expect(released.effects.map((e) => e.type)).not.toContain('ContractActivated');
+  });
+
   it('checks the level first; releasing a low level still waits for the evidence', () => {
     const low = run(start('advanced'), [signed(A, 1, 'simple'), signed(B, 2)]);
     expect(low.state.status).toBe('on_hold');
