@@ -1,7 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { encodeCursor, hashApiKey } from '@app/common';
-import { api, eventually, postWebhook, signedDelivery, startTestApp, type TestApp } from '../support/test-app';
+import {
+  api,
+  eventually,
+  postWebhook,
+  signedDelivery,
+  startTestApp,
+  TEST_ADMIN_KEY,
+  type TestApp,
+} from '../support/test-app';
 import { connectTestDatabase } from '../support/test-db';
 
 type Problem = { type: string; title: string; status: number; code: string; detail: string; fields?: Field[] };
@@ -117,6 +125,28 @@ describe('ERP API /api/v1', () => {
     ])('400 REQUEST.INVALID naming %s', async (field, overrides) => {
       const res = await call('POST', '/api/v1/customers', newCustomer(overrides));
       expect(fieldsOf(expectProblem(res, 400, 'REQUEST.INVALID'))).toContain(field);
+    });
+
+    it('400, not 500, for a body nested thousands deep or a NUL character, and stores nothing', async () => {
+      const deep = await fetch(`${target.url}/api/v1/customers`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+        body: `{"externalRef":"deep","name":"A","email":"a@example.test","address":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+      });
+      const deepProblem = (await deep.json()) as Problem;
+      expect({ status: deep.status, code: deepProblem.code }).toEqual({ status: 400, code: 'REQUEST.INVALID' });
+      expect(deepProblem.detail).toMatch(/^address(\.a)+: nests deeper than 32 levels$/);
+
+      const body = newCustomer({
+        address: { line1: 'Calle Mayor\u00001', city: 'Madrid', postalCode: '28013', country: 'ES' },
+      });
+      const nul = await call('POST', '/api/v1/customers', body);
+      expect(fieldsOf(expectProblem(nul, 400, 'REQUEST.INVALID'))).toEqual(['address.line1']);
+      const [{ count }]: { count: number }[] = await db.query(
+        `SELECT count(*)::int AS count FROM customers WHERE external_ref = $1`,
+        [body.externalRef],
+      );
+      expect(count).toBe(0);
     });
 
     it('404 for an unknown id, 400 for a non-uuid one', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { InboxWriter } from '@app/webhook-ingestion';
 import { registerParty } from '../support/scenario';
 import {
   postWebhook,
@@ -114,6 +115,33 @@ describe('POST /webhooks/:provider', () => {
     const notJson = signedDelivery('{"type": "envelope.opened", ');
     expect((await postWebhook(target.url, notJson)).status).toBe(400);
     expect(await rowsFor(noEnvelope.id)).toHaveLength(0);
+  });
+
+  it('400 for a NUL character PostgreSQL could not store, while the deliveries beside it are stored', async () => {
+    const poisoned = signedDelivery(opened(`env_${randomUUID()}\u0000`));
+    const beside = Array.from({ length: 5 }, () => signedDelivery(opened()));
+    const answers = await Promise.all([poisoned, ...beside].map((d) => postWebhook(target.url, d)));
+    expect(answers.map((a) => a.status)).toEqual([400, 200, 200, 200, 200, 200]);
+    expect(await answers[0].json()).toMatchObject({ code: 'WEBHOOK.MALFORMED', field: 'data.envelope_id' });
+    for (const delivery of beside) expect(await rowsFor(delivery.id)).toHaveLength(1);
+  });
+
+  it('a value PostgreSQL refuses fails only its own delivery, not the group commit it shares', async () => {
+    // Past the adapter's checks (a future adapter may miss one): the writer itself must isolate the bad row.
+    const writer = target.app.get(InboxWriter);
+    const event = (envelopeId: string) => ({
+      provider: 'sandbox',
+      providerEventId: `msg_${randomUUID()}`,
+      providerType: 'envelope.opened',
+      envelopeId,
+      headers: {},
+      rawBody: Buffer.from('{}'),
+      status: 'ignored' as const,
+    });
+    const good = [event('env_a'), event('env_b'), event('env_c')];
+    const results = await Promise.allSettled([writer.store(event('env_\u0000')), ...good.map((e) => writer.store(e))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    for (const e of good) expect(await rowsFor(e.providerEventId)).toHaveLength(1);
   });
 
   it('413 for a body over the configured limit', async () => {

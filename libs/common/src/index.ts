@@ -9,6 +9,7 @@ export * from './common.module';
 export * from './pagination/cursor';
 export * from './bootstrap/runtime';
 export * from './bootstrap/configure-http';
+export * from './bootstrap/untrusted-input.pipe';
 export * from './bootstrap/process';
 export * from './http/public-address';
 export * from './http/http-call';

@@ -3,6 +3,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { ValidationError } from 'class-validator';
 import { RequestInvalidError } from '../errors/app-error';
 import { ProblemFilter } from '../errors/problem.filter';
+import { UntrustedInputPipe } from './untrusted-input.pipe';
 
 export interface HttpDocs {
   title: string;
@@ -25,6 +26,7 @@ export function configureHttp(app: INestApplication, docs: Partial<HttpDocs> = {
   const { title, description, bearerDescription, extraPaths = {} } = { ...SIGNBRIDGE_DOCS, ...docs };
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(
+    new UntrustedInputPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -1,3 +1,4 @@
+import { unstorableText } from '@app/common';
 import { isSignatureLevel } from '@app/domain';
 import {
   MalformedWebhookError,
@@ -83,6 +84,7 @@ export class SandboxWebhookAdapter implements WebhookAdapter {
     if (providerType.length > MAX_TYPE_LENGTH) {
       throw new MalformedWebhookError('type', `type exceeds ${MAX_TYPE_LENGTH} characters`);
     }
+    refuseUnstorable(providerType, 'type');
 
     const type = SANDBOX_EVENT_TYPES.get(providerType);
     if (type === undefined) {
@@ -96,7 +98,7 @@ export class SandboxWebhookAdapter implements WebhookAdapter {
     if (!isValidEnvelopeId(envelopeId)) {
       throw new MalformedWebhookError(
         'data.envelope_id',
-        `data.envelope_id must be a non-empty string of at most ${MAX_ENVELOPE_ID_LENGTH} characters`,
+        `data.envelope_id must be a non-empty string of at most ${MAX_ENVELOPE_ID_LENGTH} characters, storable text`,
       );
     }
     const occurredAt = readTimestamp(body.timestamp);
@@ -127,7 +129,23 @@ function isJsonObject(value: unknown): value is JsonObject {
 }
 
 function isValidEnvelopeId(value: unknown): value is string {
-  return typeof value === 'string' && value.trim().length > 0 && value.length <= MAX_ENVELOPE_ID_LENGTH;
+  return (
+    typeof value === 'string' &&
+    value.trim().length > 0 &&
+    value.length <= MAX_ENVELOPE_ID_LENGTH &&
+    unstorableText(value) === undefined
+  );
+}
+
+/**
+ * PostgreSQL cannot hold the NUL character (text, jsonb) nor a lone surrogate (jsonb): a field that carries one could
+ * never be stored, and would fail the group commit it shares with other deliveries, or the contract's lifecycle
+ * write. Refused here, as malformed, before anything is stored.
+ */
+function refuseUnstorable(value: string, field: string): string {
+  const unstorable = unstorableText(value);
+  if (unstorable) throw new MalformedWebhookError(field, `${field} must not contain ${unstorable}`);
+  return value;
 }
 
 function readTimestamp(value: unknown): Date {
@@ -184,7 +202,7 @@ function readEmail(value: unknown): string {
     throw new MalformedWebhookError('data.signer.email', 'data.signer.email must be a string');
   }
   // Lower-cased so the same signer matches across providers and events; local parts are case-insensitive in practice.
-  const email = value.trim().toLowerCase();
+  const email = refuseUnstorable(value, 'data.signer.email').trim().toLowerCase();
   const at = email.indexOf('@');
   if (email.length > MAX_EMAIL_LENGTH || at < 1 || at === email.length - 1) {
     throw new MalformedWebhookError('data.signer.email', 'data.signer.email is not an email address');
@@ -196,5 +214,5 @@ function readEmail(value: unknown): string {
 function readOptionalString(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new MalformedWebhookError(field, `${field} must be a string`);
-  return value;
+  return refuseUnstorable(value, field);
 }

@@ -19,7 +19,7 @@ function parseError(body: unknown): MalformedWebhookError {
   throw new Error('expected parse to throw MalformedWebhookError');
 }
 
-const ENVELOPE_ID_MESSAGE = 'data.envelope_id must be a non-empty string of at most 200 characters';
+const ENVELOPE_ID_MESSAGE = 'data.envelope_id must be a non-empty string of at most 200 characters, storable text';
 const TIMESTAMP_TYPE_MESSAGE = 'timestamp must be an ISO 8601 string';
 const TIMESTAMP_FORMAT_MESSAGE = 'timestamp must be an ISO 8601 date-time with a UTC offset';
 const EMAIL_MESSAGE = 'data.signer.email is not an email address';
@@ -44,6 +44,33 @@ describe('SandboxWebhookAdapter.parse: bodies that authenticate but are malforme
     ['a numeric envelope id', delivery('envelope.sent', { envelope_id: 1 }), 'data.envelope_id', ENVELOPE_ID_MESSAGE],
     ['a blank envelope id', delivery('envelope.sent', { envelope_id: '  ' }), 'data.envelope_id', ENVELOPE_ID_MESSAGE],
     ['a 201-character envelope id', sent({ envelope_id: 'e'.repeat(201) }), 'data.envelope_id', ENVELOPE_ID_MESSAGE],
+    // PostgreSQL cannot store NUL in text or jsonb: refused as malformed, never a failed insert.
+    ['a NUL in the envelope id', sent({ envelope_id: 'env_\u0000' }), 'data.envelope_id', ENVELOPE_ID_MESSAGE],
+    ['a NUL in the type', { type: 'envelope.\u0000', data: {} }, 'type', 'type must not contain the NUL character'],
+    [
+      'a NUL in the email',
+      signed({ email: 'a\u0000@b.c' }),
+      'data.signer.email',
+      'data.signer.email must not contain the NUL character',
+    ],
+    [
+      'a NUL in the name',
+      signed({ email: 'a@b.c', name: 'A\u0000' }),
+      'data.signer.name',
+      'data.signer.name must not contain the NUL character',
+    ],
+    [
+      'a lone surrogate in the name',
+      signed({ email: 'a@b.c', name: 'A\ud800' }),
+      'data.signer.name',
+      'data.signer.name must not contain a lone UTF-16 surrogate',
+    ],
+    [
+      'a NUL in the reason',
+      sent({ envelope_id: 'e', reason: '\u0000' }),
+      'data.reason',
+      'data.reason must not contain the NUL character',
+    ],
     ['a missing timestamp', { type: 'envelope.sent', data: { envelope_id: 'e' } }, 'timestamp', TIMESTAMP_TYPE_MESSAGE],
     ['a numeric timestamp', sentAt(1709806530), 'timestamp', TIMESTAMP_TYPE_MESSAGE],
     ['a free-form date', sentAt('March 7, 2024'), 'timestamp', TIMESTAMP_FORMAT_MESSAGE],

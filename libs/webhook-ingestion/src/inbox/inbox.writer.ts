@@ -71,29 +71,47 @@ export class InboxWriter {
     this.inFlight += 1;
     this.schedule();
     try {
-      const inserted = await this.insert(batch);
-      const toProcess: string[] = [];
-      for (const pending of batch) {
-        const isNew = inserted.has(pending.id);
-        pending.resolve({ id: isNew ? pending.id : null, duplicate: !isNew });
-        if (isNew && pending.event.status === 'received') toProcess.push(pending.id);
-      }
-      // Not awaited by the requests: the rows are committed, and the sweeper re-dispatches if this fails.
-      if (toProcess.length > 0) {
-        const job: JobSpec = {
-          name: 'inbox.process-batch',
-          id: `${toProcess[0]}.batch`,
-          data: { inboundEventIds: toProcess },
-        };
-        this.queue.enqueue([job]).catch((error: unknown) => {
-          this.logger.warn(`${toProcess.length} inbound event(s) left for the sweeper: ${errorText(error)}`);
-        });
-      }
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      await this.commit(batch);
     } finally {
       this.inFlight -= 1;
       this.schedule();
+    }
+  }
+
+  /**
+   * One INSERT for the batch. When PostgreSQL refuses it for the data in it (SQLSTATE classes 22 and 23: a value
+   * it cannot store), the rows go in one at a time, so the request that carried that value fails alone instead of
+   * taking every delivery that shared its commit down with it. Any other failure (the database down) fails all.
+   */
+  private async commit(batch: Pending[]): Promise<void> {
+    let inserted: Set<string>;
+    try {
+      inserted = await this.insert(batch);
+    } catch (error) {
+      if (batch.length > 1 && refusedForItsData(error)) {
+        this.logger.warn(`a group commit of ${batch.length} webhooks was refused (${errorText(error)}): one by one`);
+        for (const pending of batch) await this.commit([pending]);
+      } else {
+        for (const pending of batch) pending.reject(error);
+      }
+      return;
+    }
+    const toProcess: string[] = [];
+    for (const pending of batch) {
+      const isNew = inserted.has(pending.id);
+      pending.resolve({ id: isNew ? pending.id : null, duplicate: !isNew });
+      if (isNew && pending.event.status === 'received') toProcess.push(pending.id);
+    }
+    // Not awaited by the requests: the rows are committed, and the sweeper re-dispatches if this fails.
+    if (toProcess.length > 0) {
+      const job: JobSpec = {
+        name: 'inbox.process-batch',
+        id: `${toProcess[0]}.batch`,
+        data: { inboundEventIds: toProcess },
+      };
+      this.queue.enqueue([job]).catch((error: unknown) => {
+        this.logger.warn(`${toProcess.length} inbound event(s) left for the sweeper: ${errorText(error)}`);
+      });
     }
   }
 
@@ -116,4 +134,10 @@ export class InboxWriter {
     );
     return new Set(rows.map((r) => r.id));
   }
+}
+
+/** PostgreSQL's data exception (22xxx) or integrity violation (23xxx): the statement's values, not the server. */
+function refusedForItsData(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
