@@ -205,6 +205,23 @@ describe('sending a contract for signature through the sandbox platform', () => 
     });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { detail: string }).detail).toContain('document');
+
+    // The JSON field is parsed without Fastify's JSON parser: its hostile keys and text are refused all the same.
+    for (const [json, detail] of [
+      [`{"__proto__":{"x":1},"customerId":"${customerId}"}`, 'body: has a __proto__ key'],
+      [`{"customerId":"${customerId}","title":"a\\u0000"}`, 'title: must not contain the NUL character'],
+    ]) {
+      const hostile = new FormData();
+      hostile.append('contract', json);
+      hostile.append('document', new Blob([Buffer.from(pdf, 'base64')], { type: 'application/pdf' }), 'h.pdf');
+      const answer = await fetch(`${app.url}/api/v1/contracts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` },
+        body: hostile,
+      });
+      expect(answer.status).toBe(400);
+      expect(((await answer.json()) as { detail: string }).detail).toBe(detail);
+    }
   });
 
   it('applies an envelope.sent that arrived before the contract was registered (the race, forced)', async () => {

@@ -238,6 +238,11 @@ describe('ERP API /api/v1', () => {
     it.each([
       ['amount.amountCents', { amount: { currency: 'EUR', amountCents: 12.5 } }],
       ['amount.amountCents', { amount: { currency: 'EUR', amountCents: -1 } }],
+      // Not a currency; a currency without cents (yen) or with thousandths (Kuwaiti dinar): billed wrong in cents.
+      ['amount.currency', { amount: { currency: 'ZZZ', amountCents: 100 } }],
+      ['amount.currency', { amount: { currency: 'JPY', amountCents: 100 } }],
+      ['amount.currency', { amount: { currency: 'KWD', amountCents: 100 } }],
+      ['amount.currency', { amount: { currency: 'eur', amountCents: 100 } }],
       ['requiredSignatureLevel', { requiredSignatureLevel: 'ultra' }],
     ])('400 REQUEST.INVALID naming %s', async (field, overrides) => {
       const customer = await createCustomer();

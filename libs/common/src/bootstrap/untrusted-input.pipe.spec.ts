@@ -44,6 +44,13 @@ describe('untrustedInputProblem', () => {
     });
   });
 
+  it('refuses an own __proto__ key, as JSON.parse makes one', () => {
+    expect(untrustedInputProblem(JSON.parse('{"a":{"__proto__":{"admin":true}}}'))).toEqual({
+      field: 'a',
+      problem: 'has a __proto__ key',
+    });
+  });
+
   it('refuses a lone surrogate, which JSON can carry and UTF-8 cannot; accepts a proper pair', () => {
     expect(untrustedInputProblem({ title: 'T \ud800' })).toEqual({
       field: 'title',

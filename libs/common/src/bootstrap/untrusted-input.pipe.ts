@@ -23,7 +23,8 @@ export function unstorableText(value: string): string | undefined {
  * What SignBridge refuses in a request's JSON before validating it, or undefined: nesting deeper than `maxDepth`
  * (validation recurses once per level, so a body nested thousands deep would exhaust the stack: a 500), and, in a
  * key or a string, the NUL character or a lone surrogate (PostgreSQL's jsonb cannot hold them: a 500 at the first
- * insert). Iterative, so the check itself cannot exhaust the stack. Buffers (uploaded files) are not looked into.
+ * insert), and a `__proto__` key. Iterative, so the check itself cannot exhaust the stack. Buffers (uploaded files)
+ * are not looked into.
  */
 export function untrustedInputProblem(value: unknown, maxDepth = MAX_INPUT_DEPTH): InputProblem | undefined {
   const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: '', depth: 0 }];
@@ -43,6 +44,8 @@ export function untrustedInputProblem(value: unknown, maxDepth = MAX_INPUT_DEPTH
       const field = path ? `${path}.${key}` : key;
       const unstorable = unstorableText(key);
       if (unstorable) return { field: path || 'body', problem: `has a key with ${unstorable}` };
+      // What Fastify's JSON parser refuses; a multipart field's JSON reaches here without that parser.
+      if (key === '__proto__') return { field: path || 'body', problem: 'has a __proto__ key' };
       stack.push({ value: item, path: field, depth: depth + 1 });
     }
   }

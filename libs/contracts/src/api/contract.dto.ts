@@ -16,15 +16,23 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import { PageQueryDto, PageOf } from '@app/common';
-import { SIGNATURE_LEVELS, type SignatureLevel } from '@app/domain';
+import { isCentCurrency, SIGNATURE_LEVELS, type SignatureLevel } from '@app/domain';
 import { CONTRACT_STATUSES, type ContractStatus } from '../lifecycle';
 
 export class MoneyDto {
-  @ApiProperty({ example: 'EUR', description: 'ISO 4217' })
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code such as EUR' })
+  @ApiProperty({ example: 'EUR', description: 'ISO 4217, a currency with two decimals (amounts are in cents)' })
+  @IsString()
+  @ValidateBy({
+    name: 'isCentCurrency',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isCentCurrency(value),
+      defaultMessage: () => 'currency must be an ISO 4217 code with two decimals, such as EUR (not JPY or KWD)',
+    },
+  })
   currency!: string;
 
   @ApiProperty({ example: 120000, description: 'Integer cents: 120000 is 1,200.00' })
