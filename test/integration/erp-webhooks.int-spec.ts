@@ -386,6 +386,49 @@ describe('ERP webhooks', () => {
     }
   });
 
+  it('a backfill sends an endpoint the earlier events of its types in the range, once; not outside it', async () => {
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+    const tooEarly = await emit([activated()]);
+    await pause();
+    const since = new Date();
+    const { contractId, refs } = await emit([activated(), opened(), activated()]);
+    await pause();
+    const until = new Date();
+    const endpoint = await register('/hooks/backfilled', ['ContractActivated']);
+    const path = `/api/v1/webhook-endpoints/${endpoint.id}/backfill`;
+
+    const first = await api<{ backfilled: number; more: boolean }>(app.url, 'POST', path, {
+      since: since.toISOString(),
+      until: until.toISOString(),
+    });
+    expect(first.status).toBe(200);
+    // Other test files' ContractActivated events in the same window count too.
+    expect(first.body).toMatchObject({ more: false });
+    expect(first.body.backfilled).toBeGreaterThanOrEqual(2);
+    for (const ref of [refs[0], refs[2]]) await settled(endpoint.id, ref.id, 'delivered');
+    expect(await deliveriesOf(refs[1].id, endpoint.id)).toEqual([]); // not a type it subscribes to
+    expect(await deliveriesOf(tooEarly.refs[0].id, endpoint.id)).toEqual([]); // before `since`
+
+    // Again, and without `until`: nothing is sent twice.
+    const again = await api<{ backfilled: number }>(app.url, 'POST', path, { since: since.toISOString() });
+    expect(again.status).toBe(200);
+    const calls = receiver.callsFor('/hooks/backfilled', contractId).map((c) => c.body.id);
+    expect(calls.sort()).toEqual([refs[0].id, refs[2].id].sort());
+    for (const ref of [refs[0], refs[2]]) expect(await deliveriesOf(ref.id, endpoint.id)).toHaveLength(1);
+
+    const reversed = await api<{ code: string }>(app.url, 'POST', path, {
+      since: until.toISOString(),
+      until: since.toISOString(),
+    });
+    expect({ status: reversed.status, code: reversed.body.code }).toEqual({ status: 400, code: 'REQUEST.INVALID' });
+    await api(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, { enabled: false });
+    const disabled = await api<{ code: string }>(app.url, 'POST', path, { since: since.toISOString() });
+    expect({ status: disabled.status, code: disabled.body.code }).toEqual({
+      status: 409,
+      code: 'WEBHOOK.ENDPOINT_DISABLED',
+    });
+  });
+
   it('a rotation retried after its stored answer was lost gives the secret it made, not a second rotation', async () => {
     const endpoint = await register('/hooks/rotating', ['ContractActivated']);
     const key = `rotate-${randomUUID()}`;

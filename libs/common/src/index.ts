@@ -18,3 +18,4 @@ export * from './http/retry-policy';
 export * from './idempotency';
 export * from './batching/coalescer';
 export * from './batching/lingering-task';
+export * from './ids/uuid-v7';

@@ -38,6 +38,24 @@ export class ReplayWebhookDeliveriesDto {
   until?: string;
 }
 
+export class BackfillWebhookDeliveriesDto {
+  @ApiProperty({ format: 'date-time', description: 'Events SignBridge recorded at or after this' })
+  @IsDateString()
+  since!: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Events recorded before this (default: now)' })
+  @IsOptional()
+  @IsDateString()
+  until?: string;
+}
+
+export class BackfilledWebhookDeliveries {
+  @ApiProperty({ example: 120, description: 'Deliveries made for events the endpoint had not been sent, due now' })
+  backfilled!: number;
+  @ApiProperty({ description: 'More such events match: call again (1,000 per call)' })
+  more!: boolean;
+}
+
 export class ReplayedWebhookDeliveries {
   @ApiProperty({ example: 42, description: 'Dead deliveries made pending again, due now' }) replayed!: number;
   @ApiProperty({ description: 'More dead deliveries match: call again (1,000 are replayed per call)' })

@@ -1,7 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Idempotent, PageQueryDto, RequestIdempotency, RequireScope, type IdempotencyScope } from '@app/common';
+import { WebhookDeliveriesService } from '../deliveries/webhook-deliveries.service';
 import { WebhookEndpointsService } from '../endpoints/webhook-endpoints.service';
+import { BackfilledWebhookDeliveries, BackfillWebhookDeliveriesDto } from './webhook-delivery.dto';
 import {
   CreateWebhookEndpointDto,
   RotateWebhookSecretDto,
@@ -19,14 +21,18 @@ import {
 @RequireScope('admin')
 @Controller('api/v1/webhook-endpoints')
 export class WebhookEndpointsController {
-  constructor(private readonly endpoints: WebhookEndpointsService) {}
+  constructor(
+    private readonly endpoints: WebhookEndpointsService,
+    private readonly deliveries: WebhookDeliveriesService,
+  ) {}
 
   @Post()
   @HttpCode(201)
   @Idempotent()
   @ApiCreatedResponse({
     type: WebhookEndpointWithSecretView,
-    description: 'Enabled at once, for the events that happen from now on; with its signing secret',
+    description:
+      'Enabled at once, for the events that happen from now on (backfill sends earlier ones); with its signing secret',
   })
   create(
     @Body() body: CreateWebhookEndpointDto,
@@ -75,5 +81,23 @@ export class WebhookEndpointsController {
     @RequestIdempotency() idempotency?: IdempotencyScope,
   ): Promise<WebhookEndpointWithSecretView> {
     return this.endpoints.rotateSecret(id, body.keepPreviousHours ?? 24, idempotency);
+  }
+
+  @Post(':id/backfill')
+  @HttpCode(200)
+  @ApiOkResponse({
+    type: BackfilledWebhookDeliveries,
+    description:
+      'Sends the endpoint the events recorded in [since, until) of the types it subscribes to that it was never ' +
+      'sent (an endpoint receives only what happens after it is registered): 1,000 per call, oldest first; ' +
+      'call again while `more`. Nothing is sent twice.',
+  })
+  @ApiNotFoundResponse({ description: 'code WEBHOOK.ENDPOINT_NOT_FOUND' })
+  @ApiConflictResponse({ description: 'code WEBHOOK.ENDPOINT_DISABLED' })
+  backfill(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: BackfillWebhookDeliveriesDto,
+  ): Promise<BackfilledWebhookDeliveries> {
+    return this.deliveries.backfill(id, body);
   }
 }

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { modifiedRows, paginateRows, type Page } from '@app/common';
+import { modifiedRows, paginateRows, RequestInvalidError, uuidv7Floor, type Page } from '@app/common';
 import type { DataSource } from 'typeorm';
 import type {
+  BackfilledWebhookDeliveries,
+  BackfillWebhookDeliveriesDto,
   ListWebhookDeliveriesQueryDto,
   ReplayedWebhookDeliveries,
   ReplayWebhookDeliveriesDto,
@@ -15,8 +17,15 @@ import type { WebhookDeliveryRow } from './webhook-delivery.row';
 /** A delivery's columns and its event's type (from the outbox, not copied), for `d` and `o`. */
 const DELIVERY_COLUMNS = 'd.*, o.type AS event_type';
 
-/** Dead deliveries made pending again per bulk replay. */
+/** Dead deliveries made pending again per bulk replay, and deliveries made per backfill. */
 const REPLAY_BATCH = 1000;
+
+/**
+ * How far the clock in an event's id (SignBridge's, when it wrote the event) may be from its `created_at` (the
+ * database's, when the transaction began): the id range a backfill scans is this much wider than asked for, and
+ * `created_at` decides.
+ */
+const ID_CLOCK_MARGIN_MS = 10 * 60_000;
 
 /** Staff's view of the deliveries, and the replays: one, or an endpoint's dead letters over a time range. */
 @Injectable()
@@ -90,16 +99,7 @@ export class WebhookDeliveriesService {
 
   /** An endpoint's dead deliveries created in [since, until), oldest first, up to REPLAY_BATCH per call. */
   async replayDead(command: ReplayWebhookDeliveriesDto): Promise<ReplayedWebhookDeliveries> {
-    const [endpoint]: { status: string }[] = await this.dataSource.query(
-      `SELECT status FROM webhook_endpoints WHERE id = $1`,
-      [command.endpointId],
-    );
-    if (!endpoint) {
-      throw new ErpNotificationsError('WEBHOOK.ENDPOINT_NOT_FOUND', `No webhook endpoint ${command.endpointId}`);
-    }
-    if (endpoint.status !== 'enabled') {
-      throw new ErpNotificationsError('WEBHOOK.ENDPOINT_DISABLED', 'The endpoint is disabled: enable it first');
-    }
+    await this.requireEnabled(command.endpointId);
     const rows = await modifiedRows<{ id: string; next_attempt_at: Date; more: boolean }>(
       this.dataSource,
       `WITH dead AS (
@@ -119,6 +119,60 @@ export class WebhookDeliveriesService {
     );
     await this.runner.dispatchOrLeaveForSweeper(rows);
     return { replayed: rows.length, more: rows[0]?.more ?? false };
+  }
+  /**
+   * The events recorded in [since, until) that the endpoint subscribes to and was never sent (it was registered,
+   * or subscribed to their type, after they happened), oldest first, up to REPLAY_BATCH per call: each gets a
+   * delivery, due now, as the fan-out would have made it. Running it again sends nothing twice.
+   */
+  async backfill(endpointId: string, command: BackfillWebhookDeliveriesDto): Promise<BackfilledWebhookDeliveries> {
+    const since = new Date(command.since);
+    const until = command.until === undefined ? new Date() : new Date(command.until);
+    if (!(since < until)) {
+      throw new RequestInvalidError('until: must be after since', [{ field: 'until', problem: 'must be after since' }]);
+    }
+    await this.requireEnabled(endpointId);
+    const rows = await modifiedRows<{ id: string; next_attempt_at: Date; more: boolean }>(
+      this.dataSource,
+      `WITH endpoint AS (SELECT id, event_types FROM webhook_endpoints WHERE id = $1 AND status = 'enabled'),
+       missing AS (
+         SELECT o.id FROM outbox o, endpoint e
+          WHERE o.id >= $2::uuid AND o.id < $3::uuid
+            AND o.created_at >= $4 AND o.created_at < $5
+            AND (o.type = ANY (e.event_types) OR '*' = ANY (e.event_types))
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.event_id = o.id)
+          ORDER BY o.id
+          LIMIT $6 + 1),
+       inserted AS (
+         INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, next_attempt_at)
+         SELECT gen_random_uuid(), $1, id, 'pending', now() FROM (SELECT id FROM missing ORDER BY id LIMIT $6) m
+         ON CONFLICT (endpoint_id, event_id) DO NOTHING
+         RETURNING id, next_attempt_at)
+       SELECT id, next_attempt_at, (SELECT count(*) FROM missing) > $6 AS more FROM inserted`,
+      [
+        endpointId,
+        uuidv7Floor(new Date(since.getTime() - ID_CLOCK_MARGIN_MS)),
+        uuidv7Floor(new Date(until.getTime() + ID_CLOCK_MARGIN_MS)),
+        since,
+        until,
+        REPLAY_BATCH,
+      ],
+    );
+    await this.runner.dispatchOrLeaveForSweeper(rows);
+    return { backfilled: rows.length, more: rows[0]?.more ?? false };
+  }
+
+  private async requireEnabled(endpointId: string): Promise<void> {
+    const [endpoint]: { status: string }[] = await this.dataSource.query(
+      `SELECT status FROM webhook_endpoints WHERE id = $1`,
+      [endpointId],
+    );
+    if (!endpoint) {
+      throw new ErpNotificationsError('WEBHOOK.ENDPOINT_NOT_FOUND', `No webhook endpoint ${endpointId}`);
+    }
+    if (endpoint.status !== 'enabled') {
+      throw new ErpNotificationsError('WEBHOOK.ENDPOINT_DISABLED', 'The endpoint is disabled: enable it first');
+    }
   }
 }
 

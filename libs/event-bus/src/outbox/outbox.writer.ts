@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { oneStatement, type RawQueryable, type SqlStatement } from '@app/common';
+import { oneStatement, uuidv7, type RawQueryable, type SqlStatement } from '@app/common';
 import type { EntityManager } from 'typeorm';
 import type { DomainEvent, DomainEventDraft } from '../domain-events';
 
@@ -67,7 +66,8 @@ export function outboxInsert(
     ? (context as readonly OutboxContext[])
     : drafts.map(() => context as OutboxContext);
   if (contexts.length !== drafts.length) throw new Error('outboxInsert: one context per draft');
-  const ids = drafts.map(() => randomUUID());
+  // Time-ordered: the primary key grows at its right edge, and a time range of events is a range of ids.
+  const ids = drafts.map(() => uuidv7());
   return {
     statement: {
       text: `INSERT INTO outbox (id, type, aggregate_type, aggregate_id, payload, correlation_id, causation_id, occurred_at)
