@@ -392,6 +392,13 @@ describe('ERP webhooks', () => {
     await pause();
     const since = new Date();
     const { contractId, refs } = await emit([activated(), opened(), activated()]);
+    // An event written before event ids were time-ordered: a random (version 4) id.
+    const [legacy]: { id: string }[] = await app.app.get(DataSource).query(
+      `INSERT INTO outbox (id, type, aggregate_type, aggregate_id, payload, correlation_id, causation_id, occurred_at)
+       VALUES (gen_random_uuid(), 'ContractActivated', 'contract', $1, '{}', 'legacy', 'legacy', now()) RETURNING id`,
+      [contractId],
+    );
+    expect(legacy.id[14]).toBe('4');
     await pause();
     const until = new Date();
     const endpoint = await register('/hooks/backfilled', ['ContractActivated']);
@@ -404,8 +411,8 @@ describe('ERP webhooks', () => {
     expect(first.status).toBe(200);
     // Other test files' ContractActivated events in the same window count too.
     expect(first.body).toMatchObject({ more: false });
-    expect(first.body.backfilled).toBeGreaterThanOrEqual(2);
-    for (const ref of [refs[0], refs[2]]) await settled(endpoint.id, ref.id, 'delivered');
+    expect(first.body.backfilled).toBeGreaterThanOrEqual(3);
+    for (const id of [legacy.id, refs[0].id, refs[2].id]) await settled(endpoint.id, id, 'delivered');
     expect(await deliveriesOf(refs[1].id, endpoint.id)).toEqual([]); // not a type it subscribes to
     expect(await deliveriesOf(tooEarly.refs[0].id, endpoint.id)).toEqual([]); // before `since`
 
@@ -413,8 +420,8 @@ describe('ERP webhooks', () => {
     const again = await api<{ backfilled: number }>(app.url, 'POST', path, { since: since.toISOString() });
     expect(again.status).toBe(200);
     const calls = receiver.callsFor('/hooks/backfilled', contractId).map((c) => c.body.id);
-    expect(calls.sort()).toEqual([refs[0].id, refs[2].id].sort());
-    for (const ref of [refs[0], refs[2]]) expect(await deliveriesOf(ref.id, endpoint.id)).toHaveLength(1);
+    expect(calls.sort()).toEqual([legacy.id, refs[0].id, refs[2].id].sort());
+    for (const id of [legacy.id, refs[0].id, refs[2].id]) expect(await deliveriesOf(id, endpoint.id)).toHaveLength(1);
 
     const reversed = await api<{ code: string }>(app.url, 'POST', path, {
       since: until.toISOString(),

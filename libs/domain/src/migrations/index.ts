@@ -18,6 +18,7 @@ import { Reconciler1765300000000 } from './1765300000000-reconciler';
 import { OperationsIndexes1765300000001 } from './1765300000001-operations-indexes';
 import { WebhookCircuitBreaker1765300000002 } from './1765300000002-webhook-circuit-breaker';
 import { SecretRotationKey1765300000003 } from './1765300000003-secret-rotation-key';
+import { OutboxLegacyIds1765300000004 } from './1765300000004-outbox-legacy-ids';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   OperationsIndexes1765300000001,
   WebhookCircuitBreaker1765300000002,
   SecretRotationKey1765300000003,
+  OutboxLegacyIds1765300000004,
 ];

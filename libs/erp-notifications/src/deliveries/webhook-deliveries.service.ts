@@ -132,20 +132,28 @@ export class WebhookDeliveriesService {
       throw new RequestInvalidError('until: must be after since', [{ field: 'until', problem: 'must be after since' }]);
     }
     await this.requireEnabled(endpointId);
+    // What the endpoint would have been sent: its types, in the range, not sent already.
+    const wanted = `o.created_at >= $4 AND o.created_at < $5
+            AND (o.type = ANY (e.event_types) OR '*' = ANY (e.event_types))
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.event_id = o.id)`;
     const rows = await modifiedRows<{ id: string; next_attempt_at: Date; more: boolean }>(
       this.dataSource,
+      // Events with time-ordered ids by a range of the primary key; older ones, with random ids, by their own partial
+      // index on created_at (migration OutboxLegacyIds), and first, since they are older than any of the others.
       `WITH endpoint AS (SELECT id, event_types FROM webhook_endpoints WHERE id = $1 AND status = 'enabled'),
-       missing AS (
-         SELECT o.id FROM outbox o, endpoint e
-          WHERE o.id >= $2::uuid AND o.id < $3::uuid
-            AND o.created_at >= $4 AND o.created_at < $5
-            AND (o.type = ANY (e.event_types) OR '*' = ANY (e.event_types))
-            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.event_id = o.id)
-          ORDER BY o.id
-          LIMIT $6 + 1),
+       candidates AS (
+         (SELECT 0 AS era, o.id, o.created_at FROM outbox o, endpoint e
+           WHERE substr(o.id::text, 15, 1) <> '7' AND ${wanted}
+           ORDER BY o.created_at, o.id LIMIT $6 + 1)
+         UNION ALL
+         (SELECT 1 AS era, o.id, o.created_at FROM outbox o, endpoint e
+           WHERE o.id >= $2::uuid AND o.id < $3::uuid AND substr(o.id::text, 15, 1) = '7' AND ${wanted}
+           ORDER BY o.id LIMIT $6 + 1)),
+       missing AS (SELECT id, era, created_at FROM candidates ORDER BY era, created_at, id LIMIT $6 + 1),
        inserted AS (
          INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, next_attempt_at)
-         SELECT gen_random_uuid(), $1, id, 'pending', now() FROM (SELECT id FROM missing ORDER BY id LIMIT $6) m
+         SELECT gen_random_uuid(), $1, id, 'pending', now()
+           FROM (SELECT id FROM missing ORDER BY era, created_at, id LIMIT $6) m
          ON CONFLICT (endpoint_id, event_id) DO NOTHING
          RETURNING id, next_attempt_at)
        SELECT id, next_attempt_at, (SELECT count(*) FROM missing) > $6 AS more FROM inserted`,
