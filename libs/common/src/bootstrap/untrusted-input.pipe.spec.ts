@@ -69,12 +69,9 @@ describe('UntrustedInputPipe', () => {
     for (const type of ['body', 'query', 'param'] as const) {
       expect(() => pipe.transform({ name: 'a\u0000' }, { type })).toThrow(RequestInvalidError);
     }
-    try {
-      pipe.transform({ name: 'a\u0000' }, { type: 'body' });
-    } catch (error) {
-      expect((error as RequestInvalidError).code).toBe('REQUEST.INVALID');
-      expect((error as RequestInvalidError).message).toBe('name: must not contain the NUL character');
-    }
+    expect(() => pipe.transform({ name: 'a\u0000' }, { type: 'body' })).toThrow(
+      expect.objectContaining({ code: 'REQUEST.INVALID', message: 'name: must not contain the NUL character' }),
+    );
   });
 
   it('passes what it accepts through unchanged, and leaves custom parameters alone', () => {

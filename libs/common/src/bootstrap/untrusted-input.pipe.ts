@@ -1,7 +1,10 @@
 import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { RequestInvalidError } from '../errors/app-error';
 
-/** SignBridge's own request bodies nest five levels at most; this leaves room and stops a stack-exhausting body. */
+/**
+ * SignBridge's own request bodies nest four levels (a contract's billing lines); a provisioning action's `params` is
+ * free-form JSON, which this leaves about 30 levels. Far below what would exhaust the validator's stack.
+ */
 export const MAX_INPUT_DEPTH = 32;
 
 export interface InputProblem {

@@ -120,6 +120,7 @@ export class WebhookDeliveriesService {
     await this.runner.dispatchOrLeaveForSweeper(rows);
     return { replayed: rows.length, more: rows[0]?.more ?? false };
   }
+
   /**
    * The events recorded in [since, until) that the endpoint subscribes to and was never sent (it was registered,
    * or subscribed to their type, after they happened), oldest first, up to REPLAY_BATCH per call: each gets a

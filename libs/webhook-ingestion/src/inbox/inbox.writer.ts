@@ -72,6 +72,9 @@ export class InboxWriter {
     this.schedule();
     try {
       await this.commit(batch);
+    } catch (error) {
+      // Not expected (commit answers every request itself); settled twice is harmless, left pending is not.
+      for (const pending of batch) pending.reject(error);
     } finally {
       this.inFlight -= 1;
       this.schedule();
