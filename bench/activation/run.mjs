@@ -10,7 +10,7 @@
 // that has been running; default 0), BENCH_QUEUE (in-process | redis,
 // default in-process: the zero-set-up mode), BENCH_WORKERS (n > 0: an api-only process plus n worker processes,
 // on Redis), BENCH_DATABASE_URL (a server; a fresh database is made on it), BENCH_REDIS_URL,
-// BENCH_NODE_ARGS (extra node flags for SignBridge, e.g. --cpu-prof), BENCH_ERP_WEBHOOKS (1: an ERP webhook endpoint
+// BENCH_NODE_ARGS (extra node flags for SignBridge, e.g. --cpu-prof; BENCH_SANDBOX_NODE_ARGS for the sandbox), BENCH_ERP_WEBHOOKS (1: an ERP webhook endpoint
 // subscribed to every event type, answering at once, as a fast ERP would; default 0: none registered),
 // BENCH_KEEP_DATABASE (1: leave the run's database in place, to read its tables' statistics afterwards).
 import { spawn } from 'node:child_process';
@@ -383,8 +383,10 @@ function render(r) {
 
 function start(name, script, env) {
   const log = openSync(path.join(RESULTS_DIR, `activation-${STAMP}-${name}.log`), 'a');
-  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results": where SignBridge spends its time (written at exit).
-  const nodeArgs = name === 'signbridge' && process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results": where SignBridge spends its time (written at exit);
+  // BENCH_SANDBOX_NODE_ARGS the same for the sandbox.
+  const argsVar = { signbridge: 'BENCH_NODE_ARGS', sandbox: 'BENCH_SANDBOX_NODE_ARGS' }[name];
+  const nodeArgs = argsVar && process.env[argsVar] ? process.env[argsVar].split(' ') : [];
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
