@@ -56,11 +56,16 @@ describe('ERP webhooks', () => {
     await receiver.stop();
   });
 
-  async function register(path: string, eventTypes: string[], headers: Record<string, string> = {}) {
+  async function register(
+    path: string,
+    eventTypes: string[],
+    headers: Record<string, string> = {},
+    url = receiver.url(path),
+  ) {
     const response = await fetch(`${app.url}/api/v1/webhook-endpoints`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ url: receiver.url(path), eventTypes, description: `test ${path}` }),
+      body: JSON.stringify({ url, eventTypes, description: `test ${path}` }),
     });
     const endpoint = (await response.json()) as Endpoint;
     expect(response.status).toBe(201);
@@ -434,6 +439,24 @@ describe('ERP webhooks', () => {
       status: 409,
       code: 'WEBHOOK.ENDPOINT_DISABLED',
     });
+  });
+
+  it('an endpoint URL with a password is called with Basic authentication; views show the password as ***', async () => {
+    const url = receiver.url('/hooks/basic').replace('http://', 'http://erp:s3cr%3At@');
+    const endpoint = await register('/hooks/basic', ['ContractActivated'], {}, url);
+    expect(endpoint.url).toBe(url.replace('s3cr%3At', '***'));
+    const shown = await api<Endpoint>(app.url, 'GET', `/api/v1/webhook-endpoints/${endpoint.id}`);
+    expect(shown.body.url).toBe(endpoint.url);
+    // The URL as shown, sent back, would replace the password with ***: refused.
+    const copied = await api<{ code: string }>(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, {
+      url: shown.body.url,
+    });
+    expect({ status: copied.status, code: copied.body.code }).toEqual({ status: 400, code: 'REQUEST.INVALID' });
+
+    const { contractId, refs } = await emit([activated()]);
+    await settled(endpoint.id, refs[0].id, 'delivered');
+    const [call] = receiver.callsFor('/hooks/basic', contractId);
+    expect(call.headers.authorization).toBe(`Basic ${Buffer.from('erp:s3cr:t').toString('base64')}`);
   });
 
   it('a rotation retried after its stored answer was lost gives the secret it made, not a second rotation', async () => {

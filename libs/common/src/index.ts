@@ -19,3 +19,4 @@ export * from './idempotency';
 export * from './batching/coalescer';
 export * from './batching/lingering-task';
 export * from './ids/uuid-v7';
+export * from './http/redact-url';

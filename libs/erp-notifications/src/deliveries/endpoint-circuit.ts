@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { modifiedRows, type AppConfig, type RawQueryable } from '@app/common';
+import { modifiedRows, redactUrl, type AppConfig, type RawQueryable } from '@app/common';
 import { claimableSql, type AttemptRow } from '@app/event-bus';
 
 /** A delivery due now whose endpoint's circuit is open; `probe`: the cool-down is over and this call may test it. */
@@ -116,10 +116,12 @@ export class EndpointCircuit {
     );
     const endpoint = rows[0];
     if (endpoint?.status === 'disabled' && endpoint.disabled_reason?.startsWith('WEBHOOK.FAILING')) {
-      this.options.logger.warn(`endpoint ${call.endpointId} (${call.url}) disabled: ${endpoint.disabled_reason}`);
+      this.options.logger.warn(
+        `endpoint ${call.endpointId} (${redactUrl(call.url)}) disabled: ${endpoint.disabled_reason}`,
+      );
     } else if (endpoint?.cooldown_ms) {
       this.options.logger.warn(
-        `endpoint ${call.endpointId} (${call.url}): circuit open for ${endpoint.cooldown_ms} ms after ` +
+        `endpoint ${call.endpointId} (${redactUrl(call.url)}): circuit open for ${endpoint.cooldown_ms} ms after ` +
           `${call.probe ? 'a failed probe' : `${circuitThreshold} failed calls in a row`}`,
       );
     }

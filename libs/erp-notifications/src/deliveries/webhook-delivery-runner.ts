@@ -1,6 +1,14 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, headerValue, httpCall, modifiedRows, parseRetryAfter, type AppConfig } from '@app/common';
+import {
+  APP_CONFIG,
+  headerValue,
+  httpCall,
+  modifiedRows,
+  parseRetryAfter,
+  redactUrl,
+  type AppConfig,
+} from '@app/common';
 import {
   CLAIM_MARGIN_MS,
   claimableSql,
@@ -229,7 +237,7 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     );
     if (rows.length === 0) return 'skipped';
     this.logger.warn(
-      `delivery ${claimed.delivery_id} (${claimed.type} to ${claimed.url}) call ${claimed.attempts}: ` +
+      `delivery ${claimed.delivery_id} (${claimed.type} to ${redactUrl(claimed.url)}) call ${claimed.attempts}: ` +
         `${describe(answer)}; next in ${delayMs} ms`,
     );
     await this.dispatchOrLeaveForSweeper(rows);
@@ -271,7 +279,7 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     );
     if (rows.length === 0) return 'skipped';
     this.logger.warn(
-      `delivery ${claimed.delivery_id} (${claimed.type} to ${claimed.url}) is dead: ${reason}: ${detail}`,
+      `delivery ${claimed.delivery_id} (${claimed.type} to ${redactUrl(claimed.url)}) is dead: ${reason}: ${detail}`,
     );
     return 'done';
   }

@@ -6,6 +6,8 @@ import {
   idempotencyDigest,
   modifiedRows,
   paginateRows,
+  redactUrl,
+  RequestInvalidError,
   type IdempotencyScope,
   type Page,
 } from '@app/common';
@@ -50,6 +52,7 @@ export class WebhookEndpointsService {
   async create(
     input: CreateWebhookEndpointDto & { idempotency?: IdempotencyScope },
   ): Promise<WebhookEndpointWithSecretView> {
+    refuseRedactedPassword(input.url);
     const requestKey = input.idempotency ? idempotencyDigest(input.idempotency) : null;
     const rows: EndpointRow[] = await this.dataSource.query(
       `INSERT INTO webhook_endpoints (id, url, description, event_types, secret, status, request_key)
@@ -89,6 +92,7 @@ export class WebhookEndpointsService {
    * to it from then on.
    */
   async update(id: string, change: UpdateWebhookEndpointDto): Promise<WebhookEndpointView> {
+    if (change.url !== undefined) refuseRedactedPassword(change.url);
     const status = change.enabled === undefined ? null : change.enabled ? 'enabled' : 'disabled';
     const rows = await modifiedRows<EndpointRow>(
       this.dataSource,
@@ -137,6 +141,20 @@ export class WebhookEndpointsService {
 }
 
 /** 32 random bytes, as the sandbox's and Svix's `whsec_` secrets. */
+/** A URL copied from a view would set the password to `***`: the real one must be sent. */
+function refuseRedactedPassword(url: string): void {
+  let password: string;
+  try {
+    password = new URL(url).password;
+  } catch {
+    return; // not a URL: the DTO's validation answers that
+  }
+  if (password !== '***') return;
+  throw new RequestInvalidError('url: its password is `***`, as views show it: send the real one', [
+    { field: 'url', problem: 'its password is `***`, as views show it: send the real one' },
+  ]);
+}
+
 function newSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
@@ -149,7 +167,7 @@ function toView(row: EndpointRow): WebhookEndpointView {
   const rotating = row.previous_secret_expires_at && row.previous_secret_expires_at > new Date();
   return {
     id: row.id,
-    url: row.url,
+    url: redactUrl(row.url),
     description: row.description,
     eventTypes: row.event_types,
     status: row.status,
