@@ -459,6 +459,39 @@ describe('ERP webhooks', () => {
     expect(call.headers.authorization).toBe(`Basic ${Buffer.from('erp:s3cr:t').toString('base64')}`);
   });
 
+  it('a deleted endpoint leaves lists and views, its waiting delivery ends dead, and new events skip it', async () => {
+    const endpoint = await register('/hooks/deleted', ['ContractActivated']);
+    // The ERP asks for a minute: the delivery waits, pending, when the endpoint is deleted.
+    receiver.script('/hooks/deleted', [{ status: 503, headers: { 'retry-after': '60' } }]);
+    const waiting = await emit([activated()]);
+    await eventually(async () => {
+      const [delivery] = await deliveriesOf(waiting.refs[0].id, endpoint.id);
+      return delivery?.status === 'pending' && delivery.attempts === 1 ? delivery : undefined;
+    });
+
+    const path = `/api/v1/webhook-endpoints/${endpoint.id}`;
+    const deleted = await api(app.url, 'DELETE', path);
+    expect(deleted.status).toBe(204);
+    const [ended] = await deliveriesOf(waiting.refs[0].id, endpoint.id);
+    expect(ended).toMatchObject({ status: 'dead', failureReason: 'WEBHOOK.ENDPOINT_DELETED' });
+    for (const [method, body] of [['GET'], ['DELETE'], ['PATCH', { enabled: true }]] as const) {
+      const answer = await api<{ code: string }>(app.url, method, path, body);
+      expect({ status: answer.status, code: answer.body.code }).toEqual({
+        status: 404,
+        code: 'WEBHOOK.ENDPOINT_NOT_FOUND',
+      });
+    }
+    const secret: { secret: string }[] = await app.app
+      .get(DataSource)
+      .query(`SELECT secret FROM webhook_endpoints WHERE id = $1`, [endpoint.id]);
+    expect(secret[0].secret).toBe('');
+
+    const later = await emit([activated()]);
+    await app.app.get(WebhookFanout).catchUp(0);
+    expect(await deliveriesOf(later.refs[0].id, endpoint.id)).toEqual([]);
+    expect(receiver.callsFor('/hooks/deleted', later.contractId)).toEqual([]);
+  });
+
   it('a rotation retried after its stored answer was lost gives the secret it made, not a second rotation', async () => {
     const endpoint = await register('/hooks/rotating', ['ContractActivated']);
     const key = `rotate-${randomUUID()}`;

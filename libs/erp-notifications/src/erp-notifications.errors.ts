@@ -10,8 +10,10 @@ registerErrorStatuses({
 /**
  * Errors of the ERP notifications module. Delivery outcomes (kept on the delivery as `lastError`):
  * WEBHOOK.ATTEMPTS_EXHAUSTED (the retry schedule ran out), WEBHOOK.GONE (the endpoint answered 410 and was
- * disabled), WEBHOOK.ENDPOINT_DISABLED (disabled while the delivery waited).
+ * disabled), WEBHOOK.ENDPOINT_DISABLED (disabled while the delivery waited), WEBHOOK.ENDPOINT_DELETED (deleted while it
+ * waited).
  */
 export class ErpNotificationsError extends AppError {}
 
-export type DeliveryFailureReason = 'WEBHOOK.ATTEMPTS_EXHAUSTED' | 'WEBHOOK.GONE' | 'WEBHOOK.ENDPOINT_DISABLED';
+export type DeliveryFailureReason =
+  'WEBHOOK.ATTEMPTS_EXHAUSTED' | 'WEBHOOK.GONE' | 'WEBHOOK.ENDPOINT_DISABLED' | 'WEBHOOK.ENDPOINT_DELETED';

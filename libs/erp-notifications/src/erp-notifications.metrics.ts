@@ -6,10 +6,12 @@ export const ErpNotificationsMetrics = backlogGauges(
   `SELECT (SELECT count(*) FROM outbox WHERE erp_fanout_at IS NULL) AS fanout,
         (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending,
         (SELECT count(*) FROM webhook_deliveries WHERE status = 'running') AS running,
-        (SELECT count(*) FROM webhook_deliveries WHERE status = 'dead') AS dead,
+        (SELECT count(*) FROM webhook_deliveries d WHERE d.status = 'dead'
+            AND NOT EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.deleted_at IS NOT NULL))
+          AS dead,
         (SELECT extract(epoch FROM now() - min(created_at)) FROM webhook_deliveries
           WHERE status IN ('pending', 'running')) AS oldest,
-        (SELECT count(*) FROM webhook_endpoints WHERE status = 'disabled') AS disabled,
+        (SELECT count(*) FROM webhook_endpoints WHERE status = 'disabled' AND deleted_at IS NULL) AS disabled,
         (SELECT count(*) FROM webhook_endpoints WHERE status = 'enabled' AND circuit_open_until IS NOT NULL)
           AS circuit_open`,
   {
@@ -20,6 +22,7 @@ export const ErpNotificationsMetrics = backlogGauges(
       { status: 'pending' },
     ],
     running: ['signbridge_webhook_deliveries', '', { status: 'running' }],
+    // A deleted endpoint's dead letters cannot be replayed: not counted.
     dead: ['signbridge_webhook_deliveries', '', { status: 'dead' }],
     oldest: [
       'signbridge_webhook_deliveries_oldest_undelivered_seconds',

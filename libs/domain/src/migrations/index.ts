@@ -19,6 +19,7 @@ import { OperationsIndexes1765300000001 } from './1765300000001-operations-index
 import { WebhookCircuitBreaker1765300000002 } from './1765300000002-webhook-circuit-breaker';
 import { SecretRotationKey1765300000003 } from './1765300000003-secret-rotation-key';
 import { OutboxLegacyIds1765300000004 } from './1765300000004-outbox-legacy-ids';
+import { WebhookEndpointDeletion1765300000005 } from './1765300000005-webhook-endpoint-deletion';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   WebhookCircuitBreaker1765300000002,
   SecretRotationKey1765300000003,
   OutboxLegacyIds1765300000004,
+  WebhookEndpointDeletion1765300000005,
 ];

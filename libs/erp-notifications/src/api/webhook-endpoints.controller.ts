@@ -1,5 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Idempotent, PageQueryDto, RequestIdempotency, RequireScope, type IdempotencyScope } from '@app/common';
 import { WebhookDeliveriesService } from '../deliveries/webhook-deliveries.service';
 import { WebhookEndpointsService } from '../endpoints/webhook-endpoints.service';
@@ -65,6 +72,18 @@ export class WebhookEndpointsController {
     @Body() body: UpdateWebhookEndpointDto,
   ): Promise<WebhookEndpointView> {
     return this.endpoints.update(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse({
+    description:
+      'Deleted: gone from lists and views, its secrets erased, its waiting deliveries dead (WEBHOOK.ENDPOINT_DELETED); ' +
+      'the deliveries made stay listed by /webhook-deliveries. Final.',
+  })
+  @ApiNotFoundResponse({ description: 'code WEBHOOK.ENDPOINT_NOT_FOUND (also once deleted)' })
+  remove(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
+    return this.endpoints.delete(id);
   }
 
   @Post(':id/rotate-secret')

@@ -173,7 +173,7 @@ export class WebhookDeliveriesService {
 
   private async requireEnabled(endpointId: string): Promise<void> {
     const [endpoint]: { status: string }[] = await this.dataSource.query(
-      `SELECT status FROM webhook_endpoints WHERE id = $1`,
+      `SELECT status FROM webhook_endpoints WHERE id = $1 AND deleted_at IS NULL`,
       [endpointId],
     );
     if (!endpoint) {

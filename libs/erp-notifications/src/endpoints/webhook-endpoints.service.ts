@@ -76,14 +76,49 @@ export class WebhookEndpointsService {
   }
 
   async list(query: { limit?: number; cursor?: string }): Promise<Page<WebhookEndpointView>> {
-    const page = await paginateRows<EndpointRow>(this.dataSource, 'SELECT * FROM webhook_endpoints e', 'e', [], query);
+    const page = await paginateRows<EndpointRow>(
+      this.dataSource,
+      'SELECT * FROM webhook_endpoints e WHERE e.deleted_at IS NULL',
+      'e',
+      [],
+      query,
+    );
     return { items: page.items.map(toView), nextCursor: page.nextCursor };
   }
 
   async get(id: string): Promise<WebhookEndpointView> {
-    const rows: EndpointRow[] = await this.dataSource.query(`SELECT * FROM webhook_endpoints WHERE id = $1`, [id]);
+    const rows: EndpointRow[] = await this.dataSource.query(
+      `SELECT * FROM webhook_endpoints WHERE id = $1 AND deleted_at IS NULL`,
+      [id],
+    );
     if (!rows[0]) throw notFound(id);
     return toView(rows[0]);
+  }
+
+  /**
+   * Gone from lists and views, disabled, its secrets erased; the row stays, since its deliveries are the record of
+   * what the ERP was sent. Its deliveries still waiting end `dead` (WEBHOOK.ENDPOINT_DELETED) at once; a call under
+   * way ends as its answer says. Deleting is final: register a new endpoint instead.
+   */
+  async delete(id: string): Promise<void> {
+    const rows = await modifiedRows<{ id: string }>(
+      this.dataSource,
+      `WITH gone AS (
+         UPDATE webhook_endpoints
+            SET status = 'disabled', disabled_reason = 'WEBHOOK.ENDPOINT_DELETED', deleted_at = now(), updated_at = now(),
+                secret = '', previous_secret = NULL, previous_secret_expires_at = NULL, circuit_open_until = NULL
+          WHERE id = $1 AND deleted_at IS NULL
+          RETURNING id),
+       ended AS (
+         UPDATE webhook_deliveries d
+            SET status = 'dead', next_attempt_at = NULL, updated_at = now(),
+                last_error = 'WEBHOOK.ENDPOINT_DELETED: the endpoint was deleted before this delivery was made'
+           FROM gone
+          WHERE d.endpoint_id = gone.id AND d.status = 'pending')
+       SELECT id FROM gone`,
+      [id],
+    );
+    if (!rows[0]) throw notFound(id);
   }
 
   /**
@@ -104,7 +139,7 @@ export class WebhookEndpointsService {
               failing_since = CASE WHEN $5 = 'enabled' THEN NULL ELSE failing_since END,
               circuit_open_until = CASE WHEN $5 = 'enabled' THEN NULL ELSE circuit_open_until END,
               circuit_cooldown_ms = CASE WHEN $5 = 'enabled' THEN NULL ELSE circuit_cooldown_ms END
-        WHERE id = $1
+        WHERE id = $1 AND deleted_at IS NULL
         RETURNING *`,
       [id, change.url ?? null, change.eventTypes ?? null, change.description ?? null, status],
     );
@@ -129,12 +164,15 @@ export class WebhookEndpointsService {
       `UPDATE webhook_endpoints
           SET previous_secret = secret, secret = $2, updated_at = now(),
               previous_secret_expires_at = now() + make_interval(hours => $3::int), rotation_request_key = $4
-        WHERE id = $1 AND ($4::text IS NULL OR rotation_request_key IS DISTINCT FROM $4)
+        WHERE id = $1 AND deleted_at IS NULL AND ($4::text IS NULL OR rotation_request_key IS DISTINCT FROM $4)
         RETURNING *`,
       [id, newSecret(), keepPreviousHours, requestKey],
     );
     if (rows[0]) return withSecret(rows[0]);
-    const [rotated]: EndpointRow[] = await this.dataSource.query(`SELECT * FROM webhook_endpoints WHERE id = $1`, [id]);
+    const [rotated]: EndpointRow[] = await this.dataSource.query(
+      `SELECT * FROM webhook_endpoints WHERE id = $1 AND deleted_at IS NULL`,
+      [id],
+    );
     if (!rotated) throw notFound(id);
     return withSecret(rotated);
   }
