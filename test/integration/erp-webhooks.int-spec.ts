@@ -474,6 +474,9 @@ describe('ERP webhooks', () => {
     expect(deleted.status).toBe(204);
     const [ended] = await deliveriesOf(waiting.refs[0].id, endpoint.id);
     expect(ended).toMatchObject({ status: 'dead', failureReason: 'WEBHOOK.ENDPOINT_DELETED' });
+    const replay = await api<{ detail: string }>(app.url, 'POST', `/api/v1/webhook-deliveries/${ended.id}/replay`);
+    expect(replay.status).toBe(409);
+    expect(replay.body.detail).toContain('deleted');
     for (const [method, body] of [['GET'], ['DELETE'], ['PATCH', { enabled: true }]] as const) {
       const answer = await api<{ code: string }>(app.url, method, path, body);
       expect({ status: answer.status, code: answer.body.code }).toEqual({

@@ -79,16 +79,18 @@ export class WebhookDeliveriesService {
       await this.runner.dispatchOrLeaveForSweeper(rows);
       return toView(rows[0]);
     }
-    const [existing]: { status: string; endpoint_status: string }[] = await this.dataSource.query(
-      `SELECT d.status, e.status AS endpoint_status
-         FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
-      [id],
-    );
+    const [existing]: { status: string; endpoint_status: string; endpoint_deleted: boolean }[] =
+      await this.dataSource.query(
+        `SELECT d.status, e.status AS endpoint_status, e.deleted_at IS NOT NULL AS endpoint_deleted
+           FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
+        [id],
+      );
     if (!existing) throw notFound(id);
     if (existing.endpoint_status !== 'enabled') {
-      throw new ErpNotificationsError('WEBHOOK.ENDPOINT_DISABLED', 'The endpoint is disabled: enable it first', {
-        currentStatus: existing.status,
-      });
+      const detail = existing.endpoint_deleted
+        ? 'The endpoint was deleted: its deliveries cannot be replayed'
+        : 'The endpoint is disabled: enable it first';
+      throw new ErpNotificationsError('WEBHOOK.ENDPOINT_DISABLED', detail, { currentStatus: existing.status });
     }
     throw new ErpNotificationsError(
       'WEBHOOK.NOT_REPLAYABLE',
