@@ -459,6 +459,37 @@ describe('ERP webhooks', () => {
     expect(call.headers.authorization).toBe(`Basic ${Buffer.from('erp:s3cr:t').toString('base64')}`);
   });
 
+  it('an endpoint limited to 2 calls at once gets at most 2, while the others wait with their attempts, then go', async () => {
+    const endpoint = await register('/hooks/limited', ['ContractActivated']);
+    const limited = await api<Endpoint & { maxInFlight: number | null }>(
+      app.url,
+      'PATCH',
+      `/api/v1/webhook-endpoints/${endpoint.id}`,
+      { maxInFlight: 2 },
+    );
+    expect(limited.body.maxInFlight).toBe(2);
+    // A slow ERP: each call takes 150 ms. Twelve events at once, with sixteen workers free to call.
+    receiver.script(
+      '/hooks/limited',
+      Array.from({ length: 12 }, () => ({ status: 200, delayMs: 150 })),
+    );
+    const { contractId, refs } = await emit(Array.from({ length: 12 }, () => activated()));
+    const delivered = await Promise.all(refs.map((ref) => settled(endpoint.id, ref.id, 'delivered')));
+    expect(receiver.peakInFlight('/hooks/limited')).toBe(2);
+    // Waiting cost no attempt: one call each.
+    expect(delivered.map((d) => d.attempts)).toEqual(refs.map(() => 1));
+    expect(receiver.callsFor('/hooks/limited', contractId)).toHaveLength(12);
+
+    // The limit removed: the next burst is not held back.
+    await api(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, { maxInFlight: null });
+    const shown = await api<{ maxInFlight: number | null }>(app.url, 'GET', `/api/v1/webhook-endpoints/${endpoint.id}`);
+    expect(shown.body.maxInFlight).toBeNull();
+    const bad = await api<{ code: string }>(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, {
+      maxInFlight: 0,
+    });
+    expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'REQUEST.INVALID' });
+  });
+
   it('a deleted endpoint leaves lists and views, its waiting delivery ends dead, and new events skip it', async () => {
     const endpoint = await register('/hooks/deleted', ['ContractActivated']);
     // The ERP asks for a minute: the delivery waits, pending, when the endpoint is deleted.

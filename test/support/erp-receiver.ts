@@ -9,6 +9,8 @@ export interface ScriptedReply {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Answer only after this long: a slow ERP. */
+  delayMs?: number;
 }
 
 /**
@@ -18,6 +20,8 @@ export interface ScriptedReply {
 export class ErpReceiver {
   readonly calls: ReceivedWebhook[] = [];
   private readonly scripts = new Map<string, ScriptedReply[]>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly mostInFlight = new Map<string, number>();
   private readonly server = new RecordingServer((request, res) => this.receive(request, res));
 
   url(path: string): string {
@@ -33,6 +37,11 @@ export class ErpReceiver {
     return this.calls.filter((c) => c.path === path && c.body.aggregateId === aggregateId);
   }
 
+  /** The most calls to `path` that were under way at one moment. */
+  peakInFlight(path: string): number {
+    return this.mostInFlight.get(path) ?? 0;
+  }
+
   start(): Promise<void> {
     return this.server.start();
   }
@@ -44,7 +53,15 @@ export class ErpReceiver {
   private receive(request: ArrivedRequest, res: ServerResponse): void {
     this.calls.push({ ...request, body: JSON.parse(request.rawBody) as ReceivedWebhook['body'] });
     const reply = this.scripts.get(request.path)?.shift() ?? { status: 200, body: 'ok' };
-    res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
-    res.end(reply.body ?? '');
+    const now = (this.inFlight.get(request.path) ?? 0) + 1;
+    this.inFlight.set(request.path, now);
+    this.mostInFlight.set(request.path, Math.max(now, this.mostInFlight.get(request.path) ?? 0));
+    const answer = () => {
+      this.inFlight.set(request.path, (this.inFlight.get(request.path) ?? 1) - 1);
+      res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
+      res.end(reply.body ?? '');
+    };
+    if (reply.delayMs) setTimeout(answer, reply.delayMs);
+    else answer();
   }
 }

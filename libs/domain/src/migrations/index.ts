@@ -20,6 +20,7 @@ import { WebhookCircuitBreaker1765300000002 } from './1765300000002-webhook-circ
 import { SecretRotationKey1765300000003 } from './1765300000003-secret-rotation-key';
 import { OutboxLegacyIds1765300000004 } from './1765300000004-outbox-legacy-ids';
 import { WebhookEndpointDeletion1765300000005 } from './1765300000005-webhook-endpoint-deletion';
+import { WebhookInFlightLimit1765300000006 } from './1765300000006-webhook-in-flight-limit';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   SecretRotationKey1765300000003,
   OutboxLegacyIds1765300000004,
   WebhookEndpointDeletion1765300000005,
+  WebhookInFlightLimit1765300000006,
 ];

@@ -14,6 +14,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateIf,
 } from 'class-validator';
 import { PageOf } from '@app/common';
 import { SUBSCRIBABLE_EVENT_TYPES } from '../webhook-request';
@@ -23,6 +24,9 @@ const URL_DESCRIPTION =
   'Where each event is POSTed (http or https). Redirects are not followed: a 3xx counts as a failed call';
 const TYPES_DESCRIPTION =
   'Domain event types to receive, or `["*"]` for all of them (types added in later versions included)';
+const MAX_IN_FLIGHT_DESCRIPTION =
+  'At most this many calls to the endpoint at once, however many workers run (1 to 1000); deliveries beyond wait, ' +
+  'their attempts unchanged. Unset or null: no limit';
 
 export class CreateWebhookEndpointDto {
   @ApiProperty({ example: 'https://erp.example.com/hooks/signbridge', description: URL_DESCRIPTION })
@@ -48,6 +52,13 @@ export class CreateWebhookEndpointDto {
   @IsString()
   @Length(1, 500)
   description?: string;
+
+  @ApiPropertyOptional({ example: 4, minimum: 1, maximum: 1000, description: MAX_IN_FLIGHT_DESCRIPTION })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxInFlight?: number;
 }
 
 export class UpdateWebhookEndpointDto {
@@ -80,6 +91,21 @@ export class UpdateWebhookEndpointDto {
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
+
+  @ApiPropertyOptional({
+    example: 4,
+    minimum: 1,
+    maximum: 1000,
+    nullable: true,
+    type: Number,
+    description: `${MAX_IN_FLIGHT_DESCRIPTION}; null removes the limit`,
+  })
+  @ValidateIf((_, value) => value !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxInFlight?: number | null;
 }
 
 export class RotateWebhookSecretDto {
@@ -123,6 +149,8 @@ export class WebhookEndpointView {
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty({ enum: SUBSCRIBABLE_EVENT_TYPES, isArray: true }) eventTypes!: string[];
   @ApiProperty({ enum: ['enabled', 'disabled'] }) status!: 'enabled' | 'disabled';
+  @ApiProperty({ nullable: true, type: Number, example: 4, description: MAX_IN_FLIGHT_DESCRIPTION })
+  maxInFlight!: number | null;
   @ApiProperty({
     nullable: true,
     type: String,

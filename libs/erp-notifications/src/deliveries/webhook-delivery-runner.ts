@@ -1,60 +1,24 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import {
-  APP_CONFIG,
-  headerValue,
-  httpCall,
-  modifiedRows,
-  parseRetryAfter,
-  redactUrl,
-  type AppConfig,
-} from '@app/common';
+import { APP_CONFIG, modifiedRows, redactUrl, type AppConfig } from '@app/common';
 import {
   CLAIM_MARGIN_MS,
   claimableSql,
-  errorText,
   JobRegistry,
   outboxEventColumns,
   QUEUE_DRIVER,
   ScheduledAttempts,
   Sweeper,
-  toDomainEvent,
   type AttemptRow,
   type JobOutcome,
-  type OutboxRow,
   type QueueDriver,
 } from '@app/event-bus';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { DeliveryFailureReason } from '../erp-notifications.errors';
-import { buildWebhookRequest } from '../webhook-request';
 import { EndpointCircuit } from './endpoint-circuit';
+import { callEndpoint, describeAnswer, statusOf, type Answer, type Claimed } from './endpoint-call';
+import { EndpointInFlightLimit } from './endpoint-in-flight-limit';
 import { retryDelayMs } from './retry-delay';
-
-/** A claimed call: the delivery as the claim left it, its endpoint, and the event (the outbox row's columns). */
-type Claimed = OutboxRow & {
-  delivery_id: string;
-  endpoint_id: string;
-  attempts: number;
-  url: string;
-  endpoint_status: 'enabled' | 'disabled';
-  secret: string;
-  /** Set while a rotation's overlap lasts. */
-  previous_secret: string | null;
-  /** This call probes an endpoint whose circuit was open: how it ends decides whether the circuit closes. */
-  probe: boolean;
-};
-
-/** What the endpoint answered; `status` 0: no answer (refused, reset, timed out). */
-interface Answer {
-  status: number;
-  /** The first bytes of the body, as text, for staff to read. */
-  text: string | null;
-  retryAfterMs?: number;
-  error?: string;
-}
-
-/** An endpoint's answer is kept for staff to read, this much of it. */
-const KEPT_ANSWER_BYTES = 2048;
 
 /**
  * Delivers domain events to the ERP's endpoints, one call per `erp-notifications.deliver` job.
@@ -71,6 +35,7 @@ export class WebhookDeliveryRunner implements OnModuleInit {
   private readonly logger = new Logger('ErpWebhooks');
   private readonly attempts: ScheduledAttempts<'erp-notifications.deliver'>;
   private readonly circuit: EndpointCircuit;
+  private readonly limit: EndpointInFlightLimit;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -93,6 +58,10 @@ export class WebhookDeliveryRunner implements OnModuleInit {
       logger: this.logger,
       dispatch: (rows) => this.dispatchOrLeaveForSweeper(rows),
     });
+    this.limit = new EndpointInFlightLimit({
+      dataSource,
+      dispatch: (rows) => this.dispatchOrLeaveForSweeper(rows),
+    });
   }
 
   onModuleInit(): void {
@@ -113,9 +82,15 @@ export class WebhookDeliveryRunner implements OnModuleInit {
   /**
    * One call of one delivery: claim, call, record. While its endpoint's circuit is open the delivery is held (moved
    * past the cool-down, its attempts untouched), except for the one call that probes the endpoint once it is over.
+   * An endpoint with a limit on calls at once has its deliveries claimed under that limit, or held until a call ends.
    */
   async execute(deliveryId: string): Promise<JobOutcome> {
     let claimed = await this.claim(deliveryId, false);
+    if (!claimed) {
+      const limited = await this.limit.claimOrHold(deliveryId, (em) => this.claim(deliveryId, false, em));
+      if (limited.limited && limited.held) return 'skipped';
+      if (limited.limited) claimed = limited.claimed;
+    }
     if (!claimed) {
       const gate = await this.circuit.gate(deliveryId);
       if (gate.probe) claimed = await this.claim(deliveryId, true);
@@ -128,10 +103,16 @@ export class WebhookDeliveryRunner implements OnModuleInit {
       await this.attempts.redispatchIfEarly(deliveryId);
       return 'skipped';
     }
+    const outcome = await this.callAndRecord(claimed);
+    if (claimed.max_in_flight !== null) await this.limit.wake(claimed.endpoint_id);
+    return outcome;
+  }
+
+  private async callAndRecord(claimed: Claimed): Promise<JobOutcome> {
     if (claimed.endpoint_status !== 'enabled') {
       return this.bury(claimed, 'WEBHOOK.ENDPOINT_DISABLED', 'the endpoint was disabled before this call');
     }
-    const answer = await this.call(claimed);
+    const answer = await callEndpoint(claimed, this.config.erpWebhooks.timeoutMs);
     if (answer.status >= 200 && answer.status < 300) return this.delivered(claimed, answer);
     if (answer.status === 410) return this.bury(claimed, 'WEBHOOK.GONE', 'HTTP 410: the endpoint is disabled', answer);
     await this.circuit.failed({ endpointId: claimed.endpoint_id, url: claimed.url, probe: claimed.probe });
@@ -145,64 +126,38 @@ export class WebhookDeliveryRunner implements OnModuleInit {
       return this.bury(
         claimed,
         'WEBHOOK.ATTEMPTS_EXHAUSTED',
-        `${claimed.attempts} call(s), the last: ${describe(answer)}`,
+        `${claimed.attempts} call(s), the last: ${describeAnswer(answer)}`,
         answer,
       );
     }
     return this.retryLater(claimed, answer, delayMs);
   }
 
-  /** Due (pending and due, or running with its claim lapsed) and, unless it is the probe, its circuit closed. */
-  private async claim(deliveryId: string, probe: boolean): Promise<Claimed | undefined> {
+  /**
+   * Due (pending and due, or running with its claim lapsed) and, unless it is the probe, its circuit closed. Outside
+   * the in-flight limit's transaction (`em`), only deliveries of endpoints without a limit (and probes) are taken.
+   */
+  private async claim(deliveryId: string, probe: boolean, em?: EntityManager): Promise<Claimed | undefined> {
     const rows = await modifiedRows<Claimed>(
-      this.dataSource,
+      em ?? this.dataSource,
       `UPDATE webhook_deliveries d
-          SET status = 'running', attempts = d.attempts + 1, updated_at = now(),
+          SET status = 'running', attempts = d.attempts + 1, held = false, updated_at = now(),
               next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
          FROM webhook_endpoints e, outbox o
         WHERE d.id = $1 AND e.id = d.endpoint_id AND o.id = d.event_id
           AND (e.circuit_open_until IS NULL OR $3::boolean)
+          AND (e.max_in_flight IS NULL OR $3::boolean OR $4::boolean)
           AND ${claimableSql('d')}
         RETURNING d.id AS delivery_id, d.endpoint_id, d.attempts, e.url, e.status AS endpoint_status, e.secret,
                   CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret,
-                  $3::boolean AS probe, ${outboxEventColumns('o')}`,
-      [deliveryId, this.leaseMs(), probe],
+                  $3::boolean AS probe, e.max_in_flight, ${outboxEventColumns('o')}`,
+      [deliveryId, this.leaseMs(), probe, em !== undefined],
     );
     return rows[0];
   }
 
   private leaseMs(): number {
     return this.config.erpWebhooks.timeoutMs + CLAIM_MARGIN_MS;
-  }
-
-  /** The signed POST; never throws: no answer is status 0. A redirect is not followed (its 3xx is retried). */
-  private async call(claimed: Claimed): Promise<Answer> {
-    const secrets = claimed.previous_secret ? [claimed.secret, claimed.previous_secret] : [claimed.secret];
-    const { body, headers } = buildWebhookRequest(toDomainEvent(claimed), {
-      deliveryId: claimed.delivery_id,
-      secrets,
-      attempt: claimed.attempts,
-      nowSeconds: Math.floor(Date.now() / 1000),
-    });
-    try {
-      const response = await httpCall({
-        method: 'POST',
-        url: claimed.url,
-        headers,
-        body,
-        timeoutMs: this.config.erpWebhooks.timeoutMs,
-        maxBodyBytes: KEPT_ANSWER_BYTES,
-        overflow: 'truncate',
-      });
-      const text = response.body.toString('utf8');
-      return {
-        status: response.status,
-        text: text === '' ? null : text,
-        retryAfterMs: parseRetryAfter(headerValue(response.headers, 'retry-after'), Date.now()),
-      };
-    } catch (error) {
-      return { status: 0, text: null, error: errorText(error) };
-    }
   }
 
   /** Delivered; a success closes the endpoint's circuit and ends its failing streak (no write when there is none). */
@@ -233,12 +188,12 @@ export class WebhookDeliveryRunner implements OnModuleInit {
               last_status_code = $4, last_error = $5, last_response = $6, updated_at = now()
         WHERE id = $1 AND status = 'running' AND attempts = $2
         RETURNING id, next_attempt_at`,
-      [claimed.delivery_id, claimed.attempts, delayMs, statusOf(answer), describe(answer), answer.text],
+      [claimed.delivery_id, claimed.attempts, delayMs, statusOf(answer), describeAnswer(answer), answer.text],
     );
     if (rows.length === 0) return 'skipped';
     this.logger.warn(
       `delivery ${claimed.delivery_id} (${claimed.type} to ${redactUrl(claimed.url)}) call ${claimed.attempts}: ` +
-        `${describe(answer)}; next in ${delayMs} ms`,
+        `${describeAnswer(answer)}; next in ${delayMs} ms`,
     );
     await this.dispatchOrLeaveForSweeper(rows);
     return 'done';
@@ -283,12 +238,4 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     );
     return 'done';
   }
-}
-
-function statusOf(answer: Answer): number | null {
-  return answer.status === 0 ? null : answer.status;
-}
-
-function describe(answer: Answer): string {
-  return answer.status === 0 ? (answer.error ?? 'no answer') : `HTTP ${answer.status}`;
 }

@@ -18,6 +18,7 @@ import type {
   WebhookEndpointView,
   WebhookEndpointWithSecretView,
 } from '../api/webhook-endpoint.dto';
+import { WebhookDeliveryRunner } from '../deliveries/webhook-delivery-runner';
 import { ErpNotificationsError } from '../erp-notifications.errors';
 
 /** A row of `webhook_endpoints`. */
@@ -35,6 +36,7 @@ interface EndpointRow {
   consecutive_failures: number;
   failing_since: Date | null;
   circuit_open_until: Date | null;
+  max_in_flight: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -42,7 +44,10 @@ interface EndpointRow {
 /** The ERP's webhook endpoints: registered, changed, disabled and their secrets rotated by an admin key. */
 @Injectable()
 export class WebhookEndpointsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly runner: WebhookDeliveryRunner,
+  ) {}
 
   /**
    * A new endpoint, enabled, with a new secret: it receives the subscribed events that happen from now on. As for
@@ -55,10 +60,18 @@ export class WebhookEndpointsService {
     refuseRedactedPassword(input.url);
     const requestKey = input.idempotency ? idempotencyDigest(input.idempotency) : null;
     const rows: EndpointRow[] = await this.dataSource.query(
-      `INSERT INTO webhook_endpoints (id, url, description, event_types, secret, status, request_key)
-       VALUES ($1, $2, $3, $4, $5, 'enabled', $6)
+      `INSERT INTO webhook_endpoints (id, url, description, event_types, secret, status, request_key, max_in_flight)
+       VALUES ($1, $2, $3, $4, $5, 'enabled', $6, $7)
        ON CONFLICT DO NOTHING RETURNING *`,
-      [randomUUID(), input.url, input.description ?? null, input.eventTypes, newSecret(), requestKey],
+      [
+        randomUUID(),
+        input.url,
+        input.description ?? null,
+        input.eventTypes,
+        newSecret(),
+        requestKey,
+        input.maxInFlight ?? null,
+      ],
     );
     if (rows[0]) return withSecret(rows[0]);
     const [existing]: EndpointRow[] = await this.dataSource.query(
@@ -111,7 +124,7 @@ export class WebhookEndpointsService {
           RETURNING id),
        ended AS (
          UPDATE webhook_deliveries d
-            SET status = 'dead', next_attempt_at = NULL, updated_at = now(),
+            SET status = 'dead', next_attempt_at = NULL, held = false, updated_at = now(),
                 last_error = 'WEBHOOK.ENDPOINT_DELETED: the endpoint was deleted before this delivery was made'
            FROM gone
           WHERE d.endpoint_id = gone.id AND d.status = 'pending')
@@ -138,13 +151,35 @@ export class WebhookEndpointsService {
               consecutive_failures = CASE WHEN $5 = 'enabled' THEN 0 ELSE consecutive_failures END,
               failing_since = CASE WHEN $5 = 'enabled' THEN NULL ELSE failing_since END,
               circuit_open_until = CASE WHEN $5 = 'enabled' THEN NULL ELSE circuit_open_until END,
-              circuit_cooldown_ms = CASE WHEN $5 = 'enabled' THEN NULL ELSE circuit_cooldown_ms END
+              circuit_cooldown_ms = CASE WHEN $5 = 'enabled' THEN NULL ELSE circuit_cooldown_ms END,
+              max_in_flight = CASE WHEN $6::boolean THEN $7::int ELSE max_in_flight END
         WHERE id = $1 AND deleted_at IS NULL
         RETURNING *`,
-      [id, change.url ?? null, change.eventTypes ?? null, change.description ?? null, status],
+      [
+        id,
+        change.url ?? null,
+        change.eventTypes ?? null,
+        change.description ?? null,
+        status,
+        change.maxInFlight !== undefined,
+        change.maxInFlight ?? null,
+      ],
     );
     if (!rows[0]) throw notFound(id);
+    if (change.maxInFlight !== undefined) await this.wakeHeld(id);
     return toView(rows[0]);
+  }
+
+  /** A changed limit: the deliveries held for a free place are due now, and held again if there is still none. */
+  private async wakeHeld(id: string): Promise<void> {
+    const rows = await modifiedRows<{ id: string; next_attempt_at: Date }>(
+      this.dataSource,
+      `UPDATE webhook_deliveries SET held = false, next_attempt_at = now(), updated_at = now()
+        WHERE endpoint_id = $1 AND held AND status = 'pending'
+        RETURNING id, next_attempt_at`,
+      [id],
+    );
+    await this.runner.dispatchOrLeaveForSweeper(rows);
   }
 
   /**
@@ -209,6 +244,7 @@ function toView(row: EndpointRow): WebhookEndpointView {
     description: row.description,
     eventTypes: row.event_types,
     status: row.status,
+    maxInFlight: row.max_in_flight,
     disabledReason: row.status === 'disabled' ? row.disabled_reason : null,
     previousSecretExpiresAt: rotating ? row.previous_secret_expires_at!.toISOString() : null,
     circuit: {
