@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { InboxWriter } from '@app/webhook-ingestion';
 import { registerParty } from '../support/scenario';
@@ -138,10 +138,14 @@ describe('POST /webhooks/:provider', () => {
       rawBody: Buffer.from('{}'),
       status: 'ignored' as const,
     });
-    const good = [event('env_a'), event('env_b'), event('env_c')];
-    const results = await Promise.allSettled([writer.store(event('env_\u0000')), ...good.map((e) => writer.store(e))]);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
-    for (const e of good) expect(await rowsFor(e.providerEventId)).toHaveLength(1);
+    // A NUL (a data exception), then, in a commit of its own, an id too large to index (a program limit).
+    const tooLong = { ...event('env_d'), providerEventId: randomBytes(3000).toString('hex') };
+    for (const bad of [event('env_\u0000'), tooLong]) {
+      const good = [event('env_a'), event('env_b'), event('env_c')];
+      const results = await Promise.allSettled([writer.store(bad), ...good.map((e) => writer.store(e))]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      for (const e of good) expect(await rowsFor(e.providerEventId)).toHaveLength(1);
+    }
   });
 
   it('413 for a body over the configured limit', async () => {

@@ -82,8 +82,8 @@ export class InboxWriter {
   }
 
   /**
-   * One INSERT for the batch. When PostgreSQL refuses it for the data in it (SQLSTATE classes 22 and 23: a value
-   * it cannot store), the rows go in one at a time, so the request that carried that value fails alone instead of
+   * One INSERT for the batch. When PostgreSQL refuses it for the data in it (SQLSTATE classes 22, 23 and 54: a value
+   * it cannot store or index), the rows go in one at a time, so the request that carried that value fails alone instead of
    * taking every delivery that shared its commit down with it. Any other failure (the database down) fails all.
    */
   private async commit(batch: Pending[]): Promise<void> {
@@ -139,8 +139,11 @@ export class InboxWriter {
   }
 }
 
-/** PostgreSQL's data exception (22xxx) or integrity violation (23xxx): the statement's values, not the server. */
+/**
+ * PostgreSQL's data exception (22xxx), integrity violation (23xxx) or program limit exceeded (54xxx: a value too large
+ * to index): the statement's values, not the server.
+ */
 function refusedForItsData(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
 }
