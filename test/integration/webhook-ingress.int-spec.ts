@@ -156,6 +156,17 @@ describe('POST /webhooks/:provider', () => {
     expect(await rowsFor(big.id)).toHaveLength(0);
   });
 
+  it('415 REQUEST.UNSUPPORTED_MEDIA_TYPE for a body without a content type', async () => {
+    const delivery = signedDelivery(opened());
+    const response = await postWebhook(target.url, {
+      ...delivery,
+      headers: { ...delivery.headers, 'content-type': '' },
+    });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toMatchObject({ code: 'REQUEST.UNSUPPORTED_MEDIA_TYPE' });
+    expect(await rowsFor(delivery.id)).toHaveLength(0);
+  });
+
   it('404 for an unknown provider', async () => {
     const response = await postWebhook(target.url, signedDelivery(opened()), 'no-such-platform');
     expect(response.status).toBe(404);

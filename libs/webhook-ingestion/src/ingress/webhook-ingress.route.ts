@@ -87,6 +87,9 @@ export class WebhookIngressRoute implements OnModuleInit {
         `Webhook bodies are limited to ${this.config.webhooks.maxBodyBytes} bytes`,
       );
     }
+    if (error.statusCode === 415) {
+      return sendProblem(reply, 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Send the body with a Content-Type header');
+    }
     if (error.statusCode !== undefined && error.statusCode < 500) {
       return sendProblem(reply, error.statusCode, 'REQUEST.INVALID', error.message);
     }
