@@ -65,6 +65,7 @@ describe('GET /metrics', () => {
       'signbridge_invoices_unsent',
       'signbridge_provisioning_orders{status="failed"}',
       'signbridge_webhook_deliveries{status="dead"}',
+      'signbridge_webhook_deliveries_held',
       'signbridge_reconcile_overdue_contracts',
     ]) {
       expect(value(text, series)).toBeGreaterThanOrEqual(0);

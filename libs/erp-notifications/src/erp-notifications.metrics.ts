@@ -6,6 +6,7 @@ export const ErpNotificationsMetrics = backlogGauges(
   `SELECT (SELECT count(*) FROM outbox WHERE erp_fanout_at IS NULL) AS fanout,
         (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending,
         (SELECT count(*) FROM webhook_deliveries WHERE status = 'running') AS running,
+        (SELECT count(*) FROM webhook_deliveries WHERE held AND status = 'pending') AS held,
         (SELECT count(*) FROM webhook_deliveries d WHERE d.status = 'dead'
             AND NOT EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.deleted_at IS NOT NULL))
           AS dead,
@@ -22,6 +23,10 @@ export const ErpNotificationsMetrics = backlogGauges(
       { status: 'pending' },
     ],
     running: ['signbridge_webhook_deliveries', '', { status: 'running' }],
+    held: [
+      'signbridge_webhook_deliveries_held',
+      'Pending deliveries waiting for a free place at an endpoint with a maxInFlight limit',
+    ],
     // A deleted endpoint's dead letters cannot be replayed: not counted.
     dead: ['signbridge_webhook_deliveries', '', { status: 'dead' }],
     oldest: [
