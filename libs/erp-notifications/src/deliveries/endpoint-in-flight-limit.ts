@@ -2,7 +2,10 @@ import { modifiedRows } from '@app/common';
 import { claimableSql, type AttemptRow } from '@app/event-bus';
 import type { DataSource, EntityManager } from 'typeorm';
 
-/** A held delivery is looked at again after this long even if no call of its endpoint ends (a lost wake). */
+/**
+ * A held delivery is looked at again after this long (to twice as long, at random: a large backlog does not come back
+ * all at once) even if no call of its endpoint ends (a lost wake).
+ */
 export const HELD_SAFETY_MS = 30_000;
 
 export type LimitedClaim<C> =
@@ -57,7 +60,7 @@ export class EndpointInFlightLimit {
         em,
         `UPDATE webhook_deliveries d
             SET status = 'pending', held = true, updated_at = now(),
-                next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+                next_attempt_at = now() + make_interval(secs => (1 + random()) * $2::double precision / 1000)
           WHERE d.id = $1 AND ${claimableSql('d')}
           RETURNING d.id, d.next_attempt_at`,
         [deliveryId, HELD_SAFETY_MS],
