@@ -475,7 +475,8 @@ describe('ERP webhooks', () => {
     );
     const { contractId, refs } = await emit(Array.from({ length: 12 }, () => activated()));
     const delivered = await Promise.all(refs.map((ref) => settled(endpoint.id, ref.id, 'delivered')));
-    expect(receiver.peakInFlight('/hooks/limited')).toBe(2);
+    // At most 2 (without the limit: 12); on a slow enough machine the calls might not even overlap.
+    expect(receiver.peakInFlight('/hooks/limited')).toBeLessThanOrEqual(2);
     // Waiting cost no attempt: one call each.
     expect(delivered.map((d) => d.attempts)).toEqual(refs.map(() => 1));
     expect(receiver.callsFor('/hooks/limited', contractId)).toHaveLength(12);
