@@ -491,6 +491,30 @@ describe('ERP webhooks', () => {
     expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'REQUEST.INVALID' });
   });
 
+  it('a changed limit wakes the held deliveries at once, not when the busy call ends', async () => {
+    const endpoint = await register('/hooks/relimited', ['ContractActivated']);
+    await api(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, { maxInFlight: 1 });
+    // The first call keeps the only place for 1.8 s; the other five are held behind it.
+    receiver.script('/hooks/relimited', [{ status: 200, delayMs: 1_800 }]);
+    const { contractId, refs } = await emit(Array.from({ length: 6 }, () => activated()));
+    const db = app.app.get(DataSource);
+    await eventually(async () => {
+      const [{ held }]: { held: number }[] = await db.query(
+        `SELECT count(*)::int AS held FROM webhook_deliveries WHERE endpoint_id = $1 AND held`,
+        [endpoint.id],
+      );
+      return held === 5 ? held : undefined;
+    });
+
+    await api(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, { maxInFlight: 3 });
+    const busy = receiver.callsFor('/hooks/relimited', contractId)[0].body.id;
+    const others = refs.filter((ref) => ref.id !== busy);
+    await Promise.all(others.map((ref) => settled(endpoint.id, ref.id, 'delivered')));
+    // Delivered while the first call was still under way: woken by the change, not by its end.
+    expect((await deliveriesOf(busy, endpoint.id))[0].status).toBe('running');
+    await settled(endpoint.id, busy, 'delivered');
+  });
+
   it('a deleted endpoint leaves lists and views, its waiting delivery ends dead, and new events skip it', async () => {
     const endpoint = await register('/hooks/deleted', ['ContractActivated']);
     // The ERP asks for a minute: the delivery waits, pending, when the endpoint is deleted.

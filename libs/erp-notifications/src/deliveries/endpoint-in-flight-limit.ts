@@ -6,7 +6,7 @@ import type { DataSource, EntityManager } from 'typeorm';
  * A held delivery is looked at again after this long (to twice as long, at random: a large backlog does not come back
  * all at once) even if no call of its endpoint ends (a lost wake).
  */
-export const HELD_SAFETY_MS = 30_000;
+const HELD_SAFETY_MS = 30_000;
 
 export type LimitedClaim<C> =
   | { limited: false }
@@ -71,19 +71,22 @@ export class EndpointInFlightLimit {
     return outcome;
   }
 
-  /** A call of the endpoint ended: its oldest held delivery is due now. */
-  async wake(endpointId: string): Promise<void> {
+  /**
+   * The endpoint's oldest held delivery is due now (a call of it ended), or all of them (`'all'`: its limit changed);
+   * each is held again if it still finds no free place.
+   */
+  async wake(endpointId: string, howMany: 1 | 'all' = 1): Promise<void> {
     const rows = await modifiedRows<AttemptRow>(
       this.options.dataSource,
       `UPDATE webhook_deliveries d
           SET held = false, next_attempt_at = now(), updated_at = now()
-        WHERE d.id = (SELECT id FROM webhook_deliveries
-                       WHERE endpoint_id = $1 AND held AND status = 'pending'
-                       ORDER BY created_at, id
-                       LIMIT 1
-                       FOR UPDATE SKIP LOCKED)
+        WHERE d.id IN (SELECT id FROM webhook_deliveries
+                        WHERE endpoint_id = $1 AND held AND status = 'pending'
+                        ORDER BY created_at, id
+                        LIMIT $2
+                        FOR UPDATE SKIP LOCKED)
         RETURNING d.id, d.next_attempt_at`,
-      [endpointId],
+      [endpointId, howMany === 'all' ? null : howMany],
     );
     await this.options.dispatch(rows);
   }

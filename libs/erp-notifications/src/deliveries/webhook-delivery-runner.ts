@@ -74,6 +74,11 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     return this.attempts.dispatchOrLeaveForSweeper(deliveries);
   }
 
+  /** An endpoint's limit on calls at once changed: its held deliveries try again now. */
+  wakeHeld(endpointId: string): Promise<void> {
+    return this.limit.wake(endpointId, 'all');
+  }
+
   /** Deliveries past their time: a lost job (pending) or a worker killed mid-call (running, claim lapsed). */
   sweep(olderThanMs: number): Promise<number> {
     return this.attempts.sweep(olderThanMs);

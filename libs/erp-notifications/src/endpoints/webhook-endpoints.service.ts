@@ -166,20 +166,9 @@ export class WebhookEndpointsService {
       ],
     );
     if (!rows[0]) throw notFound(id);
-    if (change.maxInFlight !== undefined) await this.wakeHeld(id);
+    // A changed limit: the deliveries held for a free place try again (and are held again if there is still none).
+    if (change.maxInFlight !== undefined) await this.runner.wakeHeld(id);
     return toView(rows[0]);
-  }
-
-  /** A changed limit: the deliveries held for a free place are due now, and held again if there is still none. */
-  private async wakeHeld(id: string): Promise<void> {
-    const rows = await modifiedRows<{ id: string; next_attempt_at: Date }>(
-      this.dataSource,
-      `UPDATE webhook_deliveries SET held = false, next_attempt_at = now(), updated_at = now()
-        WHERE endpoint_id = $1 AND held AND status = 'pending'
-        RETURNING id, next_attempt_at`,
-      [id],
-    );
-    await this.runner.dispatchOrLeaveForSweeper(rows);
   }
 
   /**
@@ -213,7 +202,6 @@ export class WebhookEndpointsService {
   }
 }
 
-/** 32 random bytes, as the sandbox's and Svix's `whsec_` secrets. */
 /** A URL copied from a view would set the password to `***`: the real one must be sent. */
 function refuseRedactedPassword(url: string): void {
   let password: string;
@@ -228,6 +216,7 @@ function refuseRedactedPassword(url: string): void {
   ]);
 }
 
+/** 32 random bytes, as the sandbox's and Svix's `whsec_` secrets. */
 function newSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
