@@ -1,6 +1,12 @@
-import { uuidv7, uuidv7Floor, uuidv7Time } from './uuid-v7';
+import { uuidv7, uuidv7Floor } from './uuid-v7';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** When a version-7 UUID was made (its first 48 bits), or null for any other UUID. */
+function uuidv7Time(id: string): Date | null {
+  if (!UUID_V7.test(id)) return null;
+  return new Date(parseInt(id.slice(0, 8) + id.slice(9, 13), 16));
+}
 
 describe('uuidv7', () => {
   it('is a version-7, variant-1 UUID carrying its millisecond', () => {

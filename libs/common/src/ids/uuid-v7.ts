@@ -58,9 +58,3 @@ export function uuidv7Floor(at: Date): string {
     .padStart(12, '0');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
 }
-
-/** When a version-7 UUID was made (its first 48 bits), or null for any other UUID. */
-export function uuidv7Time(id: string): Date | null {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(id)) return null;
-  return new Date(parseInt(id.slice(0, 8) + id.slice(9, 13), 16));
-}
