@@ -126,6 +126,20 @@ describe('POST /webhooks/:provider', () => {
     for (const delivery of beside) expect(await rowsFor(delivery.id)).toHaveLength(1);
   });
 
+  it('400 for an event id too long to index (any adapter), and nothing stored', async () => {
+    const delivery = signedDelivery(opened(), { id: `msg_${randomBytes(200).toString('hex')}` });
+    const response = await postWebhook(target.url, delivery);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      code: 'WEBHOOK.MALFORMED',
+      field: 'event id',
+      detail: 'the event id exceeds 255 characters',
+    });
+    expect(await rowsFor(delivery.id)).toHaveLength(0);
+    const longest = signedDelivery(opened(), { id: `msg_${'m'.repeat(251)}` });
+    expect((await postWebhook(target.url, longest)).status).toBe(200);
+  });
+
   it('a value PostgreSQL refuses fails only its own delivery, not the group commit it shares', async () => {
     // Past the adapter's checks (a future adapter may miss one): the writer itself must isolate the bad row.
     const writer = target.app.get(InboxWriter);

@@ -42,8 +42,6 @@ const MAX_ENVELOPE_ID_LENGTH = 200;
 // Spec types are short dotted names; anything longer is not a type we could ever map, and it gets stored.
 const MAX_TYPE_LENGTH = 200;
 const MAX_EMAIL_LENGTH = 320;
-// Standard Webhooks ids are short (`msg_…`); a longer one could not even be indexed (a btree entry holds ~2.7 kB).
-const MAX_EVENT_ID_LENGTH = 255;
 
 type JsonObject = Record<string, unknown>;
 
@@ -78,10 +76,6 @@ export class SandboxWebhookAdapter implements WebhookAdapter {
   }
 
   parse(request: WebhookRequest, providerEventId: string): ParsedWebhook {
-    if (providerEventId.length > MAX_EVENT_ID_LENGTH) {
-      throw new MalformedWebhookError('webhook-id', `webhook-id exceeds ${MAX_EVENT_ID_LENGTH} characters`);
-    }
-    refuseUnstorable(providerEventId, 'webhook-id');
     const body = parseJsonObject(request.rawBody);
     const providerType = body.type;
     if (typeof providerType !== 'string' || providerType.length === 0) {

@@ -1,9 +1,15 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { APP_CONFIG, problem, PROBLEM_CONTENT_TYPE, type AppConfig } from '@app/common';
+import { APP_CONFIG, problem, PROBLEM_CONTENT_TYPE, unstorableText, type AppConfig } from '@app/common';
 import { MalformedWebhookError, WebhookAdapterRegistry, type ParsedWebhook } from '@app/signature-providers';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InboxWriter } from '../inbox/inbox.writer';
+
+/**
+ * The provider's event id is stored and indexed (unique per provider), whichever adapter found it: a longer one could
+ * not be indexed (a btree entry holds about 2.7 kB), and would fail the group commit it shares with other deliveries.
+ */
+const MAX_EVENT_ID_LENGTH = 255;
 
 /**
  * `POST /webhooks/:provider`, registered on Fastify directly rather than as a Nest controller: it is the
@@ -50,6 +56,10 @@ export class WebhookIngressRoute implements OnModuleInit {
       const code =
         verification.reason === 'stale_timestamp' ? 'WEBHOOK.TIMESTAMP_OUT_OF_TOLERANCE' : 'WEBHOOK.SIGNATURE_INVALID';
       return sendProblem(reply, 401, code, verification.detail);
+    }
+    const eventIdProblem = refusedEventId(verification.providerEventId);
+    if (eventIdProblem) {
+      return sendProblem(reply, 400, 'WEBHOOK.MALFORMED', `the event id ${eventIdProblem}`, { field: 'event id' });
     }
     let parsed: ParsedWebhook;
     try {
@@ -117,4 +127,11 @@ function flattenHeaders(headers: FastifyRequest['headers']): Record<string, stri
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
+}
+
+/** Why an event id cannot be stored, or undefined. */
+function refusedEventId(id: string): string | undefined {
+  if (id.length > MAX_EVENT_ID_LENGTH) return `exceeds ${MAX_EVENT_ID_LENGTH} characters`;
+  const unstorable = unstorableText(id);
+  return unstorable ? `must not contain ${unstorable}` : undefined;
 }
