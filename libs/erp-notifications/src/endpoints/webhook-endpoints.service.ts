@@ -118,7 +118,7 @@ export class WebhookEndpointsService {
       this.dataSource,
       `WITH gone AS (
          UPDATE webhook_endpoints
-            SET status = 'disabled', disabled_reason = 'WEBHOOK.ENDPOINT_DELETED', deleted_at = now(), updated_at = now(),
+            SET status = 'disabled', deleted_at = now(), updated_at = now(),
                 secret = '', previous_secret = NULL, previous_secret_expires_at = NULL, circuit_open_until = NULL
           WHERE id = $1 AND deleted_at IS NULL
           RETURNING id),
