@@ -433,6 +433,20 @@ describe('ERP webhooks', () => {
       until: since.toISOString(),
     });
     expect({ status: reversed.status, code: reversed.body.code }).toEqual({ status: 400, code: 'REQUEST.INVALID' });
+    // A day that does not exist: JavaScript would roll it into March, PostgreSQL would refuse it as a 500.
+    for (const since of ['2026-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '2026-W01']) {
+      const wrong = await api<{ code: string }>(app.url, 'POST', path, { since });
+      expect({ since, status: wrong.status, code: wrong.body.code }).toEqual({
+        since,
+        status: 400,
+        code: 'REQUEST.INVALID',
+      });
+      const replay = await api<{ code: string }>(app.url, 'POST', '/api/v1/webhook-deliveries/replay', {
+        endpointId: endpoint.id,
+        until: since,
+      });
+      expect({ since, status: replay.status }).toEqual({ since, status: 400 });
+    }
     await api(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, { enabled: false });
     const disabled = await api<{ code: string }>(app.url, 'POST', path, { since: since.toISOString() });
     expect({ status: disabled.status, code: disabled.body.code }).toEqual({

@@ -375,6 +375,15 @@ describe('invoicing: first invoice, mail, credit notes, API, chain', () => {
     expect(page2.body.items).toHaveLength(1);
     expect(page2.body.nextCursor).toBeNull();
     expect((await api(app.url, 'GET', '/api/v1/invoices?kind=receipt')).status).toBe(400);
+    // Days that do not exist are refused by validation, not by PostgreSQL as a 500.
+    for (const date of ['2026-02-30', '2026-13-45', '0000-01-01']) {
+      const wrong = await api<{ code: string }>(app.url, 'GET', `/api/v1/invoices?from=2026-01-01&to=${date}`);
+      expect({ date, status: wrong.status, code: wrong.body.code }).toEqual({
+        date,
+        status: 400,
+        code: 'REQUEST.INVALID',
+      });
+    }
     expect((await api(app.url, 'GET', `/api/v1/invoices/${first.contractId}`)).status).toBe(404);
   });
 

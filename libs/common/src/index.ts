@@ -20,3 +20,4 @@ export * from './batching/coalescer';
 export * from './batching/lingering-task';
 export * from './ids/uuid-v7';
 export * from './http/redact-url';
+export * from './validation/instants';

@@ -8,7 +8,6 @@ import {
   IsInt,
   IsNumber,
   IsObject,
-  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -19,7 +18,7 @@ import {
   ValidateBy,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto, PageOf } from '@app/common';
+import { IsInstant, PageQueryDto, PageOf } from '@app/common';
 import { isCentCurrency, SIGNATURE_LEVELS, type SignatureLevel } from '@app/domain';
 import { CONTRACT_STATUSES, type ContractStatus } from '../lifecycle';
 
@@ -141,7 +140,7 @@ export class CreateContractDto {
     description: "When sending: the signing deadline (default: the platform's)",
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsInstant()
   expiresAt?: string;
 
   @ApiPropertyOptional({ example: 'Service agreement 2026' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional, IsUUID } from 'class-validator';
-import { PageQueryDto, PageOf } from '@app/common';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { IsInstant, PageQueryDto, PageOf } from '@app/common';
 import { SUBSCRIBABLE_EVENT_TYPES } from '../webhook-request';
 
 export const DELIVERY_STATUSES = ['pending', 'running', 'delivered', 'dead'] as const;
@@ -29,23 +29,23 @@ export class ReplayWebhookDeliveriesDto {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Only deliveries created at or after this' })
   @IsOptional()
-  @IsDateString()
+  @IsInstant()
   since?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Only deliveries created before this' })
   @IsOptional()
-  @IsDateString()
+  @IsInstant()
   until?: string;
 }
 
 export class BackfillWebhookDeliveriesDto {
   @ApiProperty({ format: 'date-time', description: 'Events SignBridge recorded at or after this' })
-  @IsDateString()
+  @IsInstant()
   since!: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Events recorded before this (default: now)' })
   @IsOptional()
-  @IsDateString()
+  @IsInstant()
   until?: string;
 }
 

@@ -10,18 +10,16 @@ import {
   IsString,
   IsUUID,
   Length,
-  Matches,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { PageQueryDto, PageOf } from '@app/common';
+import { IsCalendarDate, PageQueryDto, PageOf } from '@app/common';
 import { formatAddress } from '@app/domain';
 import type { InvoiceRow } from '../usecases/shared/invoice-row';
 import { invoiceQrUrl } from '../verifactu/verifactu-qr';
 
 const FINGERPRINT = '3C464DAF61ACB827C65FDA19F352A4E3BDC2C640E9E9FC4CC058073F38F12F60';
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export class ListInvoicesQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() customerId?: string;
@@ -33,11 +31,11 @@ export class ListInvoicesQueryDto extends PageQueryDto {
   kind?: string;
   @ApiPropertyOptional({ format: 'date', example: '2026-01-01', description: 'Issued on or after this date' })
   @IsOptional()
-  @Matches(ISO_DATE, { message: 'from must be a date, yyyy-mm-dd' })
+  @IsCalendarDate()
   from?: string;
   @ApiPropertyOptional({ format: 'date', example: '2026-12-31', description: 'Issued on or before this date' })
   @IsOptional()
-  @Matches(ISO_DATE, { message: 'to must be a date, yyyy-mm-dd' })
+  @IsCalendarDate()
   to?: string;
 }
 
