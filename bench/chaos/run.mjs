@@ -1,0 +1,475 @@
+// Chaos check, not a benchmark: contracts are signed through the sandbox platform while SignBridge is killed
+// (SIGKILL, no shutdown) and restarted again and again; then every contract must end invoiced and provisioned
+// exactly once, with nothing lost and nothing doubled.
+//
+//   npm run chaos                                  # build, then 200 contracts at 20/s, a kill every 0.3–1.2 s
+//   CHAOS_CONTRACTS=500 CHAOS_RATE=40 node bench/chaos/run.mjs
+//
+// Env: CHAOS_CONTRACTS (default 200), CHAOS_RATE (contracts/s, default 20), CHAOS_KILL_MS (min,max between kills,
+// default 300,1200), CHAOS_QUEUE (in-process | redis, default in-process: a kill then loses every queued job, the
+// harder case), CHAOS_DATABASE_URL (a server; a fresh database is made on it and dropped after), CHAOS_REDIS_URL.
+//
+// Checked at the end, against the database, a real SMTP server and the provisioning target:
+//   - every contract is active with exactly one first invoice, numbered without gaps or repeats;
+//   - every invoice was mailed (status sent) and the SMTP server received it (a repeat of one invoice's mail is
+//     counted and reported: SMTP cannot be exactly once across a crash between the server's answer and the commit);
+//   - every provisioning run succeeded, one per (contract, action), and the target saw each run's Idempotency-Key
+//     (repeats of a key are allowed: that is what the key is for);
+//   - each inbound webhook is one row; every outbox event was audited and the audit chain verifies.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, openSync } from 'node:fs';
+import { createServer } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { SMTPServer } from 'smtp-server';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const RESULTS_DIR = path.join(ROOT, 'bench/results');
+const CONTRACTS = Number(process.env.CHAOS_CONTRACTS ?? 200);
+const RATE = Number(process.env.CHAOS_RATE ?? 20);
+const [KILL_MIN, KILL_MAX] = (process.env.CHAOS_KILL_MS ?? '300,1200').split(',').map(Number);
+const QUEUE = process.env.CHAOS_QUEUE ?? 'in-process';
+const SERVER_URL = process.env.CHAOS_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.CHAOS_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
+const SIGNBRIDGE_PORT = 4311;
+const SANDBOX_PORT = 4312;
+const ADMIN_KEY = `sb_chaos_${randomBytes(16).toString('hex')}`;
+const SANDBOX_KEY = `sbx_chaos_${randomBytes(16).toString('hex')}`;
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+const database = `signbridge_chaos_${randomBytes(3).toString('hex')}`;
+const databaseUrl = Object.assign(new URL(SERVER_URL), { pathname: `/${database}` }).toString();
+
+const children = new Map();
+let checker;
+
+async function main() {
+  if (!Number.isInteger(CONTRACTS) || CONTRACTS < 1) fail('CHAOS_CONTRACTS must be a whole number >= 1');
+  if (!(RATE > 0)) fail('CHAOS_RATE must be > 0');
+  if (!(KILL_MIN > 0 && KILL_MAX >= KILL_MIN)) fail('CHAOS_KILL_MS must be min,max in ms');
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signbridge-chaos-'));
+  await admin(`CREATE DATABASE "${database}"`);
+  const smtp = await startSmtp();
+  const target = await startTarget();
+  try {
+    start('sandbox', 'dist/apps/sandbox/src/main.js', {
+      SANDBOX_PORT: String(SANDBOX_PORT),
+      SANDBOX_DATABASE_URL: databaseUrl,
+      SANDBOX_DB_SCHEMA: 'sandbox',
+      SANDBOX_API_KEY: SANDBOX_KEY,
+      SANDBOX_WEBHOOK_SECRET: SECRET,
+      // A killed SignBridge refuses connections: the platform retries soon, as real ones do (later).
+      SANDBOX_WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,5s,10s,10s,10s,10s,30s,30s',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    });
+    const signbridgeEnv = {
+      PORT: String(SIGNBRIDGE_PORT),
+      DATABASE_URL: databaseUrl,
+      ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: `chaos-${randomBytes(4).toString('hex')}` } : {}),
+      SANDBOX_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
+      SANDBOX_API_KEY: SANDBOX_KEY,
+      SANDBOX_WEBHOOK_SECRETS: SECRET,
+      SIGNBRIDGE_ADMIN_API_KEY: ADMIN_KEY,
+      SMTP_URL: smtp.url,
+      PROVISIONING_ACCESS_CREDENTIALS_URL: target.url,
+      PROVISIONING_WAREHOUSE_ORDER_URL: target.url,
+      PROVISIONING_SECRET: 'chaos-provisioning-secret-0123456789',
+      PROVISIONING_BACKOFF_MS: '500',
+      // What a crash leaves behind is found sooner than in production, so the run ends in a minute, not ten.
+      SWEEP_INTERVAL_MS: '1000',
+      SWEEP_GRACE_MS: '3000',
+      SUBSCRIBER_RETRY_AFTER_MS: '10000',
+      JOB_LOCK_MS: '5000',
+      IDEMPOTENCY_LOCK_SECONDS: '3',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    };
+    const startSignbridge = () => start('signbridge', 'dist/apps/api/src/main.js', signbridgeEnv);
+    startSignbridge();
+    await healthy(SANDBOX_PORT);
+    await healthy(SIGNBRIDGE_PORT);
+
+    let killing = true;
+    let kills = 0;
+    const chaos = (async () => {
+      while (killing) {
+        await sleep(KILL_MIN + Math.random() * (KILL_MAX - KILL_MIN));
+        if (!killing) break;
+        await kill('signbridge');
+        kills += 1;
+        await sleep(200 + Math.random() * 800);
+        startSignbridge();
+        await healthy(SIGNBRIDGE_PORT);
+      }
+    })();
+    process.stdout.write(
+      `sending ${CONTRACTS} contracts for signature while SignBridge is killed every ${KILL_MIN}–${KILL_MAX} ms...\n`,
+    );
+    const contracts = await sendAll(await samplePdf());
+    await waitUntil(
+      async () => (await count(`SELECT count(*) FROM contracts WHERE status = 'delivered'`)) === CONTRACTS,
+      120_000,
+      'every contract delivered',
+    );
+    const killsWhileSending = kills;
+    process.stdout.write(`${kills} kills; signing them at ${RATE}/s, still killing...\n`);
+    await signAtRate(contracts);
+    // Keep killing for a while after the last signature: the work in flight is what a kill can break.
+    await sleep(5000);
+    killing = false;
+    await chaos;
+    const signedAt = Date.now();
+    process.stdout.write(`${kills} kills in all; waiting for every contract to finish...\n`);
+    const finished = await waitFor(settled, 300_000);
+    const report = {
+      contracts: CONTRACTS,
+      rate: RATE,
+      queue: QUEUE,
+      kills: { whileSending: killsWhileSending, whileSigning: kills - killsWhileSending },
+      finishedInTime: finished,
+      secondsAfterTheLastKill: Math.round((Date.now() - signedAt) / 1000),
+      ...(await verify(smtp, target)),
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (!report.ok) fail(`invariants broken: ${report.problems.join('; ')}`);
+    process.stdout.write('chaos: every invariant held\n');
+  } finally {
+    await checker?.end().catch(() => undefined);
+    await stopAll();
+    target.close();
+    await smtp.close();
+    await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+  }
+}
+
+/** Whether every contract is invoiced, mailed and provisioned, and every event audited. */
+async function settled() {
+  const finished = await count(
+    `SELECT count(*) FROM contracts c
+      WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.contract_id = c.id AND i.kind = 'invoice' AND i.status = 'sent')
+        AND (SELECT count(*) FILTER (WHERE p.status = 'succeeded') FROM provisioning_orders p WHERE p.contract_id = c.id) = 2`,
+  );
+  return finished === CONTRACTS && (await count(`SELECT count(*) FROM outbox WHERE audited_at IS NULL`)) === 0;
+}
+
+async function verify(smtp, target) {
+  const problems = [];
+  const expect = (ok, what) => ok || problems.push(what);
+  const contracts = await query(`SELECT status, count(*)::int AS n FROM contracts GROUP BY status`);
+  expect(contracts.length === 1 && contracts[0].status === 'active', `contract statuses ${JSON.stringify(contracts)}`);
+  const customers = await count(`SELECT count(*) FROM customers WHERE status <> 'active'`);
+  expect(customers === 0, `${customers} customers not active`);
+  const [made] = await query(
+    `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM contracts)::int AS contracts,
+            (SELECT count(*) FROM sandbox.envelopes)::int AS envelopes`,
+  );
+  expect(
+    made.customers === CONTRACTS && made.contracts === CONTRACTS && made.envelopes === CONTRACTS,
+    `made ${JSON.stringify(made)} for ${CONTRACTS} requests each`,
+  );
+  const [invoices] = await query(
+    `SELECT count(*)::int AS n, count(DISTINCT contract_id)::int AS contracts, count(DISTINCT full_number)::int AS numbers,
+            min(number)::int AS first, max(number)::int AS last, count(*) FILTER (WHERE status <> 'sent')::int AS unsent
+       FROM invoices WHERE kind = 'invoice'`,
+  );
+  expect(
+    invoices.n === CONTRACTS && invoices.contracts === CONTRACTS,
+    `${invoices.n} first invoices for ${invoices.contracts} contracts`,
+  );
+  expect(
+    invoices.numbers === invoices.n && invoices.first === 1 && invoices.last === invoices.n,
+    `numbering ${JSON.stringify(invoices)}`,
+  );
+  expect(invoices.unsent === 0, `${invoices.unsent} invoices not sent`);
+  const numbers = new Map();
+  for (const subject of smtp.subjects) {
+    const number = /F\d{4}-\d{6}/.exec(subject)?.[0] ?? subject;
+    numbers.set(number, (numbers.get(number) ?? 0) + 1);
+  }
+  expect(numbers.size === CONTRACTS, `the SMTP server received mails for ${numbers.size} invoices`);
+  const mailRepeats = [...numbers.values()].filter((n) => n > 1).length;
+  const [runs] = await query(
+    `SELECT count(*)::int AS n, count(DISTINCT (contract_id, action))::int AS pairs,
+            count(*) FILTER (WHERE status <> 'succeeded')::int AS unfinished FROM provisioning_orders`,
+  );
+  expect(
+    runs.n === 2 * CONTRACTS && runs.pairs === runs.n && runs.unfinished === 0,
+    `provisioning ${JSON.stringify(runs)}`,
+  );
+  expect(target.keys.size === 2 * CONTRACTS, `the target saw ${target.keys.size} idempotency keys`);
+  const [inbound] = await query(
+    `SELECT count(*)::int AS n, count(DISTINCT (provider, provider_event_id))::int AS ids FROM inbound_events`,
+  );
+  expect(inbound.n === inbound.ids, `inbound ${JSON.stringify(inbound)}`);
+  const unaudited = await query(
+    `SELECT type, count(*)::int AS n, min(created_at) AS oldest FROM outbox WHERE audited_at IS NULL GROUP BY type`,
+  );
+  expect(unaudited.length === 0, `events not audited: ${JSON.stringify(unaudited)}`);
+  const activated = await query(
+    `SELECT aggregate_id, count(*)::int AS n FROM outbox WHERE type = 'ContractActivated' GROUP BY 1 HAVING count(*) <> 1`,
+  );
+  expect(activated.length === 0, `${activated.length} contracts with other than one ContractActivated`);
+  const audit = await call(SIGNBRIDGE_PORT, 'GET', '/api/v1/audit-log/verify');
+  expect(audit.valid === true, `audit log: ${JSON.stringify(audit)}`);
+  const chain = await call(SIGNBRIDGE_PORT, 'GET', '/api/v1/invoices/verify');
+  expect(chain.valid === true, `invoice chain: ${JSON.stringify(chain)}`);
+  return {
+    ok: problems.length === 0,
+    problems,
+    invoices,
+    mailsReceived: smtp.subjects.length,
+    invoicesMailedTwice: mailRepeats,
+    provisioningCalls: target.calls,
+    provisioningKeys: target.keys.size,
+    inboundEvents: inbound.n,
+  };
+}
+
+/** A real SMTP server: what it received, by subject. */
+async function startSmtp() {
+  const subjects = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      let head = '';
+      stream.on('data', (chunk) => {
+        if (head.length < 8192) head += chunk.toString('latin1');
+      });
+      stream.on('end', () => {
+        subjects.push(/^Subject: (.*)$/im.exec(head)?.[1] ?? '(none)');
+        callback();
+      });
+    },
+  });
+  // A client killed mid-message resets its connection: expected here, not a failure of the check.
+  server.on('error', () => undefined);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `smtp://127.0.0.1:${server.server.address().port}`,
+    subjects,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** The service platform and the warehouse: answer at once, and count the runs' Idempotency-Keys. */
+async function startTarget() {
+  const keys = new Set();
+  let calls = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      calls += 1;
+      keys.add(req.headers['idempotency-key']);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ accountId: `acct_${calls}`, orderNumber: `WO-${calls}` }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    keys,
+    get calls() {
+      return calls;
+    },
+    close: () => server.close(),
+  };
+}
+
+async function sendAll(pdf) {
+  const contracts = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < CONTRACTS) {
+      const i = next++;
+      // A request cut by a kill is sent again with the same Idempotency-Key, as a careful ERP connector would.
+      const customer = await call(
+        SIGNBRIDGE_PORT,
+        'POST',
+        '/api/v1/customers',
+        {
+          externalRef: `chaos-${STAMP}-${i}`,
+          name: `Chaos customer ${i}`,
+          email: `chaos-${i}@example.test`,
+          taxId: `B${String(10_000_000 + i)}`,
+          address: { line1: `Calle Mayor ${i}`, city: 'Madrid', postalCode: '28001', country: 'ES' },
+        },
+        ADMIN_KEY,
+        `customer-${i}`,
+      );
+      contracts[i] = await call(
+        SIGNBRIDGE_PORT,
+        'POST',
+        '/api/v1/contracts',
+        {
+          customerId: customer.id,
+          provider: 'sandbox',
+          title: `Chaos agreement ${i}`,
+          document: { filename: 'chaos.pdf', contentBase64: pdf },
+          signers: [{ email: `signer-${i}@example.test`, name: `Signer ${i}` }],
+          amount: { currency: 'EUR', amountCents: 120_000 },
+          billing: {
+            lines: [{ description: 'Service, first month', quantity: 1, unitPriceCents: 99_000, vatRate: 21 }],
+          },
+          provisioning: [
+            { action: 'access-credentials', params: { plan: 'pro' } },
+            { action: 'warehouse-order', params: { sku: 'KIT-1' } },
+          ],
+        },
+        ADMIN_KEY,
+        `contract-${i}`,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return contracts;
+}
+
+/** One signature every 1/RATE s, through the platform (which keeps retrying its webhooks while SignBridge is down). */
+async function signAtRate(contracts) {
+  const start = performance.now();
+  const signed = [];
+  for (let i = 0; i < contracts.length; i++) {
+    const wait = start + (i * 1000) / RATE - performance.now();
+    if (wait > 0) await sleep(wait);
+    signed.push(
+      call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contracts[i].envelopeId}/simulate`, { action: 'sign' }, SANDBOX_KEY),
+    );
+  }
+  await Promise.all(signed);
+}
+
+function start(name, script, env) {
+  const log = openSync(path.join(RESULTS_DIR, `chaos-${STAMP}-${name}.log`), 'a');
+  const child = spawn(process.execPath, [path.join(ROOT, script)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', log, log],
+  });
+  children.set(name, child);
+}
+
+async function kill(name) {
+  const child = children.get(name);
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+async function stopAll() {
+  await Promise.all(
+    [...children.values()].map(
+      (child) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', resolve);
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+        }),
+    ),
+  );
+}
+
+/** An API call that rides out SignBridge being down (connection refused, 5xx) for up to a minute. */
+async function call(port, method, pathname, body, key = ADMIN_KEY, idempotencyKey = undefined) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}${pathname}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      if (response.ok) return text ? JSON.parse(text) : undefined;
+      // 409 IDEMPOTENCY.IN_PROGRESS: the first try of this key is still held (its process was killed; the lease runs out).
+      if (response.status < 500 && !(response.status === 409 && text.includes('IN_PROGRESS')))
+        fail(`${method} ${pathname}: ${response.status} ${text.slice(0, 300)}`);
+    } catch (error) {
+      if (error.message?.startsWith('chaos:')) throw error;
+    }
+    if (Date.now() > deadline) fail(`${method} ${pathname}: no answer for a minute`);
+    await sleep(200);
+  }
+}
+
+async function healthy(port) {
+  if (
+    !(await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok === true,
+      60_000,
+    ))
+  )
+    fail(`:${port}/health did not answer`);
+}
+
+async function waitUntil(check, timeoutMs, what) {
+  if (!(await waitFor(check, timeoutMs))) fail(`timed out waiting for ${what}`);
+}
+
+async function waitFor(check, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) return false;
+    await sleep(500);
+  }
+  return true;
+}
+
+async function query(sql, params = []) {
+  if (!checker) {
+    checker = new pg.Client({ connectionString: databaseUrl });
+    await checker.connect();
+  }
+  return (await checker.query(sql, params)).rows;
+}
+
+async function count(sql, params = []) {
+  return Number((await query(sql, params))[0].count);
+}
+
+async function admin(sql) {
+  const client = new pg.Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function samplePdf() {
+  const pdf = await PDFDocument.create();
+  const page = pdf.addPage([595, 842]);
+  page.drawText('Chaos agreement', { x: 56, y: 770, size: 18, font: await pdf.embedFont(StandardFonts.Helvetica) });
+  return Buffer.from(await pdf.save()).toString('base64');
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function fail(message) {
+  throw new Error(`chaos: ${message}`);
+}
+
+main().then(
+  () => process.exit(0),
+  async (error) => {
+    process.stderr.write(`${error.stack ?? error}\n`);
+    await stopAll();
+    process.exit(1);
+  },
+);
