@@ -5,7 +5,8 @@
 //   npm run chaos                                  # build, then 200 contracts at 20/s, a kill every 0.3–1.2 s
 //   CHAOS_CONTRACTS=500 CHAOS_RATE=40 node bench/chaos/run.mjs
 //
-// Env: CHAOS_CONTRACTS (default 200), CHAOS_RATE (contracts/s, default 20), CHAOS_KILL_MS (min,max between kills,
+// Env: CHAOS_KILL (signbridge | redis | signbridge,redis, default signbridge: what is killed; redis is a Redis of the
+// run's own, on the BullMQ queue, that keeps nothing on disk, so every kill loses every queued job), CHAOS_CONTRACTS (default 200), CHAOS_RATE (contracts/s, default 20), CHAOS_KILL_MS (min,max between kills,
 // default 300,1200), CHAOS_QUEUE (in-process | redis, default in-process: a kill then loses every queued job, the
 // harder case), CHAOS_PLATFORM_FAULTS (the sandbox's SANDBOX_FAULTS, e.g. duplicate,shuffle=300,drop-first: the
 // platform also repeats, reorders and drops its webhooks), CHAOS_KEEP_DATABASE (1: leave the run's database, to look
@@ -34,9 +35,14 @@ const RESULTS_DIR = path.join(ROOT, 'bench/results');
 const CONTRACTS = Number(process.env.CHAOS_CONTRACTS ?? 200);
 const RATE = Number(process.env.CHAOS_RATE ?? 20);
 const [KILL_MIN, KILL_MAX] = (process.env.CHAOS_KILL_MS ?? '300,1200').split(',').map(Number);
-const QUEUE = process.env.CHAOS_QUEUE ?? 'in-process';
+/** What is killed: SignBridge, a Redis of the run's own (which keeps nothing: a kill loses every queued job), or both. */
+const TARGETS = (process.env.CHAOS_KILL ?? 'signbridge').split(',');
+const QUEUE = TARGETS.includes('redis') ? 'redis' : (process.env.CHAOS_QUEUE ?? 'in-process');
+const OWN_REDIS_PORT = 4313;
 const SERVER_URL = process.env.CHAOS_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.CHAOS_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TARGETS.includes('redis')
+  ? `redis://127.0.0.1:${OWN_REDIS_PORT}`
+  : (process.env.CHAOS_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
 const SIGNBRIDGE_PORT = 4311;
 const SANDBOX_PORT = 4312;
@@ -53,6 +59,7 @@ async function main() {
   if (!Number.isInteger(CONTRACTS) || CONTRACTS < 1) fail('CHAOS_CONTRACTS must be a whole number >= 1');
   if (!(RATE > 0)) fail('CHAOS_RATE must be > 0');
   if (!(KILL_MIN > 0 && KILL_MAX >= KILL_MIN)) fail('CHAOS_KILL_MS must be min,max in ms');
+  if (!TARGETS.every((t) => t === 'signbridge' || t === 'redis')) fail('CHAOS_KILL must list signbridge and/or redis');
   mkdirSync(RESULTS_DIR, { recursive: true });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signbridge-chaos-'));
   await admin(`CREATE DATABASE "${database}"`);
@@ -97,21 +104,26 @@ async function main() {
       LOG_LEVEL: 'warn',
     };
     const startSignbridge = () => start('signbridge', 'dist/apps/api/src/main.js', signbridgeEnv);
+    if (TARGETS.includes('redis')) startRedis();
     startSignbridge();
     await healthy(SANDBOX_PORT);
     await healthy(SIGNBRIDGE_PORT);
 
     let killing = true;
-    let kills = 0;
+    const kills = { signbridge: 0, redis: 0 };
     const chaos = (async () => {
       while (killing) {
         await sleep(KILL_MIN + Math.random() * (KILL_MAX - KILL_MIN));
         if (!killing) break;
-        await kill('signbridge');
-        kills += 1;
+        const victim = TARGETS[Math.floor(Math.random() * TARGETS.length)];
+        await kill(victim);
+        kills[victim] += 1;
         await sleep(200 + Math.random() * 800);
-        startSignbridge();
-        await healthy(SIGNBRIDGE_PORT);
+        if (victim === 'redis') startRedis();
+        else {
+          startSignbridge();
+          await healthy(SIGNBRIDGE_PORT);
+        }
       }
     })();
     process.stdout.write(
@@ -119,22 +131,22 @@ async function main() {
     );
     // Signed as soon as sent: an envelope's `sent` and `delivered` webhooks may still be on their way (or lost).
     const contracts = await sendAll(await samplePdf());
-    const killsWhileSending = kills;
-    process.stdout.write(`${kills} kills; signing them at ${RATE}/s, still killing...\n`);
+    const killsWhileSending = { ...kills };
+    process.stdout.write(`${JSON.stringify(kills)} kills; signing them at ${RATE}/s, still killing...\n`);
     await signAtRate(contracts);
     // Keep killing for a while after the last signature: the work in flight is what a kill can break.
     await sleep(5000);
     killing = false;
     await chaos;
     const signedAt = Date.now();
-    process.stdout.write(`${kills} kills in all; waiting for every contract to finish...\n`);
+    process.stdout.write(`${JSON.stringify(kills)} kills in all; waiting for every contract to finish...\n`);
     const finished = await waitFor(settled, 300_000);
     const report = {
       contracts: CONTRACTS,
       rate: RATE,
       queue: QUEUE,
       platformFaults: process.env.CHAOS_PLATFORM_FAULTS ?? 'none',
-      kills: { whileSending: killsWhileSending, whileSigning: kills - killsWhileSending },
+      kills: { whileSending: killsWhileSending, inAll: kills },
       finishedInTime: finished,
       secondsAfterTheLastKill: Math.round((Date.now() - signedAt) / 1000),
       ...(await verify(smtp, target)),
@@ -360,6 +372,13 @@ async function signAtRate(contracts) {
     );
   }
   await Promise.all(signed);
+}
+
+/** A Redis of the run's own, keeping nothing on disk: killed, it comes back empty. */
+function startRedis() {
+  const log = openSync(path.join(RESULTS_DIR, `chaos-${STAMP}-redis.log`), 'a');
+  const args = ['--bind', '127.0.0.1', '--port', String(OWN_REDIS_PORT), '--save', '', '--appendonly', 'no'];
+  children.set('redis', spawn('redis-server', args, { stdio: ['ignore', log, log] }));
 }
 
 function start(name, script, env) {
