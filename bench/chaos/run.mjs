@@ -5,8 +5,10 @@
 //   npm run chaos                                  # build, then 200 contracts at 20/s, a kill every 0.3–1.2 s
 //   CHAOS_CONTRACTS=500 CHAOS_RATE=40 node bench/chaos/run.mjs
 //
-// Env: CHAOS_KILL (signbridge | redis | signbridge,redis, default signbridge: what is killed; redis is a Redis of the
-// run's own, on the BullMQ queue, that keeps nothing on disk, so every kill loses every queued job), CHAOS_CONTRACTS (default 200), CHAOS_RATE (contracts/s, default 20), CHAOS_KILL_MS (min,max between kills,
+// Env: CHAOS_KILL (any of signbridge, redis, postgres, comma-separated, default signbridge: what is killed; redis is a
+// Redis of the run's own, on the BullMQ queue, that keeps nothing on disk, so every kill loses every queued job;
+// postgres is the machine's PostgreSQL, stopped with `pg_ctlcluster … stop -m immediate` and started again: run it
+// only on a development machine, where nothing else uses that server), CHAOS_CONTRACTS (default 200), CHAOS_RATE (contracts/s, default 20), CHAOS_KILL_MS (min,max between kills,
 // default 300,1200), CHAOS_QUEUE (in-process | redis, default in-process: a kill then loses every queued job, the
 // harder case), CHAOS_PLATFORM_FAULTS (the sandbox's SANDBOX_FAULTS, e.g. duplicate,shuffle=300,drop-first: the
 // platform also repeats, reorders and drops its webhooks), CHAOS_KEEP_DATABASE (1: leave the run's database, to look
@@ -21,7 +23,7 @@
 //   - each inbound webhook is one row; every outbox event was audited and the audit chain verifies.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, openSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +41,9 @@ const [KILL_MIN, KILL_MAX] = (process.env.CHAOS_KILL_MS ?? '300,1200').split(','
 const TARGETS = (process.env.CHAOS_KILL ?? 'signbridge').split(',');
 const QUEUE = TARGETS.includes('redis') ? 'redis' : (process.env.CHAOS_QUEUE ?? 'in-process');
 const OWN_REDIS_PORT = 4313;
+/** With postgres killed, the sandbox platform keeps its data in an embedded PostgreSQL of its own, on this port. */
+const SANDBOX_PG_PORT = 4314;
+const KILLS_POSTGRES = TARGETS.includes('postgres');
 const SERVER_URL = process.env.CHAOS_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = TARGETS.includes('redis')
   ? `redis://127.0.0.1:${OWN_REDIS_PORT}`
@@ -59,16 +64,22 @@ async function main() {
   if (!Number.isInteger(CONTRACTS) || CONTRACTS < 1) fail('CHAOS_CONTRACTS must be a whole number >= 1');
   if (!(RATE > 0)) fail('CHAOS_RATE must be > 0');
   if (!(KILL_MIN > 0 && KILL_MAX >= KILL_MIN)) fail('CHAOS_KILL_MS must be min,max in ms');
-  if (!TARGETS.every((t) => t === 'signbridge' || t === 'redis')) fail('CHAOS_KILL must list signbridge and/or redis');
+  if (!TARGETS.every((t) => ['signbridge', 'redis', 'postgres'].includes(t)))
+    fail('CHAOS_KILL must list signbridge, redis and/or postgres');
   mkdirSync(RESULTS_DIR, { recursive: true });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signbridge-chaos-'));
+  // An embedded PostgreSQL runs as the `postgres` user (when we are root), which must reach its folder in here.
+  chmodSync(dataDir, 0o755);
   await admin(`CREATE DATABASE "${database}"`);
   const smtp = await startSmtp();
   const target = await startTarget();
   try {
     start('sandbox', 'dist/apps/sandbox/src/main.js', {
       SANDBOX_PORT: String(SANDBOX_PORT),
-      SANDBOX_DATABASE_URL: databaseUrl,
+      // The platform is another company's: when the machine's PostgreSQL is killed, it must not go down with it.
+      ...(KILLS_POSTGRES
+        ? { SANDBOX_EMBEDDED_PG_PORT: String(SANDBOX_PG_PORT) }
+        : { SANDBOX_DATABASE_URL: databaseUrl }),
       SANDBOX_DB_SCHEMA: 'sandbox',
       SANDBOX_API_KEY: SANDBOX_KEY,
       SANDBOX_WEBHOOK_SECRET: SECRET,
@@ -110,12 +121,21 @@ async function main() {
     await healthy(SIGNBRIDGE_PORT);
 
     let killing = true;
-    const kills = { signbridge: 0, redis: 0 };
+    const kills = { signbridge: 0, redis: 0, postgres: 0 };
     const chaos = (async () => {
       while (killing) {
         await sleep(KILL_MIN + Math.random() * (KILL_MAX - KILL_MIN));
         if (!killing) break;
         const victim = TARGETS[Math.floor(Math.random() * TARGETS.length)];
+        if (victim === 'postgres') {
+          // The machine's PostgreSQL, every database on it: stopped as by a power cut (no checkpoint), then started,
+          // recovering from its WAL.
+          await pgCluster('stop', '-m', 'immediate');
+          kills.postgres += 1;
+          await sleep(200 + Math.random() * 800);
+          await pgCluster('start');
+          continue;
+        }
         await kill(victim);
         kills[victim] += 1;
         await sleep(200 + Math.random() * 800);
@@ -182,9 +202,9 @@ async function verify(smtp, target) {
   const customers = await count(`SELECT count(*) FROM customers WHERE status <> 'active'`);
   expect(customers === 0, `${customers} customers not active`);
   const [made] = await query(
-    `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM contracts)::int AS contracts,
-            (SELECT count(*) FROM sandbox.envelopes)::int AS envelopes`,
+    `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM contracts)::int AS contracts`,
   );
+  made.envelopes = Number((await platformQuery(`SELECT count(*) FROM sandbox.envelopes`))[0].count);
   expect(
     made.customers === CONTRACTS && made.contracts === CONTRACTS && made.envelopes === CONTRACTS,
     `made ${JSON.stringify(made)} for ${CONTRACTS} requests each`,
@@ -226,10 +246,9 @@ async function verify(smtp, target) {
   // The platform's side, reported: a webhook it gave up on (SignBridge down at every retry) is a lost webhook, which
   // the reconciler makes up for by asking the platform; one still pending is on its way.
   const platform = Object.fromEntries(
-    (await query(`SELECT status, count(*)::int AS n FROM sandbox.webhook_messages GROUP BY status`)).map((r) => [
-      r.status,
-      r.n,
-    ]),
+    (await platformQuery(`SELECT status, count(*)::int AS n FROM sandbox.webhook_messages GROUP BY status`)).map(
+      (r) => [r.status, r.n],
+    ),
   );
 
   const unaudited = await query(
@@ -374,6 +393,18 @@ async function signAtRate(contracts) {
   await Promise.all(signed);
 }
 
+/** `pg_ctlcluster` on the machine's one PostgreSQL cluster (Debian's layout, as on the development machines). */
+async function pgCluster(action, ...options) {
+  const version = readdirSync('/etc/postgresql')[0];
+  await new Promise((resolve, reject) => {
+    const child = spawn('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', action, ...options], {
+      stdio: 'ignore',
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pg_ctlcluster ${action}: exit ${code}`))));
+  });
+}
+
 /** A Redis of the run's own, keeping nothing on disk: killed, it comes back empty. */
 function startRedis() {
   const log = openSync(path.join(RESULTS_DIR, `chaos-${STAMP}-redis.log`), 'a');
@@ -452,19 +483,42 @@ async function healthy(port) {
 
 async function waitFor(check, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
+  while (!(await check().catch(() => false))) {
     if (Date.now() > deadline) return false;
     await sleep(500);
   }
   return true;
 }
 
+/** One connection for the checks; after an error (PostgreSQL was killed under it) the next check opens another. */
 async function query(sql, params = []) {
-  if (!checker) {
-    checker = new pg.Client({ connectionString: databaseUrl });
-    await checker.connect();
+  try {
+    if (!checker) {
+      checker = new pg.Client({ connectionString: databaseUrl });
+      checker.on('error', () => undefined);
+      await checker.connect();
+    }
+    return (await checker.query(sql, params)).rows;
+  } catch (error) {
+    const broken = checker;
+    checker = undefined;
+    await broken?.end().catch(() => undefined);
+    throw error;
   }
-  return (await checker.query(sql, params)).rows;
+}
+
+/** The sandbox platform's tables: in the run's database, or in its own embedded PostgreSQL when postgres is killed. */
+async function platformQuery(sql) {
+  if (!KILLS_POSTGRES) return query(sql);
+  const client = new pg.Client({
+    connectionString: `postgres://postgres:postgres@127.0.0.1:${SANDBOX_PG_PORT}/sandbox`,
+  });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
 }
 
 async function count(sql, params = []) {
