@@ -41,6 +41,7 @@ const [KILL_MIN, KILL_MAX] = (process.env.CHAOS_KILL_MS ?? '300,1200').split(','
 const TARGETS = (process.env.CHAOS_KILL ?? 'signbridge').split(',');
 const QUEUE = TARGETS.includes('redis') ? 'redis' : (process.env.CHAOS_QUEUE ?? 'in-process');
 const OWN_REDIS_PORT = 4313;
+const TARGET_FAILURES = Number(process.env.CHAOS_TARGET_FAILURES ?? 0.2);
 /** With postgres killed, the sandbox platform keeps its data in an embedded PostgreSQL of its own, on this port. */
 const SANDBOX_PG_PORT = 4314;
 const KILLS_POSTGRES = TARGETS.includes('postgres');
@@ -102,6 +103,9 @@ async function main() {
       PROVISIONING_WAREHOUSE_ORDER_URL: target.url,
       PROVISIONING_SECRET: 'chaos-provisioning-secret-0123456789',
       PROVISIONING_BACKOFF_MS: '500',
+      PROVISIONING_MAX_BACKOFF_MS: '5000',
+      ERP_WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,10s,10s,10s,30s',
+      ERP_WEBHOOK_CIRCUIT_COOLDOWN: '2s',
       // What a crash leaves behind is found sooner than in production, so the run ends in a minute, not ten.
       SWEEP_INTERVAL_MS: '1000',
       SWEEP_GRACE_MS: '3000',
@@ -119,6 +123,8 @@ async function main() {
     startSignbridge();
     await healthy(SANDBOX_PORT);
     await healthy(SIGNBRIDGE_PORT);
+    // The ERP subscribes to every event; its endpoint fails as often as the other targets.
+    await call(SIGNBRIDGE_PORT, 'POST', '/api/v1/webhook-endpoints', { url: `${target.url}/erp`, eventTypes: ['*'] });
 
     let killing = true;
     const kills = { signbridge: 0, redis: 0, postgres: 0 };
@@ -184,14 +190,16 @@ async function main() {
   }
 }
 
-/** Whether every contract is invoiced, mailed and provisioned, and every event audited. */
+/** Whether every contract is invoiced, mailed and provisioned, every event audited, and the ERP told or given up on. */
 async function settled() {
   const finished = await count(
     `SELECT count(*) FROM contracts c
       WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.contract_id = c.id AND i.kind = 'invoice' AND i.status = 'sent')
         AND (SELECT count(*) FILTER (WHERE p.status = 'succeeded') FROM provisioning_orders p WHERE p.contract_id = c.id) = 2`,
   );
-  return finished === CONTRACTS && (await count(`SELECT count(*) FROM outbox WHERE audited_at IS NULL`)) === 0;
+  if (finished !== CONTRACTS) return false;
+  if ((await count(`SELECT count(*) FROM outbox WHERE audited_at IS NULL`)) > 0) return false;
+  return (await count(`SELECT count(*) FROM webhook_deliveries WHERE status NOT IN ('delivered', 'dead')`)) === 0;
 }
 
 async function verify(smtp, target) {
@@ -263,6 +271,16 @@ async function verify(smtp, target) {
   expect(audit.valid === true, `audit log: ${JSON.stringify(audit)}`);
   const chain = await call(SIGNBRIDGE_PORT, 'GET', '/api/v1/invoices/verify');
   expect(chain.valid === true, `invoice chain: ${JSON.stringify(chain)}`);
+  const [erp] = await query(
+    `SELECT (SELECT count(*) FROM outbox)::int AS events, count(*)::int AS deliveries,
+            count(DISTINCT event_id)::int AS delivered_events, count(*) FILTER (WHERE status <> 'delivered')::int AS undelivered
+       FROM webhook_deliveries`,
+  );
+  expect(
+    erp.deliveries === erp.events && erp.delivered_events === erp.events && erp.undelivered === 0,
+    `ERP webhooks ${JSON.stringify(erp)}`,
+  );
+  expect(target.erpEvents.size === erp.events, `the ERP was told of ${target.erpEvents.size} of ${erp.events} events`);
   const reconciled = await count(`SELECT count(*) FROM contract_timeline WHERE kind = 'reconciled'`);
   return {
     ok: problems.length === 0,
@@ -274,6 +292,7 @@ async function verify(smtp, target) {
     provisioningKeys: target.keys.size,
     inboundEvents: inbound.n,
     platformWebhooks: platform,
+    erpWebhooks: { events: erp.events, toldOf: target.erpEvents.size },
     timelineEntriesFromTheReconciler: reconciled,
   };
 }
@@ -306,13 +325,28 @@ async function startSmtp() {
   };
 }
 
-/** The service platform and the warehouse: answer at once, and count the runs' Idempotency-Keys. */
+/**
+ * The company's service platform, warehouse and ERP in one server: each call fails with 503 at the rate
+ * CHAOS_TARGET_FAILURES (then SignBridge retries it); it counts the provisioning runs' Idempotency-Keys and the
+ * events the ERP was told of.
+ */
 async function startTarget() {
   const keys = new Set();
+  const erpEvents = new Set();
   let calls = 0;
   const server = createServer((req, res) => {
-    req.resume();
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
+      if (Math.random() < TARGET_FAILURES) {
+        res.writeHead(503).end();
+        return;
+      }
+      if (req.url === '/erp') {
+        erpEvents.add(JSON.parse(body).id);
+        res.writeHead(204).end();
+        return;
+      }
       calls += 1;
       keys.add(req.headers['idempotency-key']);
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -323,6 +357,7 @@ async function startTarget() {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     keys,
+    erpEvents,
     get calls() {
       return calls;
     },
