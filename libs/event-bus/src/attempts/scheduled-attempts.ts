@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { RawQueryable } from '@app/common';
 import type { JobContracts, JobName, JobSpec } from '../jobs';
-import { errorText } from '../outbox/outbox.relay';
 import type { QueueDriver } from '../queue/queue-driver';
+import { ThrottledErrorLog } from '../queue/queue-logger';
 
 /** Added to a call's timeout for how long a claim holds: past it, a row left `running` by a crash is taken again. */
 export const CLAIM_MARGIN_MS = 30_000;
@@ -40,6 +40,8 @@ export function attemptJobId(id: string, due: Date | null, suffix?: string): str
  */
 export class ScheduledAttempts<N extends JobName> {
   private readonly logger: Logger;
+  /** While the queue is down every dispatch fails alike: a line per 10 s says so. */
+  private readonly deferrals: ThrottledErrorLog;
 
   constructor(
     private readonly options: {
@@ -54,6 +56,7 @@ export class ScheduledAttempts<N extends JobName> {
     },
   ) {
     this.logger = new Logger(`ScheduledAttempts(${options.table})`);
+    this.deferrals = new ThrottledErrorLog(this.logger, 10_000, Date.now, 'warn');
   }
 
   /** One job per row, runnable at its `next_attempt_at`. */
@@ -77,7 +80,7 @@ export class ScheduledAttempts<N extends JobName> {
     try {
       await this.dispatch(rows);
     } catch (error) {
-      this.logger.warn(`dispatch of ${rows.length} ${this.options.what} left to the sweeper: ${errorText(error)}`);
+      this.deferrals.report(`dispatch of ${this.options.what} left to the sweeper`, error);
     }
   }
 

@@ -28,6 +28,19 @@ describe('ThrottledErrorLog', () => {
     expect(logger.error).toHaveBeenLastCalledWith('Redis (producer): connect ECONNREFUSED (499 similar suppressed)');
   });
 
+  it('logs at the level it was given', () => {
+    const logger = {
+      log: jest.fn<void, [string]>(),
+      warn: jest.fn<void, [string]>(),
+      error: jest.fn<void, [string]>(),
+    };
+    const warnings = new ThrottledErrorLog(logger, 10_000, () => 0, 'warn');
+    warnings.report('outbox events left for the sweeper', new Error('Redis is not reachable'));
+    warnings.report('outbox events left for the sweeper', new Error('Redis is not reachable'));
+    expect(logger.warn.mock.calls).toEqual([['outbox events left for the sweeper: Redis is not reachable']]);
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
   it('says once that a failing source recovered, and nothing for one that never failed', () => {
     const { logger, errors } = setup();
     errors.recovered('Redis (workers)', 'connected again');

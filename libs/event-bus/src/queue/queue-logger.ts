@@ -19,8 +19,9 @@ interface SourceState {
 
 /**
  * A client that cannot reach Redis reports the same error on every reconnect attempt, from every connection and
- * every queue and worker built on it. One line per source per window, with a count of what was left out, keeps the
- * outage visible without burying everything else in the log.
+ * every queue and worker built on it; and while it is down, every commit's dispatch fails the same way. One line per
+ * source per window, with a count of what was left out, keeps the outage visible without burying everything else in
+ * the log. `level: 'warn'` for what is taken care of anyway (a dispatch the sweeper will make).
  */
 export class ThrottledErrorLog {
   private readonly sources = new Map<string, SourceState>();
@@ -29,6 +30,7 @@ export class ThrottledErrorLog {
     private readonly logger: QueueLogger,
     private readonly windowMs = 10_000,
     private readonly now: () => number = Date.now,
+    private readonly level: 'error' | 'warn' = 'error',
   ) {}
 
   report(source: string, error: unknown): void {
@@ -43,7 +45,7 @@ export class ThrottledErrorLog {
     const suppressed = state.suppressed > 0 ? ` (${state.suppressed} similar suppressed)` : '';
     state.lastLoggedAt = at;
     state.suppressed = 0;
-    this.logger.error(`${source}: ${errorMessage(error)}${suppressed}`);
+    this.logger[this.level](`${source}: ${errorMessage(error)}${suppressed}`);
   }
 
   /** Says once that a source that had been failing works again; silent otherwise. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { errorText, QUEUE_DRIVER, type JobSpec, type QueueDriver } from '@app/event-bus';
+import { errorText, QUEUE_DRIVER, ThrottledErrorLog, type JobSpec, type QueueDriver } from '@app/event-bus';
 import type { DataSource } from 'typeorm';
 
 export interface NewInboundEvent {
@@ -40,6 +40,8 @@ const MAX_BATCH = 500;
 @Injectable()
 export class InboxWriter {
   private readonly logger = new Logger(InboxWriter.name);
+  /** While the queue is down every commit's job fails alike: a line per 10 s says so. */
+  private readonly deferrals = new ThrottledErrorLog(this.logger, 10_000, Date.now, 'warn');
   private readonly waiting: Pending[] = [];
   private inFlight = 0;
   private scheduled = false;
@@ -113,7 +115,7 @@ export class InboxWriter {
         data: { inboundEventIds: toProcess },
       };
       this.queue.enqueue([job]).catch((error: unknown) => {
-        this.logger.warn(`${toProcess.length} inbound event(s) left for the sweeper: ${errorText(error)}`);
+        this.deferrals.report('inbound events left for the sweeper', error);
       });
     }
   }
