@@ -1,4 +1,4 @@
-import { unstorableText } from '@app/common';
+import { parseInstant, unstorableText } from '@app/common';
 import { isSignatureLevel } from '@app/domain';
 import {
   MalformedWebhookError,
@@ -9,7 +9,6 @@ import {
 } from '../provider-adapter';
 import type { SignatureEvent, SignatureEventType, SignerDetails } from '../signature-event';
 import { parseWebhookSecret, verifyStandardWebhook } from '../standard-webhooks/standard-webhooks';
-import { parseIsoInstant } from '../shared/iso-instant';
 
 export interface SandboxWebhookAdapterOptions {
   /** `whsec_<base64>` secrets; two during a rotation. */
@@ -152,7 +151,7 @@ function readTimestamp(value: unknown): Date {
   if (typeof value !== 'string') {
     throw new MalformedWebhookError('timestamp', 'timestamp must be an ISO 8601 string');
   }
-  const instant = parseIsoInstant(value);
+  const instant = parseInstant(value);
   if (instant === null) {
     throw new MalformedWebhookError('timestamp', 'timestamp must be an ISO 8601 date-time with a UTC offset');
   }

@@ -80,6 +80,9 @@ describe('SandboxWebhookAdapter.parse: bodies that authenticate but are malforme
     ['month 13', sentAt('2024-13-07T10:00:00Z'), 'timestamp', TIMESTAMP_FORMAT_MESSAGE],
     ['hour 24', sentAt('2024-03-07T24:00:00Z'), 'timestamp', TIMESTAMP_FORMAT_MESSAGE],
     ['an offset of 24 hours', sentAt('2024-03-07T10:00:00+24:00'), 'timestamp', TIMESTAMP_FORMAT_MESSAGE],
+    // JavaScript takes both; PostgreSQL refuses them, which would fail the event at every processing attempt.
+    ['the year 0', sentAt('0000-01-01T00:00:00Z'), 'timestamp', TIMESTAMP_FORMAT_MESSAGE],
+    ['an offset of 16 hours', sentAt('2024-03-07T10:00:00+16:00'), 'timestamp', TIMESTAMP_FORMAT_MESSAGE],
     ['signer.signed without signer', signed(undefined), 'data.signer', 'data.signer is required for signer.signed'],
     [
       'signer.authentication_failed without signer',
