@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { adminQuery, atRate, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS_DIR = path.join(ROOT, 'bench/results');
@@ -56,7 +56,7 @@ async function main() {
   if (!(RATE > 0)) fail('BENCH_RATE must be > 0');
   mkdirSync(RESULTS_DIR, { recursive: true });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signbridge-bench-'));
-  await admin(`CREATE DATABASE "${database}"`);
+  await adminQuery(SERVER_URL, `CREATE DATABASE "${database}"`);
   const targets = await startTargets();
   try {
     start('sandbox', 'dist/apps/sandbox/src/main.js', {
@@ -104,7 +104,7 @@ async function main() {
       start(`worker-${i}`, 'dist/apps/worker/src/main.js', { ...signbridgeEnv, MIGRATIONS_RUN: 'false' });
 
     process.stdout.write(`sending ${WARMUP + CONTRACTS} contracts for signature (setup, not measured)...\n`);
-    const all = await sendAll(await samplePdf(), WARMUP + CONTRACTS);
+    const all = await sendAll(await samplePdf('Bench agreement'), WARMUP + CONTRACTS);
     await waitUntil(
       async () => (await count(`SELECT count(*) FROM contracts WHERE status = 'delivered'`)) === WARMUP + CONTRACTS,
       120_000,
@@ -146,7 +146,7 @@ async function main() {
     await stopAll();
     targets.close();
     if (process.env.BENCH_KEEP_DATABASE === '1') process.stdout.write(`database kept: ${database}\n`);
-    else await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+    else await adminQuery(SERVER_URL, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
   }
 }
 
@@ -226,56 +226,17 @@ async function startTargets() {
   };
 }
 
-async function sendAll(pdf, total) {
-  const contracts = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
-      const customer = await call(SIGNBRIDGE_PORT, 'POST', '/api/v1/customers', {
-        externalRef: `bench-${STAMP}-${i}`,
-        name: `Bench customer ${i}`,
-        email: `bench-${i}@example.test`,
-        taxId: `B${String(10_000_000 + i)}`,
-        address: { line1: `Calle Mayor ${i}`, city: 'Madrid', postalCode: '28001', country: 'ES' },
-      });
-      const contract = await call(SIGNBRIDGE_PORT, 'POST', '/api/v1/contracts', {
-        customerId: customer.id,
-        provider: 'sandbox',
-        title: `Bench agreement ${i}`,
-        document: { filename: 'bench.pdf', contentBase64: pdf },
-        signers: [{ email: `signer-${i}@example.test`, name: `Signer ${i}` }],
-        amount: { currency: 'EUR', amountCents: 120_000 },
-        billing: { lines: [{ description: 'Service, first month', quantity: 1, unitPriceCents: 99_000, vatRate: 21 }] },
-        provisioning: [
-          { action: 'access-credentials', params: { plan: 'pro' } },
-          { action: 'warehouse-order', params: { sku: 'KIT-1' } },
-        ],
-      });
-      contracts[i] = contract;
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
-  return contracts;
+/** Sends them with the bench's own label; a request with a key is never needed here (nothing is killed). */
+function sendAll(pdf, total) {
+  const post = (pathname, body) => call(SIGNBRIDGE_PORT, 'POST', pathname, body);
+  return sendContracts(post, { label: 'bench', stamp: STAMP, pdf, total, concurrency: 16 });
 }
 
-/** One contract every 1/RATE s, on a fixed schedule (not "as fast as the last answer"); returns how late each went. */
-async function signAtRate(contracts) {
-  const interval = 1000 / RATE;
-  const start = performance.now();
-  const inFlight = [];
-  const lateness = [];
-  for (let i = 0; i < contracts.length; i++) {
-    const due = start + i * interval;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    lateness.push(Math.max(0, performance.now() - due));
-    inFlight.push(
-      call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contracts[i].envelopeId}/simulate`, { action: 'sign' }, SANDBOX_KEY),
-    );
-  }
-  await Promise.all(inFlight);
-  return lateness;
+/** One contract every 1/RATE s, on a fixed schedule; returns how late each went. */
+function signAtRate(contracts) {
+  return atRate(contracts, RATE, (contract) =>
+    call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contract.envelopeId}/simulate`, { action: 'sign' }, SANDBOX_KEY),
+  );
 }
 
 /** Of these contracts, those with their first invoice issued and every provisioning run succeeded. */
@@ -458,27 +419,6 @@ async function query(sql, params = []) {
 
 async function count(sql, params = []) {
   return Number((await query(sql, params))[0].count);
-}
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function samplePdf() {
-  const pdf = await PDFDocument.create();
-  const page = pdf.addPage([595, 842]);
-  page.drawText('Bench agreement', { x: 56, y: 770, size: 18, font: await pdf.embedFont(StandardFonts.Helvetica) });
-  return Buffer.from(await pdf.save()).toString('base64');
-}
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function fail(message) {

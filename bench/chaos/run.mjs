@@ -29,7 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { adminQuery, atRate, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
 import { SMTPServer } from 'smtp-server';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -71,7 +71,7 @@ async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signbridge-chaos-'));
   // An embedded PostgreSQL runs as the `postgres` user (when we are root), which must reach its folder in here.
   chmodSync(dataDir, 0o755);
-  await admin(`CREATE DATABASE "${database}"`);
+  await adminQuery(SERVER_URL, `CREATE DATABASE "${database}"`);
   const smtp = await startSmtp();
   const target = await startTarget();
   try {
@@ -156,7 +156,7 @@ async function main() {
       `sending ${CONTRACTS} contracts for signature while SignBridge is killed every ${KILL_MIN}–${KILL_MAX} ms...\n`,
     );
     // Signed as soon as sent: an envelope's `sent` and `delivered` webhooks may still be on their way (or lost).
-    const contracts = await sendAll(await samplePdf());
+    const contracts = await sendAll(await samplePdf('Chaos agreement'));
     const killsWhileSending = { ...kills };
     process.stdout.write(`${JSON.stringify(kills)} kills; signing them at ${RATE}/s, still killing...\n`);
     await signAtRate(contracts);
@@ -186,7 +186,7 @@ async function main() {
     target.close();
     await smtp.close();
     if (process.env.CHAOS_KEEP_DATABASE === '1') process.stdout.write(`database kept: ${database}\n`);
-    else await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+    else await adminQuery(SERVER_URL, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
   }
 }
 
@@ -365,67 +365,17 @@ async function startTarget() {
   };
 }
 
-async function sendAll(pdf) {
-  const contracts = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < CONTRACTS) {
-      const i = next++;
-      // A request cut by a kill is sent again with the same Idempotency-Key, as a careful ERP connector would.
-      const customer = await call(
-        SIGNBRIDGE_PORT,
-        'POST',
-        '/api/v1/customers',
-        {
-          externalRef: `chaos-${STAMP}-${i}`,
-          name: `Chaos customer ${i}`,
-          email: `chaos-${i}@example.test`,
-          taxId: `B${String(10_000_000 + i)}`,
-          address: { line1: `Calle Mayor ${i}`, city: 'Madrid', postalCode: '28001', country: 'ES' },
-        },
-        ADMIN_KEY,
-        `customer-${i}`,
-      );
-      contracts[i] = await call(
-        SIGNBRIDGE_PORT,
-        'POST',
-        '/api/v1/contracts',
-        {
-          customerId: customer.id,
-          provider: 'sandbox',
-          title: `Chaos agreement ${i}`,
-          document: { filename: 'chaos.pdf', contentBase64: pdf },
-          signers: [{ email: `signer-${i}@example.test`, name: `Signer ${i}` }],
-          amount: { currency: 'EUR', amountCents: 120_000 },
-          billing: {
-            lines: [{ description: 'Service, first month', quantity: 1, unitPriceCents: 99_000, vatRate: 21 }],
-          },
-          provisioning: [
-            { action: 'access-credentials', params: { plan: 'pro' } },
-            { action: 'warehouse-order', params: { sku: 'KIT-1' } },
-          ],
-        },
-        ADMIN_KEY,
-        `contract-${i}`,
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return contracts;
+/** A request cut by a kill is sent again with the same Idempotency-Key, as a careful ERP connector would. */
+function sendAll(pdf) {
+  const post = (pathname, body, key) => call(SIGNBRIDGE_PORT, 'POST', pathname, body, ADMIN_KEY, key);
+  return sendContracts(post, { label: 'chaos', stamp: STAMP, pdf, total: CONTRACTS, concurrency: 8 });
 }
 
 /** One signature every 1/RATE s, through the platform (which keeps retrying its webhooks while SignBridge is down). */
-async function signAtRate(contracts) {
-  const start = performance.now();
-  const signed = [];
-  for (let i = 0; i < contracts.length; i++) {
-    const wait = start + (i * 1000) / RATE - performance.now();
-    if (wait > 0) await sleep(wait);
-    signed.push(
-      call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contracts[i].envelopeId}/simulate`, { action: 'sign' }, SANDBOX_KEY),
-    );
-  }
-  await Promise.all(signed);
+function signAtRate(contracts) {
+  return atRate(contracts, RATE, (contract) =>
+    call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contract.envelopeId}/simulate`, { action: 'sign' }, SANDBOX_KEY),
+  );
 }
 
 /** `pg_ctlcluster` on the machine's one PostgreSQL cluster (Debian's layout, as on the development machines). */
@@ -558,27 +508,6 @@ async function platformQuery(sql) {
 
 async function count(sql, params = []) {
   return Number((await query(sql, params))[0].count);
-}
-
-async function admin(sql) {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function samplePdf() {
-  const pdf = await PDFDocument.create();
-  const page = pdf.addPage([595, 842]);
-  page.drawText('Chaos agreement', { x: 56, y: 770, size: 18, font: await pdf.embedFont(StandardFonts.Helvetica) });
-  return Buffer.from(await pdf.save()).toString('base64');
-}
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function fail(message) {
