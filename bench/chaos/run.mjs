@@ -8,7 +8,7 @@
 // Env: CHAOS_KILL (any of signbridge, redis, postgres, comma-separated, default signbridge: what is killed; redis is a
 // Redis of the run's own, on the BullMQ queue, that keeps nothing on disk, so every kill loses every queued job;
 // postgres is the machine's PostgreSQL, stopped with `pg_ctlcluster … stop -m immediate` and started again: run it
-// only on a development machine, where nothing else uses that server), CHAOS_CONTRACTS (default 200), CHAOS_RATE (contracts/s, default 20), CHAOS_KILL_MS (min,max between kills,
+// only on a development machine, where nothing else uses that server; sandbox is the signature platform), CHAOS_CONTRACTS (default 200), CHAOS_RATE (contracts/s, default 20), CHAOS_KILL_MS (min,max between kills,
 // default 300,1200), CHAOS_QUEUE (in-process | redis, default in-process: a kill then loses every queued job, the
 // harder case), CHAOS_PLATFORM_FAULTS (the sandbox's SANDBOX_FAULTS, e.g. duplicate,shuffle=300,drop-first: the
 // platform also repeats, reorders and drops its webhooks), CHAOS_KEEP_DATABASE (1: leave the run's database, to look
@@ -65,8 +65,8 @@ async function main() {
   if (!Number.isInteger(CONTRACTS) || CONTRACTS < 1) fail('CHAOS_CONTRACTS must be a whole number >= 1');
   if (!(RATE > 0)) fail('CHAOS_RATE must be > 0');
   if (!(KILL_MIN > 0 && KILL_MAX >= KILL_MIN)) fail('CHAOS_KILL_MS must be min,max in ms');
-  if (!TARGETS.every((t) => ['signbridge', 'redis', 'postgres'].includes(t)))
-    fail('CHAOS_KILL must list signbridge, redis and/or postgres');
+  if (!TARGETS.every((t) => ['signbridge', 'redis', 'postgres', 'sandbox'].includes(t)))
+    fail('CHAOS_KILL must list some of signbridge, redis, postgres and sandbox');
   mkdirSync(RESULTS_DIR, { recursive: true });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signbridge-chaos-'));
   // An embedded PostgreSQL runs as the `postgres` user (when we are root), which must reach its folder in here.
@@ -75,21 +75,23 @@ async function main() {
   const smtp = await startSmtp();
   const target = await startTarget();
   try {
-    start('sandbox', 'dist/apps/sandbox/src/main.js', {
-      SANDBOX_PORT: String(SANDBOX_PORT),
-      // The platform is another company's: when the machine's PostgreSQL is killed, it must not go down with it.
-      ...(KILLS_POSTGRES
-        ? { SANDBOX_EMBEDDED_PG_PORT: String(SANDBOX_PG_PORT) }
-        : { SANDBOX_DATABASE_URL: databaseUrl }),
-      SANDBOX_DB_SCHEMA: 'sandbox',
-      SANDBOX_API_KEY: SANDBOX_KEY,
-      SANDBOX_WEBHOOK_SECRET: SECRET,
-      // A killed SignBridge refuses connections: the platform retries soon, as real ones do (later).
-      SANDBOX_WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,5s,10s,10s,10s,10s,30s,30s',
-      ...(process.env.CHAOS_PLATFORM_FAULTS ? { SANDBOX_FAULTS: process.env.CHAOS_PLATFORM_FAULTS } : {}),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-    });
+    const startSandbox = () =>
+      start('sandbox', 'dist/apps/sandbox/src/main.js', {
+        SANDBOX_PORT: String(SANDBOX_PORT),
+        // The platform is another company's: when the machine's PostgreSQL is killed, it must not go down with it.
+        ...(KILLS_POSTGRES
+          ? { SANDBOX_EMBEDDED_PG_PORT: String(SANDBOX_PG_PORT) }
+          : { SANDBOX_DATABASE_URL: databaseUrl }),
+        SANDBOX_DB_SCHEMA: 'sandbox',
+        SANDBOX_API_KEY: SANDBOX_KEY,
+        SANDBOX_WEBHOOK_SECRET: SECRET,
+        // A killed SignBridge refuses connections: the platform retries soon, as real ones do (later).
+        SANDBOX_WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,5s,10s,10s,10s,10s,30s,30s',
+        ...(process.env.CHAOS_PLATFORM_FAULTS ? { SANDBOX_FAULTS: process.env.CHAOS_PLATFORM_FAULTS } : {}),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      });
+    startSandbox();
     const signbridgeEnv = {
       PORT: String(SIGNBRIDGE_PORT),
       DATABASE_URL: databaseUrl,
@@ -127,7 +129,7 @@ async function main() {
     await call(SIGNBRIDGE_PORT, 'POST', '/api/v1/webhook-endpoints', { url: `${target.url}/erp`, eventTypes: ['*'] });
 
     let killing = true;
-    const kills = { signbridge: 0, redis: 0, postgres: 0 };
+    const kills = { signbridge: 0, redis: 0, postgres: 0, sandbox: 0 };
     const chaos = (async () => {
       while (killing) {
         await sleep(KILL_MIN + Math.random() * (KILL_MAX - KILL_MIN));
@@ -146,7 +148,10 @@ async function main() {
         kills[victim] += 1;
         await sleep(200 + Math.random() * 800);
         if (victim === 'redis') startRedis();
-        else {
+        else if (victim === 'sandbox') {
+          startSandbox();
+          await healthy(SANDBOX_PORT);
+        } else {
           startSignbridge();
           await healthy(SIGNBRIDGE_PORT);
         }
@@ -367,14 +372,18 @@ async function startTarget() {
 
 /** A request cut by a kill is sent again with the same Idempotency-Key, as a careful ERP connector would. */
 function sendAll(pdf) {
-  const post = (pathname, body, key) => call(SIGNBRIDGE_PORT, 'POST', pathname, body, ADMIN_KEY, key);
+  const post = (pathname, body, key) =>
+    call(SIGNBRIDGE_PORT, 'POST', pathname, body, ADMIN_KEY, { idempotencyKey: key });
   return sendContracts(post, { label: 'chaos', stamp: STAMP, pdf, total: CONTRACTS, concurrency: 8 });
 }
 
 /** One signature every 1/RATE s, through the platform (which keeps retrying its webhooks while SignBridge is down). */
 function signAtRate(contracts) {
   return atRate(contracts, RATE, (contract) =>
-    call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contract.envelopeId}/simulate`, { action: 'sign' }, SANDBOX_KEY),
+    call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contract.envelopeId}/simulate`, { action: 'sign' }, SANDBOX_KEY, {
+      // A signature the platform made before a kill cut its answer: the retry finds the envelope completed.
+      done: (text) => text.includes('ENVELOPE.NOT_SENT'),
+    }),
   );
 }
 
@@ -429,8 +438,11 @@ async function stopAll() {
   );
 }
 
-/** An API call that rides out SignBridge being down (connection refused, 5xx) for up to a minute. */
-async function call(port, method, pathname, body, key = ADMIN_KEY, idempotencyKey = undefined) {
+/**
+ * An API call that rides out SignBridge or the platform being down (connection refused, 5xx) for up to a minute.
+ * `idempotencyKey` goes with every try; `done(text)` says a refusal means the call already took effect.
+ */
+async function call(port, method, pathname, body, key = ADMIN_KEY, { idempotencyKey, done } = {}) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
@@ -445,6 +457,7 @@ async function call(port, method, pathname, body, key = ADMIN_KEY, idempotencyKe
       });
       const text = await response.text();
       if (response.ok) return text ? JSON.parse(text) : undefined;
+      if (done?.(text)) return undefined;
       // 409 IDEMPOTENCY.IN_PROGRESS: the first try of this key is still held (its process was killed; the lease runs out).
       if (response.status < 500 && !(response.status === 409 && text.includes('IN_PROGRESS')))
         fail(`${method} ${pathname}: ${response.status} ${text.slice(0, 300)}`);
