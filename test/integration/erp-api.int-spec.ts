@@ -250,6 +250,24 @@ describe('ERP API /api/v1', () => {
       expect(fieldsOf(expectProblem(res, 400, 'REQUEST.INVALID'))).toContain(field);
     });
 
+    it.each([
+      ['no boundary', 'multipart/form-data', 'x'],
+      [
+        'a body cut short',
+        'multipart/form-data; boundary=b',
+        '--b\r\nContent-Disposition: form-data; name="contract"\r\n\r\n{',
+      ],
+    ])('400, not 500, for a multipart upload with %s', async (_case, contentType, body) => {
+      const res = await fetch(`${target.url}/api/v1/contracts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': contentType },
+        body,
+      });
+      const problem = (await res.json()) as Problem;
+      expect({ status: res.status, code: problem.code }).toEqual({ status: 400, code: 'REQUEST.INVALID' });
+      expect(problem.detail).toMatch(/^body: not readable as multipart\/form-data \(/);
+    });
+
     it("lists only the given customer's contracts", async () => {
       const [a, b] = [await createCustomer(), await createCustomer()];
       const ids: string[] = [];

@@ -189,6 +189,19 @@ describe('sandbox platform /v1 API', () => {
     form.set('document', new Blob([pdf]), 'a.pdf');
     form.set('signers', '[not json');
     expect(fields((await create(form)).body as unknown as Problem)).toEqual(['signers']);
+    // A body that is not the multipart its content type announces: no boundary, or cut short.
+    for (const [contentType, body] of [
+      ['multipart/form-data', 'x'],
+      ['multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="title"\r\n\r\nT'],
+    ]) {
+      const response = await fetch(`${sandbox.url}/v1/envelopes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SANDBOX_TEST_KEY}`, 'content-type': contentType },
+        body,
+      });
+      expect({ contentType, status: response.status }).toEqual({ contentType, status: 400 });
+      expect(fields((await response.json()) as Problem)).toEqual(['body']);
+    }
   });
 
   it('Idempotency-Key: same request → same envelope, sent once; other request → 422; concurrent → one envelope', async () => {

@@ -38,6 +38,10 @@ export function toProblem(error: unknown, logger: Logger): ProblemDocument {
     const code = HTTP_CODES[fastifyStatus] ?? `HTTP.${fastifyStatus}`;
     return problem(fastifyStatus, code, (error as Error).message);
   }
+  if (isUnreadableMultipart(error)) {
+    const reason = `not readable as multipart/form-data (${error.message})`;
+    return problem(400, 'REQUEST.INVALID', `body: ${reason}`, { fields: [{ field: 'body', problem: reason }] });
+  }
   return internal(error, logger, 'INTERNAL', 500);
 }
 
@@ -66,6 +70,21 @@ function httpMessage(error: HttpException): string {
   const message = (response as { message?: unknown }).message;
   if (Array.isArray(message)) return message.join('; ');
   return typeof message === 'string' ? message : error.message;
+}
+
+/**
+ * What the multipart parser (@fastify/busboy, under @fastify/multipart) throws for a body that is not the
+ * multipart/form-data its content type announces: plain errors, with no status, known only by their text.
+ */
+const MULTIPART_PARSE_ERRORS = [
+  /^Multipart: Boundary not found$/,
+  /^Boundary required$/,
+  /^Unexpected end of multipart data$/,
+  /^\w+ terminated early due to unexpected end of multipart data$/,
+];
+
+function isUnreadableMultipart(error: unknown): error is Error {
+  return error instanceof Error && MULTIPART_PARSE_ERRORS.some((pattern) => pattern.test(error.message));
 }
 
 /** Fastify's own errors (body too large, bad JSON, bad content type) carry a statusCode. */
