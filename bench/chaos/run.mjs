@@ -1,26 +1,30 @@
-// Chaos check, not a benchmark: contracts are signed through the sandbox platform while SignBridge is killed
-// (SIGKILL, no shutdown) and restarted again and again; then every contract must end invoiced and provisioned
-// exactly once, with nothing lost and nothing doubled.
+// Chaos check, not a benchmark (README, "Chaos check"): contracts are sent and signed through the sandbox platform
+// while SignBridge (and, if asked, Redis, PostgreSQL or the platform) is killed and restarted again and again, and the
+// provisioning targets and an ERP webhook endpoint fail some calls; then every effect must have happened exactly once.
 //
 //   npm run chaos                                  # build, then 200 contracts at 20/s, a kill every 0.3–1.2 s
 //   CHAOS_CONTRACTS=500 CHAOS_RATE=40 node bench/chaos/run.mjs
 //
-// Env: CHAOS_KILL (any of signbridge, redis, postgres, comma-separated, default signbridge: what is killed; redis is a
-// Redis of the run's own, on the BullMQ queue, that keeps nothing on disk, so every kill loses every queued job;
-// postgres is the machine's PostgreSQL, stopped with `pg_ctlcluster … stop -m immediate` and started again: run it
-// only on a development machine, where nothing else uses that server; sandbox is the signature platform), CHAOS_CONTRACTS (default 200), CHAOS_RATE (contracts/s, default 20), CHAOS_KILL_MS (min,max between kills,
-// default 300,1200), CHAOS_QUEUE (in-process | redis, default in-process: a kill then loses every queued job, the
-// harder case), CHAOS_PLATFORM_FAULTS (the sandbox's SANDBOX_FAULTS, e.g. duplicate,shuffle=300,drop-first: the
-// platform also repeats, reorders and drops its webhooks), CHAOS_KEEP_DATABASE (1: leave the run's database, to look
-// into a failure), CHAOS_DATABASE_URL (a server; a fresh database is made on it and dropped after), CHAOS_REDIS_URL.
+// Env:
+//   CHAOS_CONTRACTS (default 200), CHAOS_RATE (contracts signed per second, default 20)
+//   CHAOS_KILL: what is killed, comma-separated (default signbridge):
+//     signbridge  the API and workers, one process, SIGKILLed
+//     redis       a Redis of the run's own for the BullMQ queue, keeping nothing on disk: a kill loses every job
+//     postgres    the machine's PostgreSQL, `pg_ctlcluster … stop -m immediate` then start: only on a development
+//                 machine where nothing else uses that server (the sandbox then gets an embedded PostgreSQL)
+//     sandbox     the signature platform
+//   CHAOS_KILL_MS: min,max between kills (default 300,1200)
+//   CHAOS_QUEUE: in-process | redis (default in-process, where a kill loses every queued job)
+//   CHAOS_TARGET_FAILURES: the share of calls the provisioning targets and the ERP answer with 503 (default 0.2)
+//   CHAOS_PLATFORM_FAULTS: the sandbox's SANDBOX_FAULTS (e.g. duplicate,shuffle=300,drop-first)
+//   CHAOS_KEEP_DATABASE: 1 leaves the run's database in place, to look into a failure
+//   CHAOS_DATABASE_URL: the server the run's database is made on (and dropped from); CHAOS_REDIS_URL
 //
-// Checked at the end, against the database, a real SMTP server and the provisioning target:
-//   - every contract is active with exactly one first invoice, numbered without gaps or repeats;
-//   - every invoice was mailed (status sent) and the SMTP server received it (a repeat of one invoice's mail is
-//     counted and reported: SMTP cannot be exactly once across a crash between the server's answer and the commit);
-//   - every provisioning run succeeded, one per (contract, action), and the target saw each run's Idempotency-Key
-//     (repeats of a key are allowed: that is what the key is for);
-//   - each inbound webhook is one row; every outbox event was audited and the audit chain verifies.
+// Checked at the end (`verify`), against the database, a real SMTP server and the targets: every customer, contract
+// and envelope made once; every contract active with one ContractActivated and one first invoice, numbered without
+// gaps and mailed (a mail sent twice across a kill is counted, not failed: SMTP cannot do better); one provisioning
+// run per (contract, action), succeeded, its key seen by the target; one inbound row per webhook; every event audited
+// and delivered to the ERP once; the audit log and the invoice chain verifying. Exit 1 names what broke.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, openSync, readdirSync } from 'node:fs';
@@ -37,7 +41,7 @@ const RESULTS_DIR = path.join(ROOT, 'bench/results');
 const CONTRACTS = Number(process.env.CHAOS_CONTRACTS ?? 200);
 const RATE = Number(process.env.CHAOS_RATE ?? 20);
 const [KILL_MIN, KILL_MAX] = (process.env.CHAOS_KILL_MS ?? '300,1200').split(',').map(Number);
-/** What is killed: SignBridge, a Redis of the run's own (which keeps nothing: a kill loses every queued job), or both. */
+/** What is killed (see the header). */
 const TARGETS = (process.env.CHAOS_KILL ?? 'signbridge').split(',');
 const QUEUE = TARGETS.includes('redis') ? 'redis' : (process.env.CHAOS_QUEUE ?? 'in-process');
 const OWN_REDIS_PORT = 4313;
@@ -65,37 +69,84 @@ async function main() {
   if (!Number.isInteger(CONTRACTS) || CONTRACTS < 1) fail('CHAOS_CONTRACTS must be a whole number >= 1');
   if (!(RATE > 0)) fail('CHAOS_RATE must be > 0');
   if (!(KILL_MIN > 0 && KILL_MAX >= KILL_MIN)) fail('CHAOS_KILL_MS must be min,max in ms');
+  if (!(TARGET_FAILURES >= 0 && TARGET_FAILURES < 1)) fail('CHAOS_TARGET_FAILURES must be from 0 to below 1');
   if (!TARGETS.every((t) => ['signbridge', 'redis', 'postgres', 'sandbox'].includes(t)))
     fail('CHAOS_KILL must list some of signbridge, redis, postgres and sandbox');
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signbridge-chaos-'));
-  // An embedded PostgreSQL runs as the `postgres` user (when we are root), which must reach its folder in here.
-  chmodSync(dataDir, 0o755);
   await adminQuery(SERVER_URL, `CREATE DATABASE "${database}"`);
   const smtp = await startSmtp();
   const target = await startTarget();
   try {
-    const startSandbox = () =>
-      start('sandbox', 'dist/apps/sandbox/src/main.js', {
-        SANDBOX_PORT: String(SANDBOX_PORT),
-        // The platform is another company's: when the machine's PostgreSQL is killed, it must not go down with it.
-        ...(KILLS_POSTGRES
-          ? { SANDBOX_EMBEDDED_PG_PORT: String(SANDBOX_PG_PORT) }
-          : { SANDBOX_DATABASE_URL: databaseUrl }),
-        SANDBOX_DB_SCHEMA: 'sandbox',
-        SANDBOX_API_KEY: SANDBOX_KEY,
-        SANDBOX_WEBHOOK_SECRET: SECRET,
-        // A killed SignBridge refuses connections: the platform retries soon, as real ones do (later).
-        SANDBOX_WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,5s,10s,10s,10s,10s,30s,30s',
-        ...(process.env.CHAOS_PLATFORM_FAULTS ? { SANDBOX_FAULTS: process.env.CHAOS_PLATFORM_FAULTS } : {}),
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-      });
-    startSandbox();
-    const signbridgeEnv = {
+    const restart = await startParties(smtp, target);
+    // The ERP subscribes to every event; its endpoint fails as often as the other targets.
+    await call(SIGNBRIDGE_PORT, 'POST', '/api/v1/webhook-endpoints', { url: `${target.url}/erp`, eventTypes: ['*'] });
+
+    const chaos = killAtRandom(restart);
+    process.stdout.write(`sending ${CONTRACTS} contracts while killing ${TARGETS.join(', ')}...\n`);
+    // Signed as soon as sent: an envelope's `sent` and `delivered` webhooks may still be on their way (or lost).
+    const contracts = await sendAll(await samplePdf('Chaos agreement'));
+    const killsWhileSending = { ...chaos.kills };
+    process.stdout.write(`${JSON.stringify(chaos.kills)} kills; signing them at ${RATE}/s, still killing...\n`);
+    await signAtRate(contracts);
+    // Keep killing for a while after the last signature: the work in flight is what a kill can break.
+    await sleep(5000);
+    await chaos.stop();
+    const lastKillAt = Date.now();
+    process.stdout.write(`${JSON.stringify(chaos.kills)} kills in all; waiting for everything to settle...\n`);
+    const finished = await waitFor(settled, 300_000);
+    const report = {
+      contracts: CONTRACTS,
+      rate: RATE,
+      queue: QUEUE,
+      platformFaults: process.env.CHAOS_PLATFORM_FAULTS ?? 'none',
+      targetFailures: TARGET_FAILURES,
+      kills: { whileSending: killsWhileSending, inAll: chaos.kills },
+      finishedInTime: finished,
+      secondsAfterTheLastKill: Math.round((Date.now() - lastKillAt) / 1000),
+      ...(await verify(smtp, target)),
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (!report.ok) fail(`invariants broken: ${report.problems.join('; ')}`);
+    process.stdout.write('chaos: every invariant held\n');
+  } finally {
+    await checker?.end().catch(() => undefined);
+    await stopAll();
+    target.close();
+    await smtp.close();
+    if (process.env.CHAOS_KEEP_DATABASE === '1') process.stdout.write(`database kept: ${database}\n`);
+    else await adminQuery(SERVER_URL, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+  }
+}
+
+/**
+ * The sandbox platform, SignBridge (API and workers in one process) and, when it is to be killed, a Redis of the run's
+ * own; once each answers, how to start each again.
+ */
+async function startParties(smtp, target) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signbridge-chaos-'));
+  // An embedded PostgreSQL runs as the `postgres` user (when we are root), which must reach its folder in here.
+  chmodSync(dataDir, 0o755);
+  const sandbox = () =>
+    start('sandbox', 'dist/apps/sandbox/src/main.js', {
+      SANDBOX_PORT: String(SANDBOX_PORT),
+      // The platform is another company's: when the machine's PostgreSQL is killed, it must not go down with it.
+      ...(KILLS_POSTGRES
+        ? { SANDBOX_EMBEDDED_PG_PORT: String(SANDBOX_PG_PORT) }
+        : { SANDBOX_DATABASE_URL: databaseUrl }),
+      SANDBOX_DB_SCHEMA: 'sandbox',
+      SANDBOX_API_KEY: SANDBOX_KEY,
+      SANDBOX_WEBHOOK_SECRET: SECRET,
+      // A killed SignBridge refuses connections: the platform retries soon, as real ones do (later).
+      SANDBOX_WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,5s,10s,10s,10s,10s,30s,30s',
+      ...(process.env.CHAOS_PLATFORM_FAULTS ? { SANDBOX_FAULTS: process.env.CHAOS_PLATFORM_FAULTS } : {}),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    });
+  const signbridge = () =>
+    start('signbridge', 'dist/apps/api/src/main.js', {
       PORT: String(SIGNBRIDGE_PORT),
       DATABASE_URL: databaseUrl,
-      ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: `chaos-${randomBytes(4).toString('hex')}` } : {}),
+      ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: `chaos-${STAMP}` } : {}),
       SANDBOX_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
       SANDBOX_API_KEY: SANDBOX_KEY,
       SANDBOX_WEBHOOK_SECRETS: SECRET,
@@ -119,80 +170,50 @@ async function main() {
       IDEMPOTENCY_LOCK_SECONDS: '3',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
-    };
-    const startSignbridge = () => start('signbridge', 'dist/apps/api/src/main.js', signbridgeEnv);
-    if (TARGETS.includes('redis')) startRedis();
-    startSignbridge();
-    await healthy(SANDBOX_PORT);
-    await healthy(SIGNBRIDGE_PORT);
-    // The ERP subscribes to every event; its endpoint fails as often as the other targets.
-    await call(SIGNBRIDGE_PORT, 'POST', '/api/v1/webhook-endpoints', { url: `${target.url}/erp`, eventTypes: ['*'] });
+    });
+  const restart = {
+    sandbox: async () => {
+      sandbox();
+      await healthy(SANDBOX_PORT);
+    },
+    signbridge: async () => {
+      signbridge();
+      await healthy(SIGNBRIDGE_PORT);
+    },
+    redis: async () => startRedis(),
+  };
+  if (TARGETS.includes('redis')) await restart.redis();
+  await restart.sandbox();
+  await restart.signbridge();
+  return restart;
+}
 
-    let killing = true;
-    const kills = { signbridge: 0, redis: 0, postgres: 0, sandbox: 0 };
-    const chaos = (async () => {
-      while (killing) {
-        await sleep(KILL_MIN + Math.random() * (KILL_MAX - KILL_MIN));
-        if (!killing) break;
-        const victim = TARGETS[Math.floor(Math.random() * TARGETS.length)];
-        if (victim === 'postgres') {
-          // The machine's PostgreSQL, every database on it: stopped as by a power cut (no checkpoint), then started,
-          // recovering from its WAL.
-          await pgCluster('stop', '-m', 'immediate');
-          kills.postgres += 1;
-          await sleep(200 + Math.random() * 800);
-          await pgCluster('start');
-          continue;
-        }
-        await kill(victim);
-        kills[victim] += 1;
-        await sleep(200 + Math.random() * 800);
-        if (victim === 'redis') startRedis();
-        else if (victim === 'sandbox') {
-          startSandbox();
-          await healthy(SANDBOX_PORT);
-        } else {
-          startSignbridge();
-          await healthy(SIGNBRIDGE_PORT);
-        }
-      }
-    })();
-    process.stdout.write(
-      `sending ${CONTRACTS} contracts for signature while SignBridge is killed every ${KILL_MIN}–${KILL_MAX} ms...\n`,
-    );
-    // Signed as soon as sent: an envelope's `sent` and `delivered` webhooks may still be on their way (or lost).
-    const contracts = await sendAll(await samplePdf('Chaos agreement'));
-    const killsWhileSending = { ...kills };
-    process.stdout.write(`${JSON.stringify(kills)} kills; signing them at ${RATE}/s, still killing...\n`);
-    await signAtRate(contracts);
-    // Keep killing for a while after the last signature: the work in flight is what a kill can break.
-    await sleep(5000);
-    killing = false;
-    await chaos;
-    const signedAt = Date.now();
-    process.stdout.write(`${JSON.stringify(kills)} kills in all; waiting for every contract to finish...\n`);
-    const finished = await waitFor(settled, 300_000);
-    const report = {
-      contracts: CONTRACTS,
-      rate: RATE,
-      queue: QUEUE,
-      platformFaults: process.env.CHAOS_PLATFORM_FAULTS ?? 'none',
-      kills: { whileSending: killsWhileSending, inAll: kills },
-      finishedInTime: finished,
-      secondsAfterTheLastKill: Math.round((Date.now() - signedAt) / 1000),
-      ...(await verify(smtp, target)),
-    };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    if (!report.ok) fail(`invariants broken: ${report.problems.join('; ')}`);
-    process.stdout.write('chaos: every invariant held\n');
-  } finally {
-    await checker?.end().catch(() => undefined);
-    await stopAll();
-    target.close();
-    await smtp.close();
-    if (process.env.CHAOS_KEEP_DATABASE === '1') process.stdout.write(`database kept: ${database}\n`);
-    else await adminQuery(SERVER_URL, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
-  }
+/** Kills one of TARGETS at random every KILL_MIN to KILL_MAX ms and starts it again, until `stop()`. */
+function killAtRandom(restart) {
+  let killing = true;
+  const kills = { signbridge: 0, redis: 0, postgres: 0, sandbox: 0 };
+  const loop = (async () => {
+    while (killing) {
+      await sleep(KILL_MIN + Math.random() * (KILL_MAX - KILL_MIN));
+      if (!killing) break;
+      const victim = TARGETS[Math.floor(Math.random() * TARGETS.length)];
+      // The machine's PostgreSQL, every database on it, stops as in a power cut (no checkpoint); started again, it
+      // recovers from its WAL. The others are SIGKILLed.
+      if (victim === 'postgres') await pgCluster('stop', '-m', 'immediate');
+      else await kill(victim);
+      kills[victim] += 1;
+      await sleep(200 + Math.random() * 800);
+      if (victim === 'postgres') await pgCluster('start');
+      else await restart[victim]();
+    }
+  })();
+  return {
+    kills,
+    stop: async () => {
+      killing = false;
+      await loop;
+    },
+  };
 }
 
 /** Whether every contract is invoiced, mailed and provisioned, every event audited, and the ERP told or given up on. */
