@@ -8,13 +8,15 @@
 // Env:
 //   CHAOS_CONTRACTS (default 200), CHAOS_RATE (contracts signed per second, default 20)
 //   CHAOS_KILL: what is killed, comma-separated (default signbridge):
-//     signbridge  the API and workers, one process, SIGKILLed
+//     signbridge  the API and workers, one process (api only with CHAOS_WORKERS), SIGKILLed
+//     worker      one of the CHAOS_WORKERS worker processes, at random
 //     redis       a Redis of the run's own for the BullMQ queue, keeping nothing on disk: a kill loses every job
 //     postgres    the machine's PostgreSQL, `pg_ctlcluster … stop -m immediate` then start: only on a development
 //                 machine where nothing else uses that server (the sandbox then gets an embedded PostgreSQL)
 //     sandbox     the signature platform
 //   CHAOS_KILL_MS: min,max between kills (default 300,1200)
 //   CHAOS_QUEUE: in-process | redis (default in-process, where a kill loses every queued job)
+//   CHAOS_WORKERS: n worker processes beside an api-only SignBridge, on Redis (the production layout; default 0)
 //   CHAOS_TARGET_FAILURES: the share of calls the provisioning targets and the ERP answer with 503 (default 0.2)
 //   CHAOS_PLATFORM_FAULTS: the sandbox's SANDBOX_FAULTS (e.g. duplicate,shuffle=300,drop-first)
 //   CHAOS_KEEP_DATABASE: 1 leaves the run's database in place, to look into a failure
@@ -43,7 +45,9 @@ const RATE = Number(process.env.CHAOS_RATE ?? 20);
 const [KILL_MIN, KILL_MAX] = (process.env.CHAOS_KILL_MS ?? '300,1200').split(',').map(Number);
 /** What is killed (see the header). */
 const TARGETS = (process.env.CHAOS_KILL ?? 'signbridge').split(',');
-const QUEUE = TARGETS.includes('redis') ? 'redis' : (process.env.CHAOS_QUEUE ?? 'in-process');
+/** Worker processes beside an api-only SignBridge (the production layout, on BullMQ); 0: one process does both. */
+const WORKERS = Number(process.env.CHAOS_WORKERS ?? 0);
+const QUEUE = TARGETS.includes('redis') || WORKERS > 0 ? 'redis' : (process.env.CHAOS_QUEUE ?? 'in-process');
 const OWN_REDIS_PORT = 4313;
 const TARGET_FAILURES = Number(process.env.CHAOS_TARGET_FAILURES ?? 0.2);
 /** With postgres killed, the sandbox platform keeps its data in an embedded PostgreSQL of its own, on this port. */
@@ -70,8 +74,10 @@ async function main() {
   if (!(RATE > 0)) fail('CHAOS_RATE must be > 0');
   if (!(KILL_MIN > 0 && KILL_MAX >= KILL_MIN)) fail('CHAOS_KILL_MS must be min,max in ms');
   if (!(TARGET_FAILURES >= 0 && TARGET_FAILURES < 1)) fail('CHAOS_TARGET_FAILURES must be from 0 to below 1');
-  if (!TARGETS.every((t) => ['signbridge', 'redis', 'postgres', 'sandbox'].includes(t)))
-    fail('CHAOS_KILL must list some of signbridge, redis, postgres and sandbox');
+  if (!Number.isInteger(WORKERS) || WORKERS < 0) fail('CHAOS_WORKERS must be a whole number >= 0');
+  if (!TARGETS.every((t) => ['signbridge', 'worker', 'redis', 'postgres', 'sandbox'].includes(t)))
+    fail('CHAOS_KILL must list some of signbridge, worker, redis, postgres and sandbox');
+  if (TARGETS.includes('worker') && WORKERS === 0) fail('CHAOS_KILL=worker needs CHAOS_WORKERS > 0');
   mkdirSync(RESULTS_DIR, { recursive: true });
   await adminQuery(SERVER_URL, `CREATE DATABASE "${database}"`);
   const smtp = await startSmtp();
@@ -98,6 +104,7 @@ async function main() {
       contracts: CONTRACTS,
       rate: RATE,
       queue: QUEUE,
+      workerProcesses: WORKERS,
       platformFaults: process.env.CHAOS_PLATFORM_FAULTS ?? 'none',
       targetFailures: TARGET_FAILURES,
       kills: { whileSending: killsWhileSending, inAll: chaos.kills },
@@ -142,35 +149,41 @@ async function startParties(smtp, target) {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
     });
+  const signbridgeEnv = {
+    PORT: String(SIGNBRIDGE_PORT),
+    DATABASE_URL: databaseUrl,
+    ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: `chaos-${STAMP}` } : {}),
+    SANDBOX_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
+    SANDBOX_API_KEY: SANDBOX_KEY,
+    SANDBOX_WEBHOOK_SECRETS: SECRET,
+    SIGNBRIDGE_ADMIN_API_KEY: ADMIN_KEY,
+    SMTP_URL: smtp.url,
+    PROVISIONING_ACCESS_CREDENTIALS_URL: target.url,
+    PROVISIONING_WAREHOUSE_ORDER_URL: target.url,
+    PROVISIONING_SECRET: 'chaos-provisioning-secret-0123456789',
+    PROVISIONING_BACKOFF_MS: '500',
+    PROVISIONING_MAX_BACKOFF_MS: '5000',
+    ERP_WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,10s,10s,10s,30s',
+    ERP_WEBHOOK_CIRCUIT_COOLDOWN: '2s',
+    // What a crash leaves behind is found sooner than in production, so the run ends in a minute, not ten.
+    SWEEP_INTERVAL_MS: '1000',
+    SWEEP_GRACE_MS: '3000',
+    SUBSCRIBER_RETRY_AFTER_MS: '10000',
+    JOB_LOCK_MS: '5000',
+    // A webhook the platform gave up on (SignBridge was down at every retry) is found by asking the platform.
+    RECONCILE_AFTER: '5s',
+    RECONCILE_MAX_INTERVAL: '10s',
+    IDEMPOTENCY_LOCK_SECONDS: '3',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
   const signbridge = () =>
     start('signbridge', 'dist/apps/api/src/main.js', {
-      PORT: String(SIGNBRIDGE_PORT),
-      DATABASE_URL: databaseUrl,
-      ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: `chaos-${STAMP}` } : {}),
-      SANDBOX_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
-      SANDBOX_API_KEY: SANDBOX_KEY,
-      SANDBOX_WEBHOOK_SECRETS: SECRET,
-      SIGNBRIDGE_ADMIN_API_KEY: ADMIN_KEY,
-      SMTP_URL: smtp.url,
-      PROVISIONING_ACCESS_CREDENTIALS_URL: target.url,
-      PROVISIONING_WAREHOUSE_ORDER_URL: target.url,
-      PROVISIONING_SECRET: 'chaos-provisioning-secret-0123456789',
-      PROVISIONING_BACKOFF_MS: '500',
-      PROVISIONING_MAX_BACKOFF_MS: '5000',
-      ERP_WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,10s,10s,10s,30s',
-      ERP_WEBHOOK_CIRCUIT_COOLDOWN: '2s',
-      // What a crash leaves behind is found sooner than in production, so the run ends in a minute, not ten.
-      SWEEP_INTERVAL_MS: '1000',
-      SWEEP_GRACE_MS: '3000',
-      SUBSCRIBER_RETRY_AFTER_MS: '10000',
-      JOB_LOCK_MS: '5000',
-      // A webhook the platform gave up on (SignBridge was down at every retry) is found by asking the platform.
-      RECONCILE_AFTER: '5s',
-      RECONCILE_MAX_INTERVAL: '10s',
-      IDEMPOTENCY_LOCK_SECONDS: '3',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
+      ...signbridgeEnv,
+      ...(WORKERS > 0 ? { SIGNBRIDGE_ROLES: 'api' } : {}),
     });
+  const worker = (n) =>
+    start(`worker-${n}`, 'dist/apps/worker/src/main.js', { ...signbridgeEnv, MIGRATIONS_RUN: 'false' });
   const restart = {
     sandbox: async () => {
       sandbox();
@@ -181,17 +194,20 @@ async function startParties(smtp, target) {
       await healthy(SIGNBRIDGE_PORT);
     },
     redis: async () => startRedis(),
+    /** A worker that was killed: the one `kill('worker')` chose. */
+    worker: async (name) => worker(Number(name.slice('worker-'.length))),
   };
   if (TARGETS.includes('redis')) await restart.redis();
   await restart.sandbox();
   await restart.signbridge();
+  for (let n = 0; n < WORKERS; n++) worker(n);
   return restart;
 }
 
 /** Kills one of TARGETS at random every KILL_MIN to KILL_MAX ms and starts it again, until `stop()`. */
 function killAtRandom(restart) {
   let killing = true;
-  const kills = { signbridge: 0, redis: 0, postgres: 0, sandbox: 0 };
+  const kills = { signbridge: 0, worker: 0, redis: 0, postgres: 0, sandbox: 0 };
   const loop = (async () => {
     while (killing) {
       await sleep(KILL_MIN + Math.random() * (KILL_MAX - KILL_MIN));
@@ -199,12 +215,13 @@ function killAtRandom(restart) {
       const victim = TARGETS[Math.floor(Math.random() * TARGETS.length)];
       // The machine's PostgreSQL, every database on it, stops as in a power cut (no checkpoint); started again, it
       // recovers from its WAL. The others are SIGKILLed.
+      const name = victim === 'worker' ? `worker-${Math.floor(Math.random() * WORKERS)}` : victim;
       if (victim === 'postgres') await pgCluster('stop', '-m', 'immediate');
-      else await kill(victim);
+      else await kill(name);
       kills[victim] += 1;
       await sleep(200 + Math.random() * 800);
       if (victim === 'postgres') await pgCluster('start');
-      else await restart[victim]();
+      else await restart[victim](name);
     }
   })();
   return {
