@@ -7,7 +7,7 @@ const ROOT = join(__dirname, '..', '..');
 interface ChaosReport {
   ok: boolean;
   queue: string;
-  kills: { inAll: { signbridge: number } };
+  kills: { inAll: { signbridge: number; worker: number } };
   invoices: { n: number };
 }
 
@@ -47,14 +47,15 @@ describe('SignBridge killed at random while contracts are sent and signed', () =
     expect(report.kills.inAll.signbridge).toBeGreaterThan(0);
   }, 400_000);
 
-  it('BullMQ on Redis: the same', async () => {
+  it('the production layout on BullMQ, the API process and a worker process killed: the same', async () => {
     const report = await chaos({
-      CHAOS_QUEUE: 'redis',
+      CHAOS_WORKERS: '1',
+      CHAOS_KILL: 'signbridge,worker',
       CHAOS_CONTRACTS: '30',
       CHAOS_RATE: '20',
       CHAOS_KILL_MS: '500,1500',
     });
     expect(report).toMatchObject({ ok: true, queue: 'redis', invoices: { n: 30 } });
-    expect(report.kills.inAll.signbridge).toBeGreaterThan(0);
+    expect(report.kills.inAll.signbridge + report.kills.inAll.worker).toBeGreaterThan(0);
   }, 400_000);
 });
