@@ -1,7 +1,6 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { ValidationError } from 'class-validator';
-import { RequestInvalidError } from '../errors/app-error';
+import { RequestInvalidError, validationProblems } from '../errors/app-error';
 import { ProblemFilter } from '../errors/problem.filter';
 import { UntrustedInputPipe } from './untrusted-input.pipe';
 
@@ -31,10 +30,7 @@ export function configureHttp(app: INestApplication, docs: Partial<HttpDocs> = {
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
-      exceptionFactory: (errors) => {
-        const fields = flatten(errors);
-        return new RequestInvalidError(fields.map((f) => `${f.field}: ${f.problem}`).join('; '), fields);
-      },
+      exceptionFactory: (errors) => RequestInvalidError.forFields(validationProblems(errors)),
     }),
   );
   const document = SwaggerModule.createDocument(
@@ -52,14 +48,6 @@ export function configureHttp(app: INestApplication, docs: Partial<HttpDocs> = {
     schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA },
   };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-}
-
-function flatten(errors: ValidationError[], prefix = ''): { field: string; problem: string }[] {
-  return errors.flatMap((error) => {
-    const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((problem) => ({ field, problem }));
-    return [...own, ...flatten(error.children ?? [], field)];
-  });
 }
 
 const PROBLEM_SCHEMA = {

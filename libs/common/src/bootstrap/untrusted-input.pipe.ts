@@ -1,16 +1,11 @@
 import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
-import { RequestInvalidError } from '../errors/app-error';
+import { RequestInvalidError, type FieldProblem } from '../errors/app-error';
 
 /**
  * SignBridge's own request bodies nest four levels (a contract's billing lines); a provisioning action's `params` is
  * free-form JSON, which this leaves about 30 levels. Far below what would exhaust the validator's stack.
  */
 export const MAX_INPUT_DEPTH = 32;
-
-export interface InputProblem {
-  field: string;
-  problem: string;
-}
 
 /** A UTF-16 surrogate without its pair: JSON can carry one (`"\ud800"`), no UTF-8 text can. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -29,7 +24,7 @@ export function unstorableText(value: string): string | undefined {
  * insert), and a `__proto__` key. Iterative, so the check itself cannot exhaust the stack. Buffers (uploaded files)
  * are not looked into.
  */
-export function untrustedInputProblem(value: unknown, maxDepth = MAX_INPUT_DEPTH): InputProblem | undefined {
+export function untrustedInputProblem(value: unknown, maxDepth = MAX_INPUT_DEPTH): FieldProblem | undefined {
   const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: '', depth: 0 }];
   while (stack.length > 0) {
     const { value: current, path, depth } = stack.pop() as { value: unknown; path: string; depth: number };
@@ -64,7 +59,7 @@ export class UntrustedInputPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type === 'custom') return value;
     const problem = untrustedInputProblem(value);
-    if (problem) throw new RequestInvalidError(`${problem.field}: ${problem.problem}`, [problem]);
+    if (problem) throw RequestInvalidError.forField(problem.field, problem.problem);
     return value;
   }
 }

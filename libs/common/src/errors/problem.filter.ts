@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, statusForCode } from './app-error';
+import { AppError, RequestInvalidError, statusForCode } from './app-error';
 import { problem, PROBLEM_CONTENT_TYPE, type ProblemDocument } from './problem';
 
 /**
@@ -39,8 +39,10 @@ export function toProblem(error: unknown, logger: Logger): ProblemDocument {
     return problem(fastifyStatus, code, (error as Error).message);
   }
   if (isUnreadableMultipart(error)) {
-    const reason = `not readable as multipart/form-data (${error.message})`;
-    return problem(400, 'REQUEST.INVALID', `body: ${reason}`, { fields: [{ field: 'body', problem: reason }] });
+    return toProblem(
+      RequestInvalidError.forField('body', `not readable as multipart/form-data (${error.message})`),
+      logger,
+    );
   }
   return internal(error, logger, 'INTERNAL', 500);
 }

@@ -59,5 +59,5 @@ function parseContract(value: unknown): Record<string, unknown> {
 }
 
 function invalid(field: string, problem: string): RequestInvalidError {
-  return new RequestInvalidError(`${field}: ${problem}`, [{ field, problem }]);
+  return RequestInvalidError.forField(field, problem);
 }

@@ -93,9 +93,7 @@ export class ContractsController {
       return this.queries.contract(id);
     }
     if (body.title === undefined) {
-      throw new RequestInvalidError('title: required when sending a document', [
-        { field: 'title', problem: 'required when sending a document' },
-      ]);
+      throw RequestInvalidError.forField('title', 'required when sending a document');
     }
     const id = await this.sendContract.execute({
       ...body,

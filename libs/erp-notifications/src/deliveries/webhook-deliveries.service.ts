@@ -132,7 +132,7 @@ export class WebhookDeliveriesService {
     const since = new Date(command.since);
     const until = command.until === undefined ? new Date() : new Date(command.until);
     if (!(since < until)) {
-      throw new RequestInvalidError('until: must be after since', [{ field: 'until', problem: 'must be after since' }]);
+      throw RequestInvalidError.forField('until', 'must be after since');
     }
     await this.requireEnabled(endpointId);
     // What the endpoint would have been sent: its types, in the range, not sent already.

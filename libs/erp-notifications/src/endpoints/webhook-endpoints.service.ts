@@ -211,9 +211,7 @@ function refuseRedactedPassword(url: string): void {
     return; // not a URL: the DTO's validation answers that
   }
   if (password !== '***') return;
-  throw new RequestInvalidError('url: its password is `***`, as views show it: send the real one', [
-    { field: 'url', problem: 'its password is `***`, as views show it: send the real one' },
-  ]);
+  throw RequestInvalidError.forField('url', 'its password is `***`, as views show it: send the real one');
 }
 
 /** 32 random bytes, as the sandbox's and Svix's `whsec_` secrets. */

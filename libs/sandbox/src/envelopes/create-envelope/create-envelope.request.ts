@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import { validate } from 'class-validator';
 import { PDFDocument } from 'pdf-lib';
-import { RequestInvalidError } from '@app/common';
+import { RequestInvalidError, validationProblems } from '@app/common';
 import { sha256Hex } from '../../platform/ids';
 import { invalidField } from '../../sandbox.errors';
 import type { CreateEnvelopeCommand } from './create-envelope.command';
@@ -26,9 +26,7 @@ interface MultipartPart {
  */
 export async function parseCreateEnvelopeRequest(body: unknown, multipart: boolean): Promise<CreateEnvelopeCommand> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new RequestInvalidError('body: expected a JSON object or multipart/form-data', [
-      { field: 'body', problem: 'expected a JSON object or multipart/form-data' },
-    ]);
+    throw RequestInvalidError.forField('body', 'expected a JSON object or multipart/form-data');
   }
   if (multipart) return parseMultipart(body as Record<string, MultipartPart | MultipartPart[]>);
   const dto = await validated(CreateEnvelopeDto, body);
@@ -127,14 +125,5 @@ async function validated<T extends object>(type: new () => T, plain: object): Pr
   const instance = plainToInstance(type, plain);
   const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length === 0) return instance;
-  const fields = flatten(errors);
-  throw new RequestInvalidError(fields.map((f) => `${f.field}: ${f.problem}`).join('; '), fields);
-}
-
-function flatten(errors: ValidationError[], prefix = ''): { field: string; problem: string }[] {
-  return errors.flatMap((error) => {
-    const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((problem) => ({ field, problem }));
-    return [...own, ...flatten(error.children ?? [], field)];
-  });
+  throw RequestInvalidError.forFields(validationProblems(errors));
 }
