@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { RawQueryable } from '@app/common';
 import type { JobContracts, JobName, JobSpec } from '../jobs';
 import type { QueueDriver } from '../queue/queue-driver';
-import { ThrottledErrorLog } from '../queue/queue-logger';
+import { ThrottledLog } from '../queue/queue-logger';
 
 /** Added to a call's timeout for how long a claim holds: past it, a row left `running` by a crash is taken again. */
 export const CLAIM_MARGIN_MS = 30_000;
@@ -41,7 +41,7 @@ export function attemptJobId(id: string, due: Date | null, suffix?: string): str
 export class ScheduledAttempts<N extends JobName> {
   private readonly logger: Logger;
   /** While the queue is down every dispatch fails alike: a line per 10 s says so. */
-  private readonly deferrals: ThrottledErrorLog;
+  private readonly deferrals: ThrottledLog;
 
   constructor(
     private readonly options: {
@@ -56,7 +56,7 @@ export class ScheduledAttempts<N extends JobName> {
     },
   ) {
     this.logger = new Logger(`ScheduledAttempts(${options.table})`);
-    this.deferrals = new ThrottledErrorLog(this.logger, 10_000, Date.now, 'warn');
+    this.deferrals = new ThrottledLog(this.logger, { level: 'warn' });
   }
 
   /** One job per row, runnable at its `next_attempt_at`. */

@@ -4,7 +4,7 @@ import { APP_CONFIG, Coalescer, type AppConfig } from '@app/common';
 import type { DataSource } from 'typeorm';
 import { outboxJobId, type JobSpec } from '../jobs';
 import { QUEUE_DRIVER, type QueueDriver } from '../queue/queue-driver';
-import { ThrottledErrorLog } from '../queue/queue-logger';
+import { ThrottledLog } from '../queue/queue-logger';
 import { subscribersOf } from '../subscriptions';
 import { Sweeper } from '../sweeper/sweeper';
 import type { OutboxRef } from './outbox.writer';
@@ -17,7 +17,7 @@ import type { OutboxRef } from './outbox.writer';
 export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(OutboxRelay.name);
   /** While the queue is down every commit's dispatch fails alike: a line per 10 s says so. */
-  private readonly deferrals = new ThrottledErrorLog(this.logger, 10_000, Date.now, 'warn');
+  private readonly deferrals = new ThrottledLog(this.logger, { level: 'warn' });
   private readonly committedListeners: Array<() => void> = [];
   /**
    * `dispatched_at` marks of dispatches close in time share one UPDATE. Nobody waits for them: a lost mark only

@@ -10,7 +10,7 @@ import {
   type JobSpec,
 } from '../jobs';
 import type { QueueDriver, QueueHealth } from './queue-driver';
-import { errorMessage, ThrottledErrorLog, type QueueLogger } from './queue-logger';
+import { errorMessage, ThrottledLog, type QueueLogger } from './queue-logger';
 import { settlesWithin, withTimeout } from './timeouts';
 
 export interface BullMqQueueDriverOptions {
@@ -80,12 +80,12 @@ export class BullMqQueueDriver implements QueueDriver {
   private consumer: Redis | undefined;
   private readonly queues = new Map<JobName, Queue<AnyJobData, JobOutcome, JobName>>();
   private readonly workers: Array<{ close(force?: boolean): Promise<void> }> = [];
-  private readonly errors: ThrottledErrorLog;
+  private readonly errors: ThrottledLog;
   private readonly jobOptions: JobsOptions;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: BullMqQueueDriverOptions) {
-    this.errors = new ThrottledErrorLog(options.logger);
+    this.errors = new ThrottledLog(options.logger);
     this.jobOptions = {
       attempts: options.attempts,
       backoff: { type: 'exponential', delay: options.backoffMs, jitter: RETRY_JITTER },

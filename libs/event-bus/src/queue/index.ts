@@ -6,7 +6,7 @@ import type { QueueLogger } from './queue-logger';
 export * from './queue-driver';
 export { BullMqQueueDriver, bullQueueName, type BullMqQueueDriverOptions } from './bullmq.queue-driver';
 export { InProcessQueueDriver, type InProcessQueueDriverOptions } from './in-process.queue-driver';
-export { ThrottledErrorLog, type QueueLogger } from './queue-logger';
+export { ThrottledLog, type QueueLogger } from './queue-logger';
 
 export interface QueueDriverOptions {
   /** Redis for BullMQ; unset means the in-process driver (single process, durability from the database). */

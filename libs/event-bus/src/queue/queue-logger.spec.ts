@@ -1,14 +1,14 @@
-import { ThrottledErrorLog } from './queue-logger';
+import { ThrottledLog } from './queue-logger';
 
-describe('ThrottledErrorLog', () => {
-  function setup() {
+describe('ThrottledLog', () => {
+  function setup(level?: 'error' | 'warn') {
     let now = 0;
     const logger = {
       log: jest.fn<void, [string]>(),
       warn: jest.fn<void, [string]>(),
       error: jest.fn<void, [string]>(),
     };
-    const errors = new ThrottledErrorLog(logger, 10_000, () => now);
+    const errors = new ThrottledLog(logger, { now: () => now, level });
     return { logger, errors, advance: (ms: number) => (now += ms) };
   }
 
@@ -29,12 +29,7 @@ describe('ThrottledErrorLog', () => {
   });
 
   it('logs at the level it was given', () => {
-    const logger = {
-      log: jest.fn<void, [string]>(),
-      warn: jest.fn<void, [string]>(),
-      error: jest.fn<void, [string]>(),
-    };
-    const warnings = new ThrottledErrorLog(logger, 10_000, () => 0, 'warn');
+    const { logger, errors: warnings } = setup('warn');
     warnings.report('outbox events left for the sweeper', new Error('Redis is not reachable'));
     warnings.report('outbox events left for the sweeper', new Error('Redis is not reachable'));
     expect(logger.warn.mock.calls).toEqual([['outbox events left for the sweeper: Redis is not reachable']]);

@@ -23,15 +23,20 @@ interface SourceState {
  * source per window, with a count of what was left out, keeps the outage visible without burying everything else in
  * the log. `level: 'warn'` for what is taken care of anyway (a dispatch the sweeper will make).
  */
-export class ThrottledErrorLog {
+export class ThrottledLog {
   private readonly sources = new Map<string, SourceState>();
+  private readonly windowMs: number;
+  private readonly now: () => number;
+  private readonly level: 'error' | 'warn';
 
   constructor(
     private readonly logger: QueueLogger,
-    private readonly windowMs = 10_000,
-    private readonly now: () => number = Date.now,
-    private readonly level: 'error' | 'warn' = 'error',
-  ) {}
+    options: { windowMs?: number; now?: () => number; level?: 'error' | 'warn' } = {},
+  ) {
+    this.windowMs = options.windowMs ?? 10_000;
+    this.now = options.now ?? Date.now;
+    this.level = options.level ?? 'error';
+  }
 
   report(source: string, error: unknown): void {
     const state = this.sources.get(source) ?? { lastLoggedAt: Number.NEGATIVE_INFINITY, suppressed: 0, failing: false };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { errorText, QUEUE_DRIVER, ThrottledErrorLog, type JobSpec, type QueueDriver } from '@app/event-bus';
+import { errorText, QUEUE_DRIVER, ThrottledLog, type JobSpec, type QueueDriver } from '@app/event-bus';
 import type { DataSource } from 'typeorm';
 
 export interface NewInboundEvent {
@@ -41,7 +41,7 @@ const MAX_BATCH = 500;
 export class InboxWriter {
   private readonly logger = new Logger(InboxWriter.name);
   /** While the queue is down every commit's job fails alike: a line per 10 s says so. */
-  private readonly deferrals = new ThrottledErrorLog(this.logger, 10_000, Date.now, 'warn');
+  private readonly deferrals = new ThrottledLog(this.logger, { level: 'warn' });
   private readonly waiting: Pending[] = [];
   private inFlight = 0;
   private scheduled = false;
