@@ -3,6 +3,9 @@
  * `https://erp:secret@host/hooks` (Basic authentication) keeps working, and the secret stays out of what is shown.
  * Anything that does not parse as a URL is returned as it is.
  */
+/** What a view shows instead of a password. */
+export const REDACTED = '***';
+
 export function redactUrl(url: string): string {
   let parsed: URL;
   try {
@@ -11,6 +14,6 @@ export function redactUrl(url: string): string {
     return url;
   }
   if (parsed.password === '') return url;
-  parsed.password = '***';
+  parsed.password = REDACTED;
   return parsed.toString();
 }

@@ -6,6 +6,7 @@ import {
   idempotencyDigest,
   modifiedRows,
   paginateRows,
+  REDACTED,
   redactUrl,
   RequestInvalidError,
   type IdempotencyScope,
@@ -19,7 +20,10 @@ import type {
   WebhookEndpointWithSecretView,
 } from '../api/webhook-endpoint.dto';
 import { WebhookDeliveryRunner } from '../deliveries/webhook-delivery-runner';
-import { ErpNotificationsError } from '../erp-notifications.errors';
+import { ErpNotificationsError, type DeliveryFailureReason } from '../erp-notifications.errors';
+
+/** How a waiting delivery of a deleted endpoint ends (its `last_error` starts with it). */
+const DELETED: DeliveryFailureReason = 'WEBHOOK.ENDPOINT_DELETED';
 
 /** A row of `webhook_endpoints`. */
 interface EndpointRow {
@@ -125,11 +129,11 @@ export class WebhookEndpointsService {
        ended AS (
          UPDATE webhook_deliveries d
             SET status = 'dead', next_attempt_at = NULL, held = false, updated_at = now(),
-                last_error = 'WEBHOOK.ENDPOINT_DELETED: the endpoint was deleted before this delivery was made'
+                last_error = $2::text || ': the endpoint was deleted before this delivery was made'
            FROM gone
           WHERE d.endpoint_id = gone.id AND d.status = 'pending')
        SELECT id FROM gone`,
-      [id],
+      [id, DELETED],
     );
     if (!rows[0]) throw notFound(id);
   }
@@ -210,8 +214,8 @@ function refuseRedactedPassword(url: string): void {
   } catch {
     return; // not a URL: the DTO's validation answers that
   }
-  if (password !== '***') return;
-  throw RequestInvalidError.forField('url', 'its password is `***`, as views show it: send the real one');
+  if (password !== REDACTED) return;
+  throw RequestInvalidError.forField('url', `its password is \`${REDACTED}\`, as views show it: send the real one`);
 }
 
 /** 32 random bytes, as the sandbox's and Svix's `whsec_` secrets. */
