@@ -10,3 +10,4 @@ export * from './event-bus.module';
 export * from './queue';
 export * from './outbox/subscriber-runner';
 export * from './attempts/scheduled-attempts';
+export * from './outbox/outbox-marks';

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, LingeringTask, type AppConfig } from '@app/common';
 import {
   errorText,
+  markOutboxRows,
   outboxEventColumns,
   OutboxRelay,
   Sweeper,
@@ -117,7 +118,7 @@ export class DomainEventAuditor implements OnModuleInit, OnModuleDestroy {
           head,
           alongside: {
             marked: {
-              text: `UPDATE outbox SET audited_at = now() WHERE id = ANY($1::uuid[])`,
+              text: markOutboxRows('audited_at'),
               values: [due.map((r) => r.id)],
             },
           },

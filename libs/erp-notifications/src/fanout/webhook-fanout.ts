@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LingeringTask } from '@app/common';
-import { errorText, OutboxRelay, Sweeper } from '@app/event-bus';
+import { errorText, OUTBOX_ROW_LOCK, OutboxRelay, Sweeper } from '@app/event-bus';
 import type { DataSource } from 'typeorm';
 import { WebhookDeliveryRunner } from '../deliveries/webhook-delivery-runner';
 
@@ -16,8 +16,10 @@ const RETRY_AFTER_FAILURE_MS = 1_000;
  * Turns domain events into deliveries, exactly once per (endpoint, event): one statement reads up to
  * `FANOUT_BATCH` outbox rows not yet fanned out, inserts a pending delivery for each endpoint enabled and
  * subscribed to the row's type (and registered before the event happened), and marks the rows, so a row is
- * marked if and only if its deliveries exist. Two passes that race (two processes) both mark; the second's
- * inserts meet the unique (endpoint, event) and add nothing. The deliveries are dispatched after the commit;
+ * marked if and only if its deliveries exist. It locks the rows in id order, as every writer of outbox rows does
+ * (`OUTBOX_ROW_LOCK`), so it waits for the dispatched and audit marks instead of deadlocking with them. Of two
+ * passes that race (two processes), the second waits for the first's rows and then leaves them, already marked;
+ * the unique (endpoint, event) would refuse a second delivery anyway. The deliveries are dispatched after the commit;
  * the runner's sweep picks up any that a crash kept from being dispatched.
  *
  * Like the audit log it reads the outbox instead of taking one subscriber job per event: with no endpoint
@@ -62,20 +64,25 @@ export class WebhookFanout implements OnModuleInit, OnModuleDestroy {
   /** One statement: up to FANOUT_BATCH rows (only those older than `olderThanMs` if given); returns how many. */
   async fanOutBatch(olderThanMs?: number): Promise<number> {
     const rows: { due: number; id: string | null; next_attempt_at: Date | null }[] = await this.dataSource.query(
-      `WITH due AS (SELECT id, type, created_at FROM outbox
+      `WITH due AS (SELECT id FROM outbox
                      WHERE erp_fanout_at IS NULL
                        AND ($2::double precision IS NULL OR created_at < now() - make_interval(secs => $2 / 1000))
                      ORDER BY created_at, id
                      LIMIT $1),
-            marked AS (UPDATE outbox o SET erp_fanout_at = now() FROM due WHERE o.id = due.id),
+            -- Locked in id order, as every writer of outbox rows locks them. After waiting for a row, the lock
+            -- reads it again: one that another pass fanned out meanwhile drops out here.
+            locked AS (SELECT id, type, created_at FROM outbox
+                        WHERE id IN (SELECT id FROM due) AND erp_fanout_at IS NULL
+                        ORDER BY id ${OUTBOX_ROW_LOCK}),
+            marked AS (UPDATE outbox o SET erp_fanout_at = now() FROM locked WHERE o.id = locked.id),
             inserted AS (
               INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, next_attempt_at)
-              SELECT gen_random_uuid(), e.id, due.id, 'pending', now()
-                FROM due
+              SELECT gen_random_uuid(), e.id, locked.id, 'pending', now()
+                FROM locked
                 JOIN webhook_endpoints e
-                  ON e.status = 'enabled' AND e.created_at <= due.created_at
-                 AND (due.type = ANY (e.event_types) OR '*' = ANY (e.event_types))
-               ORDER BY due.created_at, due.id, e.id
+                  ON e.status = 'enabled' AND e.created_at <= locked.created_at
+                 AND (locked.type = ANY (e.event_types) OR '*' = ANY (e.event_types))
+               ORDER BY locked.created_at, locked.id, e.id
               ON CONFLICT (endpoint_id, event_id) DO NOTHING
               RETURNING id, next_attempt_at)
        SELECT (SELECT count(*) FROM due)::int AS due, inserted.id, inserted.next_attempt_at

@@ -7,6 +7,7 @@ import { QUEUE_DRIVER, type QueueDriver } from '../queue/queue-driver';
 import { ThrottledLog } from '../queue/queue-logger';
 import { subscribersOf } from '../subscriptions';
 import { Sweeper } from '../sweeper/sweeper';
+import { markOutboxRows } from './outbox-marks';
 import type { OutboxRef } from './outbox.writer';
 
 /**
@@ -27,7 +28,7 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
    */
   private readonly dispatchedMarks = new Coalescer<string>(
     async (ids) => {
-      await this.dataSource.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
+      await this.dataSource.query(markOutboxRows('dispatched_at'), [ids]);
     },
     { maxInFlight: 2, maxBatch: 1000, lingerMs: 200 },
   );
@@ -127,10 +128,10 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
       await this.queue.enqueue(jobs);
       this.logger.warn(`dispatched again, no receipt after ${afterMs} ms: ${jobs.map((j) => j.id).join(', ')}`);
       // Looked at again only after another full wait.
-      await this.dataSource.query(`UPDATE outbox SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [retried]);
+      await this.dataSource.query(markOutboxRows('dispatched_at'), [retried]);
     }
     if (settled.length > 0) {
-      await this.dataSource.query(`UPDATE outbox SET settled_at = now() WHERE id = ANY($1::uuid[])`, [settled]);
+      await this.dataSource.query(markOutboxRows('settled_at'), [settled]);
     }
     return jobs.length;
   }
