@@ -10,6 +10,9 @@ import { Sweeper } from '../sweeper/sweeper';
 import { markOutboxRows } from './outbox-marks';
 import type { OutboxRef } from './outbox.writer';
 
+/** The line logged, at most once per 10 s, while dispatched marks fail to be written. */
+export const DISPATCHED_MARKS_LOST = 'dispatched marks not written, the sweeper may dispatch those events again';
+
 /**
  * Turns committed outbox rows into one job per (event, subscriber). Runs after commit; if it fails
  * (Redis down, process killed) the rows stay undispatched and the sweeper tries again.
@@ -24,11 +27,15 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
    * `dispatched_at` marks of dispatches close in time share one UPDATE. Nobody waits for them: a lost mark only
    * means the sweeper dispatches the event again, which its receipts make harmless. They linger 200 ms, far
    * below the sweeper's grace (30 s by default): at 30 contracts/s, 20 ms still meant about two UPDATEs per
-   * contract.
+   * contract. A mark that fails is logged once per UPDATE (and at most once per 10 s), not once per dispatch in it.
    */
   private readonly dispatchedMarks = new Coalescer<string>(
     async (ids) => {
-      await this.dataSource.query(markOutboxRows('dispatched_at'), [ids]);
+      try {
+        await this.dataSource.query(markOutboxRows('dispatched_at'), [ids]);
+      } catch (error) {
+        this.deferrals.report(DISPATCHED_MARKS_LOST, error);
+      }
     },
     { maxInFlight: 2, maxBatch: 1000, lingerMs: 200 },
   );
@@ -69,11 +76,8 @@ export class OutboxRelay implements OnModuleInit, OnModuleDestroy {
       })),
     );
     await this.queue.enqueue(jobs);
-    this.dispatchedMarks.submit(events.map((e) => e.id)).catch((error: unknown) => {
-      this.logger.warn(
-        `${events.length} dispatched mark(s) not written, the sweeper may dispatch again: ${errorText(error)}`,
-      );
-    });
+    // Never rejects: a failed mark is logged where it failed.
+    void this.dispatchedMarks.submit(events.map((e) => e.id));
   }
 
   /** Rows a crash left undispatched (committed, but the process died before `dispatch`). */
