@@ -132,8 +132,12 @@ async function main() {
       1000,
     );
     const cpu = cpuPerContract(cpuBefore, cpuByProcess());
+    // Their backends exit and so report every deadlock they were in; counted over the whole run, setup included.
+    await stopAll();
     const report = {
       ...(await measure(contracts, startedAt, signedAt, lateness, targets.calls())),
+      // A clean run has none: each is a second's wait for the transactions involved and a pass done again.
+      deadlocks: await deadlocks(),
       erpWebhookCalls: ERP_WEBHOOKS ? targets.erpCalls() : null,
       warmupContracts: WARMUP,
       cpuMsPerContract: cpu,
@@ -328,6 +332,7 @@ function render(r) {
       ? [`| warm-up, signed and finished first, not measured | ${r.warmupContracts} contracts | | |`]
       : []),
     `| p90 / max | ${f(r.latencyMs.p90)} / ${f(r.latencyMs.max)} ms | | |`,
+    `| deadlocks detected by PostgreSQL, whole run | ${r.deadlocks} | 0 | |`,
     `| invoice alone p50 / p99 | ${f(r.invoiceLatencyMs.p50)} / ${f(r.invoiceLatencyMs.p99)} ms | | |`,
     `| p50 after completed: signed / archived / activated | ${Object.entries(r.stageP50Ms)
       .map(([k, v]) => `${k} ${v}`)
@@ -415,6 +420,12 @@ async function query(sql, params = []) {
     await checker.connect();
   }
   return (await checker.query(sql, params)).rows;
+}
+
+/** Deadlocks PostgreSQL detected in the run's database (SignBridge's and the sandbox's), as its backends reported. */
+async function deadlocks() {
+  const [row] = await query(`SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`);
+  return Number(row.deadlocks);
 }
 
 async function count(sql, params = []) {
