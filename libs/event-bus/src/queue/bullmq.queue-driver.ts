@@ -9,7 +9,7 @@ import {
   type JobOutcome,
   type JobSpec,
 } from '../jobs';
-import type { QueueDriver, QueueHealth } from './queue-driver';
+import { QueueClosedError, type QueueDriver, type QueueHealth } from './queue-driver';
 import { errorMessage, ThrottledLog, type QueueLogger } from './queue-logger';
 import { settlesWithin, withTimeout } from './timeouts';
 
@@ -99,7 +99,7 @@ export class BullMqQueueDriver implements QueueDriver {
 
   async enqueue(jobs: readonly JobSpec[]): Promise<void> {
     if (this.closing) {
-      throw new Error('BullMQ queue driver is closed');
+      throw new QueueClosedError('BullMQ queue driver');
     }
     if (jobs.length === 0) {
       return;

@@ -1,5 +1,6 @@
 import type { JobContext, JobHandlers, JobOutcome, JobSpec } from '../jobs';
 import { InProcessQueueDriver, type InProcessQueueDriverOptions } from './in-process.queue-driver';
+import { QueueClosedError } from './queue-driver';
 
 function inbox(id: string): JobSpec {
   return { name: 'inbox.process', id, data: { inboundEventId: id } };
@@ -235,7 +236,7 @@ describe('InProcessQueueDriver', () => {
     await closed;
     expect(events).toEqual(['start slow', 'outbox attempt', 'end slow', 'closed']);
     await queue.idle(); // the pending retry was cancelled, so nothing is left
-    await expect(queue.enqueue([inbox('late')])).rejects.toThrow(/closed/);
+    await expect(queue.enqueue([inbox('late')])).rejects.toBeInstanceOf(QueueClosedError);
   });
 
   it('close gives up on a handler that never returns after closeTimeoutMs', async () => {

@@ -1,5 +1,5 @@
 import type { JobContext, JobContracts, JobHandlers, JobName, JobOutcome, JobSpec } from '../jobs';
-import type { QueueDriver, QueueHealth } from './queue-driver';
+import { QueueClosedError, type QueueDriver, type QueueHealth } from './queue-driver';
 import { errorMessage, type QueueLogger } from './queue-logger';
 import { backoffDelay, settlesWithin } from './timeouts';
 
@@ -69,7 +69,7 @@ export class InProcessQueueDriver implements QueueDriver {
 
   enqueue(jobs: readonly JobSpec[]): Promise<void> {
     if (this.closed) {
-      return Promise.reject(new Error('In-process queue is closed'));
+      return Promise.reject(new QueueClosedError('In-process queue'));
     }
     const touched = new Set<Lane>();
     for (const spec of jobs) {

@@ -1,5 +1,16 @@
 import type { JobHandlers, JobSpec } from '../jobs';
 
+/**
+ * A job offered to a queue that this process closed (it is shutting down). Not a fault: the job stands for a
+ * database row, which a sweeper dispatches again after the next start.
+ */
+export class QueueClosedError extends Error {
+  constructor(driver: string) {
+    super(`${driver} is closed`);
+    this.name = 'QueueClosedError';
+  }
+}
+
 export interface QueueHealth {
   up: boolean;
   driver: 'in-process' | 'bullmq';

@@ -1,3 +1,4 @@
+import { QueueClosedError } from './queue-driver';
 import { ThrottledLog } from './queue-logger';
 
 describe('ThrottledLog', () => {
@@ -34,6 +35,17 @@ describe('ThrottledLog', () => {
     warnings.report('outbox events left for the sweeper', new Error('Redis is not reachable'));
     expect(logger.warn.mock.calls).toEqual([['outbox events left for the sweeper: Redis is not reachable']]);
     expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('a queue closed for a shutdown is an ordinary line, not a warning: the sweeper dispatches after the next start', () => {
+    const { logger, errors: warnings } = setup('warn');
+    warnings.report('dispatch of outbox events deferred to the sweeper', new QueueClosedError('In-process queue'));
+    expect(logger.log.mock.calls).toEqual([
+      [
+        'dispatch of outbox events deferred to the sweeper: In-process queue is closed (shutting down; the sweeper dispatches after the next start)',
+      ],
+    ]);
+    expect(logger.warn).not.toHaveBeenCalled();
   });
 
   it('says once that a failing source recovered, and nothing for one that never failed', () => {

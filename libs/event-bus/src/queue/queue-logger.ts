@@ -1,3 +1,5 @@
+import { QueueClosedError } from './queue-driver';
+
 /** The slice of a Nest `Logger` the queue drivers need; `debug` is optional so a plain console-like object fits. */
 export interface QueueLogger {
   log(message: string): void;
@@ -38,6 +40,10 @@ export class ThrottledLog {
     this.level = options.level ?? 'error';
   }
 
+  /**
+   * Logs `source: <error>`, throttled. A queue closed for a shutdown (`QueueClosedError`) is an ordinary line, not a
+   * warning or an error: what could not be dispatched is dispatched by a sweeper after the next start.
+   */
   report(source: string, error: unknown): void {
     const state = this.sources.get(source) ?? { lastLoggedAt: Number.NEGATIVE_INFINITY, suppressed: 0, failing: false };
     this.sources.set(source, state);
@@ -50,7 +56,13 @@ export class ThrottledLog {
     const suppressed = state.suppressed > 0 ? ` (${state.suppressed} similar suppressed)` : '';
     state.lastLoggedAt = at;
     state.suppressed = 0;
-    this.logger[this.level](`${source}: ${errorMessage(error)}${suppressed}`);
+    if (error instanceof QueueClosedError) {
+      this.logger.log(
+        `${source}: ${errorMessage(error)} (shutting down; the sweeper dispatches after the next start)${suppressed}`,
+      );
+    } else {
+      this.logger[this.level](`${source}: ${errorMessage(error)}${suppressed}`);
+    }
   }
 
   /** Says once that a source that had been failing works again; silent otherwise. */
