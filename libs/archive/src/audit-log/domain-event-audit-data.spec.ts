@@ -39,4 +39,10 @@ describe('splitEventPayload', () => {
     const data = { customerId: 'cu', reason: 'SIGNATURE.LEVEL_TOO_LOW', detail: 'lowest level is simple' };
     expect(splitEventPayload(event('ContractPutOnHold', data))).toEqual({ data });
   });
+
+  it('keeps the whole payload of a type this build does not know as personal data, and does not fail', () => {
+    const data = { customerId: 'cu', note: 'written by a newer build' };
+    const unknown = { ...event('ContractOpened', data), type: 'ContractRenegotiated' } as unknown as DomainEvent;
+    expect(splitEventPayload(unknown)).toEqual({ data: {}, personal: data });
+  });
 });
