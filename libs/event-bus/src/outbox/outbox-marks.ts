@@ -10,13 +10,13 @@ export type OutboxMark = 'dispatched_at' | 'settled_at' | 'audited_at' | 'erp_fa
 export const OUTBOX_ROW_LOCK = 'FOR NO KEY UPDATE OF outbox';
 
 /**
- * The statement that sets `mark` to now() on the outbox rows whose ids are in the uuid[] parameter `ids`, locking
+ * The statement that sets `mark` to now() on the outbox rows whose ids are in the uuid[] parameter $1, locking
  * them in id order first (see OUTBOX_ROW_LOCK). Before, the marks were plain `UPDATE … WHERE id = ANY(…)` and the
  * ERP fan-out updated its rows in the order of its join: under load they deadlocked a few times per thousand
  * contracts, each costing a second's wait and a pass redone.
  */
-export function markOutboxRows(mark: OutboxMark, ids = '$1'): string {
+export function markOutboxRows(mark: OutboxMark): string {
   return `UPDATE outbox o SET ${mark} = now()
-            FROM (SELECT id FROM outbox WHERE id = ANY(${ids}::uuid[]) ORDER BY id ${OUTBOX_ROW_LOCK}) locked
+            FROM (SELECT id FROM outbox WHERE id = ANY($1::uuid[]) ORDER BY id ${OUTBOX_ROW_LOCK}) locked
            WHERE o.id = locked.id`;
 }
