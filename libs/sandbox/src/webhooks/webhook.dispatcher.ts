@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SANDBOX_CONFIG, type SandboxConfig } from '../config/sandbox-config';
 import { SANDBOX_WEBHOOK_SECRET } from '../sandbox.tokens';
@@ -13,6 +14,20 @@ const MAX_DB_BACKOFF_MS = 30_000;
 const DEADLINE_POLL_MS = 25;
 
 /**
+ * Listeners the shutdown signal may have before Node warns of a leak. Every attempt in flight listens to it (a sleep
+ * and an HTTP call each add a listener and remove it when done), so more than Node's default of 10 is the normal
+ * case under load: `SANDBOX_WEBHOOK_CONCURRENCY` goes up to 256, and callers waiting for a delivery go beyond it.
+ */
+export const SHUTDOWN_SIGNAL_MAX_LISTENERS = 1_000;
+
+/** The AbortController every attempt in flight listens to, without a `MaxListenersExceededWarning` under load. */
+export function sharedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(SHUTDOWN_SIGNAL_MAX_LISTENERS, controller.signal);
+  return controller;
+}
+
+/**
  * Sends the outbox: woken after a commit or every `pollMs`, claims what is due (at most `concurrency` in
  * flight), attempts each message once and records the outcome with its next attempt. Every decision lives
  * in the database, so a restarted process (or a second one) carries on where this one stopped.
@@ -21,7 +36,7 @@ const DEADLINE_POLL_MS = 25;
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SandboxWebhooks');
   private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly stopping = new AbortController();
+  private readonly stopping = sharedAbortController();
   private started = false;
   private timer?: NodeJS.Timeout;
   private timerAt = Number.POSITIVE_INFINITY;
