@@ -110,35 +110,25 @@ describe('outbox rows are locked in id order by every writer', () => {
     return (row as { n: number }).n;
   }
 
-  it('the ERP fan-out', async () => {
-    const rows = await threeRows();
-    const fanout = target.app.get(WebhookFanout);
-    const { lowHeld, highHeld, written } = await heldWhileWaiting(rows, () => fanout.fanOutBatch());
-    await written;
-    expect({ lowHeld, highHeld }).toEqual({ lowHeld: true, highHeld: false });
-    expect(await marked(Object.values(rows), 'erp_fanout_at')).toBe(3);
-  });
+  const writers: [string, Mark, (ids: string[]) => Promise<unknown>][] = [
+    ['the ERP fan-out', 'erp_fanout_at', () => target.app.get(WebhookFanout).fanOutBatch()],
+    ['the audit log', 'audited_at', () => target.app.get(DomainEventAuditor).auditBatch()],
+    // Written after the dispatch returns: the marks linger for others to share their statement.
+    [
+      'the dispatched marks',
+      'dispatched_at',
+      (ids) => target.app.get(OutboxRelay).dispatch(ids.map((id) => ({ id, type: 'ContractOpened' }))),
+    ],
+  ];
 
-  it('the audit log', async () => {
+  it.each(writers)('%s', async (_writer, mark, write) => {
     const rows = await threeRows();
-    const auditor = target.app.get(DomainEventAuditor);
-    const { lowHeld, highHeld, written } = await heldWhileWaiting(rows, () => auditor.auditBatch());
-    await written;
-    expect({ lowHeld, highHeld }).toEqual({ lowHeld: true, highHeld: false });
-    expect(await marked(Object.values(rows), 'audited_at')).toBe(3);
-  });
-
-  it('the dispatched marks', async () => {
-    const rows = await threeRows();
-    const relay = target.app.get(OutboxRelay);
     const ids = Object.values(rows);
-    // The marks are written after the dispatch returns, lingering for others to share the statement.
-    const { lowHeld, highHeld } = await heldWhileWaiting(rows, () =>
-      relay.dispatch(ids.map((id) => ({ id, type: 'ContractOpened' }))),
-    );
+    const { lowHeld, highHeld, written } = await heldWhileWaiting(rows, () => write(ids));
+    await written;
     expect({ lowHeld, highHeld }).toEqual({ lowHeld: true, highHeld: false });
-    await eventually(async () => ((await marked(ids, 'dispatched_at')) === 3 ? true : undefined), {
-      what: 'the three rows marked dispatched',
+    await eventually(async () => ((await marked(ids, mark)) === 3 ? true : undefined), {
+      what: `the three rows' ${mark}`,
     });
   });
 });
