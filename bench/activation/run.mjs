@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { adminQuery, atRate, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
+import { adminQuery, atRate, runIdentity, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS_DIR = path.join(ROOT, 'bench/results');
@@ -35,20 +35,17 @@ const QUEUE = WORKERS > 0 ? 'redis' : (process.env.BENCH_QUEUE ?? 'in-process');
 const SERVER_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TARGETS = { p50Ms: 100, p99Ms: 500, rate: 100 };
-const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
 const SIGNBRIDGE_PORT = 4301;
 const SANDBOX_PORT = 4302;
-const ADMIN_KEY = `sb_bench_${randomBytes(16).toString('hex')}`;
-const SANDBOX_KEY = `sbx_bench_${randomBytes(16).toString('hex')}`;
-const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
-
 const children = [];
-const database = `signbridge_bench_activation_${randomBytes(3).toString('hex')}`;
-const databaseUrl = (() => {
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${database}`;
-  return url.toString();
-})();
+const {
+  stamp: STAMP,
+  adminKey: ADMIN_KEY,
+  sandboxKey: SANDBOX_KEY,
+  webhookSecret: SECRET,
+  database,
+  databaseUrl,
+} = runIdentity({ keyLabel: 'bench', databasePrefix: 'signbridge_bench_activation', serverUrl: SERVER_URL });
 
 async function main() {
   if (!Number.isInteger(CONTRACTS) || CONTRACTS < 10) fail('BENCH_CONTRACTS must be a whole number >= 10');

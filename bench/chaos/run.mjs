@@ -28,14 +28,13 @@
 // run per (contract, action), succeeded, its key seen by the target; one inbound row per webhook; every event audited
 // and delivered to the ERP once; the audit log and the invoice chain verifying. Exit 1 names what broke.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, openSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { adminQuery, atRate, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
+import { adminQuery, atRate, runIdentity, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
 import { SMTPServer } from 'smtp-server';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -57,14 +56,16 @@ const SERVER_URL = process.env.CHAOS_DATABASE_URL ?? 'postgres://postgres@127.0.
 const REDIS_URL = TARGETS.includes('redis')
   ? `redis://127.0.0.1:${OWN_REDIS_PORT}`
   : (process.env.CHAOS_REDIS_URL ?? 'redis://127.0.0.1:6379');
-const STAMP = new Date().toISOString().replace(/[:.]/g, '-');
 const SIGNBRIDGE_PORT = 4311;
 const SANDBOX_PORT = 4312;
-const ADMIN_KEY = `sb_chaos_${randomBytes(16).toString('hex')}`;
-const SANDBOX_KEY = `sbx_chaos_${randomBytes(16).toString('hex')}`;
-const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
-const database = `signbridge_chaos_${randomBytes(3).toString('hex')}`;
-const databaseUrl = Object.assign(new URL(SERVER_URL), { pathname: `/${database}` }).toString();
+const {
+  stamp: STAMP,
+  adminKey: ADMIN_KEY,
+  sandboxKey: SANDBOX_KEY,
+  webhookSecret: SECRET,
+  database,
+  databaseUrl,
+} = runIdentity({ keyLabel: 'chaos', databasePrefix: 'signbridge_chaos', serverUrl: SERVER_URL });
 
 const children = new Map();
 let checker;

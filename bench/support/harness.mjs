@@ -1,10 +1,27 @@
 // What the activation benchmark and the chaos check share: the contracts they send, the pace they sign them at, and
 // small helpers. Each script keeps its own processes, ports and checks.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * What one run of a script is known by: a timestamp for its files, fresh API keys and webhook secret, and a database of
+ * its own on `serverUrl` (made and dropped by the script), named `<databasePrefix>_<random>`.
+ */
+export function runIdentity({ keyLabel, databasePrefix, serverUrl }) {
+  const database = `${databasePrefix}_${randomBytes(3).toString('hex')}`;
+  return {
+    stamp: new Date().toISOString().replace(/[:.]/g, '-'),
+    adminKey: `sb_${keyLabel}_${randomBytes(16).toString('hex')}`,
+    sandboxKey: `sbx_${keyLabel}_${randomBytes(16).toString('hex')}`,
+    webhookSecret: `whsec_${randomBytes(32).toString('base64')}`,
+    database,
+    databaseUrl: Object.assign(new URL(serverUrl), { pathname: `/${database}` }).toString(),
+  };
 }
 
 /** One statement on the server's maintenance database (CREATE or DROP DATABASE), on a connection of its own. */
