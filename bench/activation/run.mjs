@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { adminQuery, atRate, runIdentity, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
+import { atRate, exitWhenSettled, runIdentity, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS_DIR = path.join(ROOT, 'bench/results');
@@ -38,14 +38,7 @@ const TARGETS = { p50Ms: 100, p99Ms: 500, rate: 100 };
 const SIGNBRIDGE_PORT = 4301;
 const SANDBOX_PORT = 4302;
 const children = [];
-const {
-  stamp: STAMP,
-  adminKey: ADMIN_KEY,
-  sandboxKey: SANDBOX_KEY,
-  webhookSecret: SECRET,
-  database,
-  databaseUrl,
-} = runIdentity({ keyLabel: 'bench', databasePrefix: 'signbridge_bench_activation', serverUrl: SERVER_URL });
+const run = runIdentity({ keyLabel: 'bench', databasePrefix: 'signbridge_bench_activation', serverUrl: SERVER_URL });
 
 async function main() {
   if (!Number.isInteger(CONTRACTS) || CONTRACTS < 10) fail('BENCH_CONTRACTS must be a whole number >= 10');
@@ -53,15 +46,15 @@ async function main() {
   if (!(RATE > 0)) fail('BENCH_RATE must be > 0');
   mkdirSync(RESULTS_DIR, { recursive: true });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'signbridge-bench-'));
-  await adminQuery(SERVER_URL, `CREATE DATABASE "${database}"`);
+  await run.createDatabase();
   const targets = await startTargets();
   try {
     start('sandbox', 'dist/apps/sandbox/src/main.js', {
       SANDBOX_PORT: String(SANDBOX_PORT),
-      SANDBOX_DATABASE_URL: databaseUrl,
+      SANDBOX_DATABASE_URL: run.databaseUrl,
       SANDBOX_DB_SCHEMA: 'sandbox',
-      SANDBOX_API_KEY: SANDBOX_KEY,
-      SANDBOX_WEBHOOK_SECRET: SECRET,
+      SANDBOX_API_KEY: run.sandboxKey,
+      SANDBOX_WEBHOOK_SECRET: run.webhookSecret,
       SANDBOX_WEBHOOK_RETRY_SCHEDULE: '1s,2s,5s,10s',
       SANDBOX_WEBHOOK_CONCURRENCY: '64',
       DATA_DIR: dataDir,
@@ -70,12 +63,12 @@ async function main() {
     const queuePrefix = `bench-${randomBytes(4).toString('hex')}`;
     const signbridgeEnv = {
       PORT: String(SIGNBRIDGE_PORT),
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: run.databaseUrl,
       ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: queuePrefix } : {}),
       SANDBOX_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
-      SANDBOX_API_KEY: SANDBOX_KEY,
-      SANDBOX_WEBHOOK_SECRETS: SECRET,
-      SIGNBRIDGE_ADMIN_API_KEY: ADMIN_KEY,
+      SANDBOX_API_KEY: run.sandboxKey,
+      SANDBOX_WEBHOOK_SECRETS: run.webhookSecret,
+      SIGNBRIDGE_ADMIN_API_KEY: run.adminKey,
       PROVISIONING_ACCESS_CREDENTIALS_URL: targets.url,
       PROVISIONING_WAREHOUSE_ORDER_URL: targets.url,
       PROVISIONING_SECRET: 'bench-provisioning-secret-0123456789',
@@ -139,15 +132,14 @@ async function main() {
       warmupContracts: WARMUP,
       cpuMsPerContract: cpu,
     };
-    const file = path.join(RESULTS_DIR, `activation-${STAMP}.json`);
+    const file = path.join(RESULTS_DIR, `activation-${run.stamp}.json`);
     writeFileSync(file, JSON.stringify(report, null, 2));
     process.stdout.write(`${render(report)}\nraw: ${path.relative(ROOT, file)}\n`);
   } finally {
     await checker?.end().catch(() => undefined);
     await stopAll();
     targets.close();
-    if (process.env.BENCH_KEEP_DATABASE === '1') process.stdout.write(`database kept: ${database}\n`);
-    else await adminQuery(SERVER_URL, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+    await run.dropDatabase({ keep: process.env.BENCH_KEEP_DATABASE === '1' });
   }
 }
 
@@ -230,13 +222,13 @@ async function startTargets() {
 /** Sends them with the bench's own label; a request with a key is never needed here (nothing is killed). */
 function sendAll(pdf, total) {
   const post = (pathname, body) => call(SIGNBRIDGE_PORT, 'POST', pathname, body);
-  return sendContracts(post, { label: 'bench', stamp: STAMP, pdf, total, concurrency: 16 });
+  return sendContracts(post, { label: 'bench', stamp: run.stamp, pdf, total, concurrency: 16 });
 }
 
 /** One contract every 1/RATE s, on a fixed schedule; returns how late each went. */
 function signAtRate(contracts) {
   return atRate(contracts, RATE, (contract) =>
-    call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contract.envelopeId}/simulate`, { action: 'sign' }, SANDBOX_KEY),
+    call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contract.envelopeId}/simulate`, { action: 'sign' }, run.sandboxKey),
   );
 }
 
@@ -345,7 +337,7 @@ function render(r) {
 }
 
 function start(name, script, env) {
-  const log = openSync(path.join(RESULTS_DIR, `activation-${STAMP}-${name}.log`), 'a');
+  const log = openSync(path.join(RESULTS_DIR, `activation-${run.stamp}-${name}.log`), 'a');
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results": where SignBridge spends its time (written at exit);
   // BENCH_SANDBOX_NODE_ARGS the same for the sandbox.
   const argsVar = { signbridge: 'BENCH_NODE_ARGS', sandbox: 'BENCH_SANDBOX_NODE_ARGS' }[name];
@@ -377,7 +369,7 @@ async function stopAll() {
   );
 }
 
-async function call(port, method, pathname, body, key = ADMIN_KEY) {
+async function call(port, method, pathname, body, key = run.adminKey) {
   for (let attempt = 1; ; attempt++) {
     const response = await fetch(`http://127.0.0.1:${port}${pathname}`, {
       method,
@@ -413,7 +405,7 @@ async function waitUntil(check, timeoutMs, what, everyMs = 100) {
 let checker;
 async function query(sql, params = []) {
   if (!checker) {
-    checker = new pg.Client({ connectionString: databaseUrl });
+    checker = new pg.Client({ connectionString: run.databaseUrl });
     await checker.connect();
   }
   return (await checker.query(sql, params)).rows;
@@ -434,11 +426,4 @@ function fail(message) {
   throw new Error(message);
 }
 
-main().then(
-  () => process.exit(0),
-  async (error) => {
-    process.stderr.write(`${error.stack ?? error}\n`);
-    await stopAll();
-    process.exit(1);
-  },
-);
+exitWhenSettled(main(), stopAll);

@@ -34,7 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { adminQuery, atRate, runIdentity, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
+import { atRate, exitWhenSettled, runIdentity, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
 import { SMTPServer } from 'smtp-server';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -58,14 +58,7 @@ const REDIS_URL = TARGETS.includes('redis')
   : (process.env.CHAOS_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const SIGNBRIDGE_PORT = 4311;
 const SANDBOX_PORT = 4312;
-const {
-  stamp: STAMP,
-  adminKey: ADMIN_KEY,
-  sandboxKey: SANDBOX_KEY,
-  webhookSecret: SECRET,
-  database,
-  databaseUrl,
-} = runIdentity({ keyLabel: 'chaos', databasePrefix: 'signbridge_chaos', serverUrl: SERVER_URL });
+const run = runIdentity({ keyLabel: 'chaos', databasePrefix: 'signbridge_chaos', serverUrl: SERVER_URL });
 
 const children = new Map();
 let checker;
@@ -80,7 +73,7 @@ async function main() {
     fail('CHAOS_KILL must list some of signbridge, worker, redis, postgres and sandbox');
   if (TARGETS.includes('worker') && WORKERS === 0) fail('CHAOS_KILL=worker needs CHAOS_WORKERS > 0');
   mkdirSync(RESULTS_DIR, { recursive: true });
-  await adminQuery(SERVER_URL, `CREATE DATABASE "${database}"`);
+  await run.createDatabase();
   const smtp = await startSmtp();
   const target = await startTarget();
   try {
@@ -121,8 +114,7 @@ async function main() {
     await stopAll();
     target.close();
     await smtp.close();
-    if (process.env.CHAOS_KEEP_DATABASE === '1') process.stdout.write(`database kept: ${database}\n`);
-    else await adminQuery(SERVER_URL, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+    await run.dropDatabase({ keep: process.env.CHAOS_KEEP_DATABASE === '1' });
   }
 }
 
@@ -140,10 +132,10 @@ async function startParties(smtp, target) {
       // The platform is another company's: when the machine's PostgreSQL is killed, it must not go down with it.
       ...(KILLS_POSTGRES
         ? { SANDBOX_EMBEDDED_PG_PORT: String(SANDBOX_PG_PORT) }
-        : { SANDBOX_DATABASE_URL: databaseUrl }),
+        : { SANDBOX_DATABASE_URL: run.databaseUrl }),
       SANDBOX_DB_SCHEMA: 'sandbox',
-      SANDBOX_API_KEY: SANDBOX_KEY,
-      SANDBOX_WEBHOOK_SECRET: SECRET,
+      SANDBOX_API_KEY: run.sandboxKey,
+      SANDBOX_WEBHOOK_SECRET: run.webhookSecret,
       // A killed SignBridge refuses connections: the platform retries soon, as real ones do (later).
       SANDBOX_WEBHOOK_RETRY_SCHEDULE: '1s,2s,3s,5s,5s,5s,10s,10s,10s,10s,30s,30s',
       ...(process.env.CHAOS_PLATFORM_FAULTS ? { SANDBOX_FAULTS: process.env.CHAOS_PLATFORM_FAULTS } : {}),
@@ -152,12 +144,12 @@ async function startParties(smtp, target) {
     });
   const signbridgeEnv = {
     PORT: String(SIGNBRIDGE_PORT),
-    DATABASE_URL: databaseUrl,
-    ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: `chaos-${STAMP}` } : {}),
+    DATABASE_URL: run.databaseUrl,
+    ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: `chaos-${run.stamp}` } : {}),
     SANDBOX_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
-    SANDBOX_API_KEY: SANDBOX_KEY,
-    SANDBOX_WEBHOOK_SECRETS: SECRET,
-    SIGNBRIDGE_ADMIN_API_KEY: ADMIN_KEY,
+    SANDBOX_API_KEY: run.sandboxKey,
+    SANDBOX_WEBHOOK_SECRETS: run.webhookSecret,
+    SIGNBRIDGE_ADMIN_API_KEY: run.adminKey,
     SMTP_URL: smtp.url,
     PROVISIONING_ACCESS_CREDENTIALS_URL: target.url,
     PROVISIONING_WAREHOUSE_ORDER_URL: target.url,
@@ -412,14 +404,14 @@ async function startTarget() {
 /** A request cut by a kill is sent again with the same Idempotency-Key, as a careful ERP connector would. */
 function sendAll(pdf) {
   const post = (pathname, body, key) =>
-    call(SIGNBRIDGE_PORT, 'POST', pathname, body, ADMIN_KEY, { idempotencyKey: key });
-  return sendContracts(post, { label: 'chaos', stamp: STAMP, pdf, total: CONTRACTS, concurrency: 8 });
+    call(SIGNBRIDGE_PORT, 'POST', pathname, body, run.adminKey, { idempotencyKey: key });
+  return sendContracts(post, { label: 'chaos', stamp: run.stamp, pdf, total: CONTRACTS, concurrency: 8 });
 }
 
 /** One signature every 1/RATE s, through the platform (which keeps retrying its webhooks while SignBridge is down). */
 function signAtRate(contracts) {
   return atRate(contracts, RATE, (contract) =>
-    call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contract.envelopeId}/simulate`, { action: 'sign' }, SANDBOX_KEY, {
+    call(SANDBOX_PORT, 'POST', `/v1/envelopes/${contract.envelopeId}/simulate`, { action: 'sign' }, run.sandboxKey, {
       // A signature the platform made before a kill cut its answer: the retry finds the envelope completed.
       done: (text) => text.includes('ENVELOPE.NOT_SENT'),
     }),
@@ -440,13 +432,13 @@ async function pgCluster(action, ...options) {
 
 /** A Redis of the run's own, keeping nothing on disk: killed, it comes back empty. */
 function startRedis() {
-  const log = openSync(path.join(RESULTS_DIR, `chaos-${STAMP}-redis.log`), 'a');
+  const log = openSync(path.join(RESULTS_DIR, `chaos-${run.stamp}-redis.log`), 'a');
   const args = ['--bind', '127.0.0.1', '--port', String(OWN_REDIS_PORT), '--save', '', '--appendonly', 'no'];
   children.set('redis', spawn('redis-server', args, { stdio: ['ignore', log, log] }));
 }
 
 function start(name, script, env) {
-  const log = openSync(path.join(RESULTS_DIR, `chaos-${STAMP}-${name}.log`), 'a');
+  const log = openSync(path.join(RESULTS_DIR, `chaos-${run.stamp}-${name}.log`), 'a');
   const child = spawn(process.execPath, [path.join(ROOT, script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -481,7 +473,7 @@ async function stopAll() {
  * An API call that rides out SignBridge or the platform being down (connection refused, 5xx) for up to a minute.
  * `idempotencyKey` goes with every try; `done(text)` says a refusal means the call already took effect.
  */
-async function call(port, method, pathname, body, key = ADMIN_KEY, { idempotencyKey, done } = {}) {
+async function call(port, method, pathname, body, key = run.adminKey, { idempotencyKey, done } = {}) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
@@ -531,7 +523,7 @@ async function waitFor(check, timeoutMs) {
 async function query(sql, params = []) {
   try {
     if (!checker) {
-      checker = new pg.Client({ connectionString: databaseUrl });
+      checker = new pg.Client({ connectionString: run.databaseUrl });
       checker.on('error', () => undefined);
       await checker.connect();
     }
@@ -566,11 +558,4 @@ function fail(message) {
   throw new Error(`chaos: ${message}`);
 }
 
-main().then(
-  () => process.exit(0),
-  async (error) => {
-    process.stderr.write(`${error.stack ?? error}\n`);
-    await stopAll();
-    process.exit(1);
-  },
-);
+exitWhenSettled(main(), stopAll);

@@ -10,7 +10,7 @@ export function sleep(ms) {
 
 /**
  * What one run of a script is known by: a timestamp for its files, fresh API keys and webhook secret, and a database of
- * its own on `serverUrl` (made and dropped by the script), named `<databasePrefix>_<random>`.
+ * its own on `serverUrl`, named `<databasePrefix>_<random>`, which the script makes and drops (or keeps, to look into).
  */
 export function runIdentity({ keyLabel, databasePrefix, serverUrl }) {
   const database = `${databasePrefix}_${randomBytes(3).toString('hex')}`;
@@ -19,13 +19,17 @@ export function runIdentity({ keyLabel, databasePrefix, serverUrl }) {
     adminKey: `sb_${keyLabel}_${randomBytes(16).toString('hex')}`,
     sandboxKey: `sbx_${keyLabel}_${randomBytes(16).toString('hex')}`,
     webhookSecret: `whsec_${randomBytes(32).toString('base64')}`,
-    database,
     databaseUrl: Object.assign(new URL(serverUrl), { pathname: `/${database}` }).toString(),
+    createDatabase: () => adminQuery(serverUrl, `CREATE DATABASE "${database}"`),
+    async dropDatabase({ keep }) {
+      if (keep) process.stdout.write(`database kept: ${database}\n`);
+      else await adminQuery(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch(() => undefined);
+    },
   };
 }
 
 /** One statement on the server's maintenance database (CREATE or DROP DATABASE), on a connection of its own. */
-export async function adminQuery(serverUrl, sql) {
+async function adminQuery(serverUrl, sql) {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
@@ -109,4 +113,16 @@ export async function atRate(items, rate, act) {
   }
   await Promise.all(inFlight);
   return lateness;
+}
+
+/** Ends the script when `done` settles: 0 when it succeeded; else the error, `cleanUp()` (the children stopped), 1. */
+export function exitWhenSettled(done, cleanUp) {
+  done.then(
+    () => process.exit(0),
+    async (error) => {
+      process.stderr.write(`${error.stack ?? error}\n`);
+      await cleanUp();
+      process.exit(1);
+    },
+  );
 }
