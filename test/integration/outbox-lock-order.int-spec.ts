@@ -74,9 +74,13 @@ describe('outbox rows are locked in id order by every writer', () => {
     }
   }
 
-  /** Starts `write` while `middle` is held; returns which of low and high it held while it waited. */
+  /**
+   * Starts `write` while `middle` is held; once the statement that sets `mark` waits for it (not merely some other
+   * writer the call woke), returns which of low and high were held.
+   */
   async function heldWhileWaiting(
     rows: { low: string; middle: string; high: string },
+    mark: Mark,
     write: () => Promise<unknown>,
   ): Promise<{ lowHeld: boolean; highHeld: boolean; written: Promise<unknown> }> {
     await holder.query('BEGIN');
@@ -88,12 +92,13 @@ describe('outbox rows are locked in id order by every writer', () => {
       await eventually(
         async () => {
           const waiting = await prober.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))`,
-            [holderPid],
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE $1 = ANY (pg_blocking_pids(pid)) AND query LIKE '%' || $2 || ' = now()%'`,
+            [holderPid, mark],
           );
           return waiting.rows[0].n > 0 ? true : undefined;
         },
-        { what: 'the writer waiting for the middle row' },
+        { what: `the statement setting ${mark} waiting for the middle row` },
       );
       const held = await lockedAmong([rows.low, rows.high]);
       return { lowHeld: held.includes(rows.low), highHeld: held.includes(rows.high), written };
@@ -124,7 +129,7 @@ describe('outbox rows are locked in id order by every writer', () => {
   it.each(writers)('%s', async (_writer, mark, write) => {
     const rows = await threeRows();
     const ids = Object.values(rows);
-    const { lowHeld, highHeld, written } = await heldWhileWaiting(rows, () => write(ids));
+    const { lowHeld, highHeld, written } = await heldWhileWaiting(rows, mark, () => write(ids));
     await written;
     expect({ lowHeld, highHeld }).toEqual({ lowHeld: true, highHeld: false });
     await eventually(async () => ((await marked(ids, mark)) === 3 ? true : undefined), {
