@@ -109,7 +109,7 @@ async function main() {
     const contracts = all.slice(WARMUP);
 
     process.stdout.write(`signing ${CONTRACTS} contracts at ${RATE}/s...\n`);
-    const cpuBefore = cpuByProcess();
+    const cpuBefore = await cpuByProcess();
     const startedAt = Date.now();
     const lateness = await signAtRate(contracts);
     const signedAt = Date.now();
@@ -121,7 +121,7 @@ async function main() {
       'every contract invoiced and provisioned',
       1000,
     );
-    const cpu = cpuPerContract(cpuBefore, cpuByProcess());
+    const cpu = cpuPerContract(cpuBefore, await cpuByProcess());
     // Their backends exit and so report every deadlock they were in; counted over the whole run, setup included.
     await stopAll();
     const report = {
@@ -147,8 +147,10 @@ async function main() {
  * CPU time used so far (ms, user + system) by SignBridge's processes, the sandbox, PostgreSQL (every `postgres`
  * process, plus what the postmaster collected from backends that exited) and this runner with its HTTP target;
  * from /proc, so Linux only (elsewhere: null). PostgreSQL is the machine's, so other databases' work counts too.
+ * `backends`: each of the run database's connections, by PID, with the `application_name` its party set
+ * (`signbridge`, `signbridge-sandbox`, `bench-runner`), so PostgreSQL's CPU can be split by whom it served.
  */
-function cpuByProcess() {
+async function cpuByProcess() {
   const tick = 10; // ms per clock tick: USER_HZ is 100 on Linux
   const stat = (pid) => {
     try {
@@ -182,14 +184,40 @@ function cpuByProcess() {
     const { self, reaped } = stat(pid);
     byName.postgres += self + reaped;
   }
-  return byName;
+  const connections = await query(
+    `SELECT pid, application_name FROM pg_stat_activity
+      WHERE datname = current_database() AND backend_type = 'client backend'`,
+  );
+  const backends = new Map(connections.map((c) => [c.pid, { party: c.application_name, ms: stat(c.pid).self }]));
+  return { byName, backends };
 }
 
+/**
+ * Each party's CPU per contract between the two readings, and PostgreSQL's split by the party its connections
+ * served: a connection open at both readings counts its difference, one opened between them all it used. What is
+ * left (connections that closed meanwhile, the checkpointer, WAL writer, autovacuum) is `postgres, other`.
+ */
 function cpuPerContract(before, after) {
   if (!before || !after) return null;
-  return Object.fromEntries(
-    Object.keys(after).map((name) => [name, Math.round(((after[name] - before[name]) / CONTRACTS) * 10) / 10]),
+  const perContract = (ms) => Math.round((ms / CONTRACTS) * 10) / 10;
+  const result = Object.fromEntries(
+    Object.keys(after.byName).map((name) => [name, perContract(after.byName[name] - before.byName[name])]),
   );
+  const served = { signbridge: 0, 'signbridge-sandbox': 0, 'bench-runner': 0 };
+  let attributed = 0;
+  for (const [pid, backend] of after.backends) {
+    if (!(backend.party in served)) continue;
+    const used = backend.ms - (before.backends.get(pid)?.ms ?? 0);
+    served[backend.party] += used;
+    attributed += used;
+  }
+  result.postgresFor = {
+    signbridge: perContract(served.signbridge),
+    sandbox: perContract(served['signbridge-sandbox']),
+    runner: perContract(served['bench-runner']),
+    other: perContract(after.byName.postgres - before.byName.postgres - attributed),
+  };
+  return result;
 }
 
 /** The company's service platform and warehouse: answer at once, as a fast target would. */
@@ -328,9 +356,9 @@ function render(r) {
       .join(', ')} ms | | |`,
     ...(r.cpuMsPerContract
       ? [
-          `| CPU per contract while signing | ${Object.entries(r.cpuMsPerContract)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ')} ms | | |`,
+          `| CPU per contract while signing | signbridge ${r.cpuMsPerContract.signbridge}, sandbox ${r.cpuMsPerContract.sandbox}, postgres ${r.cpuMsPerContract.postgres}, runner ${r.cpuMsPerContract.runner} ms | | |`,
+          `| PostgreSQL's part, by whom it served | signbridge ${r.cpuMsPerContract.postgresFor.signbridge}, sandbox ${r.cpuMsPerContract.postgresFor.sandbox}, runner ${r.cpuMsPerContract.postgresFor.runner}, other ${r.cpuMsPerContract.postgresFor.other} ms | | |`,
+          `| SignBridge with its PostgreSQL work, per contract | ${Math.round((r.cpuMsPerContract.signbridge + r.cpuMsPerContract.postgresFor.signbridge) * 10) / 10} ms | | |`,
         ]
       : []),
   ].join('\n');
@@ -405,7 +433,7 @@ async function waitUntil(check, timeoutMs, what, everyMs = 100) {
 let checker;
 async function query(sql, params = []) {
   if (!checker) {
-    checker = new pg.Client({ connectionString: run.databaseUrl });
+    checker = new pg.Client({ connectionString: run.databaseUrl, application_name: 'bench-runner' });
     await checker.connect();
   }
   return (await checker.query(sql, params)).rows;

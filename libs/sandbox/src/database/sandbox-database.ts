@@ -27,6 +27,8 @@ export class SandboxDatabase implements SandboxQueryable {
     const pool = new Pool({
       connectionString: url,
       max: poolSize,
+      // Names its connections in pg_stat_activity (SignBridge's are `signbridge`); the benchmark splits CPU by it.
+      application_name: 'signbridge-sandbox',
       options: `-c search_path=${schema}`,
       Client: preparingClient(),
     });
