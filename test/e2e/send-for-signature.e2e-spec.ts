@@ -321,6 +321,23 @@ describe('sending a contract for signature through the sandbox platform', () => 
       document: { filename: 'a.pdf', contentBase64: pdf },
     });
     expect(unknownCustomer.status).toBe(404);
+    // Refused by the rules registration applies (the plan catalogue, provisioning actions), asked before sending.
+    for (const [overrides, field] of [
+      [{ billing: { plan: 'platinum' } }, 'billing.plan'],
+      [{ provisioning: [{ action: 'warehouse-order' }, { action: 'warehouse-order' }] }, 'provisioning'],
+      [{ signers: [base.signers[0], { email: 'X@example.test', name: 'X again' }] }, 'signers'],
+    ] as const) {
+      const refused = await api<{ code: string; field: string }>(app.url, 'POST', '/api/v1/contracts', {
+        ...base,
+        ...overrides,
+        document: { filename: 'a.pdf', contentBase64: pdf },
+      });
+      expect({ status: refused.status, code: refused.body.code, field: refused.body.field }).toEqual({
+        status: 400,
+        code: 'CONTRACT.INVALID',
+        field,
+      });
+    }
     expect(await mailbox(sandbox.url, 'x@example.test')).toEqual([]);
   });
 

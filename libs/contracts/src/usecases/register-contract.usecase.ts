@@ -51,13 +51,29 @@ export class RegisterContractUseCase {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute(command: RegisterContractCommand): Promise<string> {
+  /**
+   * What can be refused without the database: two signers with one address, billing that is not exactly one of
+   * lines or a plan of the catalogue, a provisioning action twice or with oversized params. SendContractForSignature
+   * asks it before calling the platform, so a refused contract never leaves an envelope (and invitations) behind.
+   */
+  check(command: Pick<RegisterContractCommand, 'signers' | 'billing' | 'provisioning'>): {
+    emails: string[];
+    billing: ContractBilling | null;
+    provisioning: ProvisioningActionSpec[];
+  } {
     const emails = command.signers.map((s) => normalizeEmail(s.email));
     if (new Set(emails).size !== emails.length) {
       throw new ContractsError('CONTRACT.INVALID', 'Two signers share one e-mail address', { field: 'signers' });
     }
-    const billing = this.validBilling(command.billing);
-    const provisioning = validProvisioning(command.provisioning ?? []);
+    return {
+      emails,
+      billing: this.validBilling(command.billing),
+      provisioning: validProvisioning(command.provisioning ?? []),
+    };
+  }
+
+  async execute(command: RegisterContractCommand): Promise<string> {
+    const { emails, billing, provisioning } = this.check(command);
     const contractId = randomUUID();
     const requiredLevel = requiredSignatureLevel(
       command.amount,

@@ -6,7 +6,6 @@ import { type Money, type SignatureLevel } from '@app/domain';
 import { SignatureProviderRegistry } from '@app/signature-providers';
 import type { DataSource } from 'typeorm';
 import { ContractsError } from '../contracts.errors';
-import { normalizeEmail } from '../lifecycle';
 import { RegisterContractUseCase, type RegisterContractCommand } from './register-contract.usecase';
 import { requiredSignatureLevel } from './signature-policy';
 
@@ -45,10 +44,8 @@ export class SendContractForSignatureUseCase {
 
   async execute(command: SendContractCommand): Promise<string> {
     const pdf = decodePdf(command.document.contentBase64);
-    const emails = command.signers.map((s) => normalizeEmail(s.email));
-    if (new Set(emails).size !== emails.length) {
-      throw new ContractsError('CONTRACT.INVALID', 'Two signers share one e-mail address', { field: 'signers' });
-    }
+    // Everything registration would refuse is refused now, before the platform sends the signers anything.
+    const { emails } = this.register.check(command);
     if (command.expiresAt && command.expiresAt.getTime() <= Date.now()) {
       throw new ContractsError('CONTRACT.INVALID', 'expiresAt must be in the future', { field: 'expiresAt' });
     }
