@@ -116,6 +116,8 @@ describe('invoicing and provisioning after signing, through the sandbox platform
     const { customerId, contractId } = await sendAndSign('Provisioning', {
       billing: {
         lines: [{ description: 'Router service, first month', quantity: 1, unitPriceCents: 4_990, vatRate: 21 }],
+        // The customer was registered without one; the invoice must carry a postal address.
+        party: { address: { line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28013', country: 'ES' } },
       },
       // The warehouse hiccups once: the run retries on its own.
       warehouseScript: [{ status: 503 }],

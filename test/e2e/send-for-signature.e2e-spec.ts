@@ -321,9 +321,11 @@ describe('sending a contract for signature through the sandbox platform', () => 
       document: { filename: 'a.pdf', contentBase64: pdf },
     });
     expect(unknownCustomer.status).toBe(404);
-    // Refused by the rules registration applies (the plan catalogue, provisioning actions), asked before sending.
+    // Refused by the rules registration applies (plan catalogue, invoice address, provisioning), asked before sending.
     for (const [overrides, field] of [
       [{ billing: { plan: 'platinum' } }, 'billing.plan'],
+      // The customer was registered without a postal address, which its invoice would have to carry.
+      [{ billing: { plan: 'basic' } }, 'billing.party.address'],
       [{ provisioning: [{ action: 'warehouse-order' }, { action: 'warehouse-order' }] }, 'provisioning'],
       [{ signers: [base.signers[0], { email: 'X@example.test', name: 'X again' }] }, 'signers'],
     ] as const) {

@@ -53,8 +53,9 @@ describe('ERP API /api/v1', () => {
     const t = tag();
     return { externalRef: `erp-${t}`, name: `Customer ${t}`, email: `billing-${t}@example.test`, ...overrides };
   };
-  async function createCustomer(): Promise<Customer> {
-    const res = await call<Customer>('POST', '/api/v1/customers', newCustomer());
+  const ADDRESS = { line1: 'Calle Mayor 1', city: 'Madrid', postalCode: '28013', country: 'ES' };
+  async function createCustomer(overrides: Record<string, unknown> = {}): Promise<Customer> {
+    const res = await call<Customer>('POST', '/api/v1/customers', newCustomer(overrides));
     expect(res.status).toBe(201);
     return res.body;
   }
@@ -283,7 +284,7 @@ describe('ERP API /api/v1', () => {
 
   describe('what a contract bills and provisions', () => {
     it('keeps invoice lines (or a plan) and provisioning actions, and shows them back', async () => {
-      const customer = await createCustomer();
+      const customer = await createCustomer({ address: ADDRESS });
       const billing = { lines: [{ description: 'Setup', quantity: 1, unitPriceCents: 15000, vatRate: 21 }] };
       const provisioning = [
         { action: 'access-credentials', params: { plan: 'pro', seats: 5 } },
@@ -302,6 +303,26 @@ describe('ERP API /api/v1', () => {
         newContract(customer.id, { billing: { plan: 'basic' } }),
       );
       expect(plan.body).toMatchObject({ billing: { plan: 'basic' }, provisioning: [] });
+    });
+
+    it("bills a customer without an address only when the contract's billing party gives one", async () => {
+      const customer = await createCustomer();
+      const refused = expectProblem(
+        await call('POST', '/api/v1/contracts', newContract(customer.id, { billing: { plan: 'basic' } })),
+        400,
+        'CONTRACT.INVALID',
+      );
+      expect(refused).toMatchObject({ field: 'billing.party.address' });
+      const party = { name: 'Acme Holding S.A.', email: 'ap@acme.example', address: ADDRESS };
+      const created = await call<{ billing: unknown }>(
+        'POST',
+        '/api/v1/contracts',
+        newContract(customer.id, { billing: { plan: 'basic', party } }),
+      );
+      expect(created.status).toBe(201);
+      expect(created.body.billing).toEqual({ plan: 'basic', party });
+      // A contract that bills nothing needs no address.
+      expect((await call('POST', '/api/v1/contracts', newContract(customer.id))).status).toBe(201);
     });
 
     it.each([
@@ -323,12 +344,17 @@ describe('ERP API /api/v1', () => {
         'provisioning',
       ],
       ['an action name with spaces', { provisioning: [{ action: 'Make Account' }] }, 'provisioning.0.action'],
+      [
+        'a billing party address without a city',
+        { billing: { plan: 'basic', party: { address: { line1: 'x', postalCode: '1', country: 'ES' } } } },
+        'billing.party.address.city',
+      ],
     ])('400 naming the field for %s', async (_case, overrides, field) => {
       const customer = await createCustomer();
       const problem = expectProblem(
         await call('POST', '/api/v1/contracts', newContract(customer.id, overrides)),
         400,
-        field.startsWith('billing.lines') || field.startsWith('provisioning.0')
+        field.startsWith('billing.lines') || field.startsWith('billing.party') || field.startsWith('provisioning.0')
           ? 'REQUEST.INVALID'
           : 'CONTRACT.INVALID',
       );

@@ -423,4 +423,35 @@ describe('invoicing: first invoice, mail, credit notes, API, chain', () => {
       brokenAt: { number: second.full_number, reason: 'fingerprint_mismatch' },
     });
   });
+
+  it("makes the invoice out to the contract's billing party, part by part, and mails it there", async () => {
+    const party = {
+      name: 'Acme Holding S.A.',
+      taxId: 'ESA87654321',
+      email: `ap-${uniqueSeries().toLowerCase()}@example.test`,
+      address: { line1: 'Passeig de Gràcia 5', city: 'Barcelona', postalCode: '08007', country: 'ES' },
+    };
+    const invoice = await activatedInvoice({ plan: 'basic', party });
+    expect(invoice.buyer).toEqual({
+      name: party.name,
+      taxId: party.taxId,
+      email: party.email,
+      address: 'Passeig de Gràcia 5, 08007 Barcelona, ES',
+    });
+    const mail = await eventually(async () => smtp.messages.find((m) => m.messageId === `<${invoice.id}@signbridge>`), {
+      what: "the invoice mail to the billing party's address",
+    });
+    expect((Array.isArray(mail.to) ? mail.to[0] : mail.to)?.text).toBe(party.email);
+    const text = await pdfText(mail.attachments[0].content);
+    for (const expected of [party.name, party.taxId, 'Passeig de Gràcia 5']) expect(text).toContain(expected);
+
+    // Only the address given: the rest is still the customer's.
+    const partly = await activatedInvoice({ plan: 'basic', party: { address: party.address } });
+    expect(partly.buyer).toMatchObject({
+      name: expect.stringMatching(/^Cliente /),
+      taxId: 'ESB12345678',
+      email: expect.stringMatching(/^billing-/),
+      address: 'Passeig de Gràcia 5, 08007 Barcelona, ES',
+    });
+  });
 });

@@ -26,8 +26,9 @@ export interface SentForBilling {
 export async function sendBilledContract(
   url: string,
   pdfBase64: string,
-  billing:
-    { lines: { description: string; quantity: number; unitPriceCents: number; vatRate: number }[] } | { plan: string },
+  billing: (
+    { lines: { description: string; quantity: number; unitPriceCents: number; vatRate: number }[] } | { plan: string }
+  ) & { party?: Record<string, unknown> },
 ): Promise<SentForBilling> {
   const tag = randomUUID().slice(0, 8);
   const customer = await api<{ id: string }>(url, 'POST', '/api/v1/customers', {

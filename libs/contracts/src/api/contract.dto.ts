@@ -14,6 +14,7 @@ import {
   Length,
   Matches,
   Max,
+  MaxLength,
   Min,
   ValidateBy,
   ValidateNested,
@@ -21,6 +22,7 @@ import {
 import { IsInstant, PageQueryDto, PageOf } from '@app/common';
 import { isCentCurrency, SIGNATURE_LEVELS, type SignatureLevel } from '@app/domain';
 import { CONTRACT_STATUSES, type ContractStatus } from '../lifecycle';
+import { AddressDto } from './customer.dto';
 
 export class MoneyDto {
   @ApiProperty({ example: 'EUR', description: 'ISO 4217, a currency with two decimals (amounts are in cents)' })
@@ -78,6 +80,35 @@ export class BillingLineDto {
   vatRate!: number;
 }
 
+export class BillingPartyDto {
+  @ApiPropertyOptional({ example: 'Acme Holding S.A.', description: "The invoice's legal name, if not the customer's" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'ESA87654321', description: "The tax id on the invoice, if not the customer's" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 50)
+  taxId?: string;
+
+  @ApiPropertyOptional({ example: 'ap@acme.example', description: 'Where the invoice is mailed, if not the customer' })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(320)
+  email?: string;
+
+  @ApiPropertyOptional({
+    type: AddressDto,
+    description: 'The postal address on the invoice; required here when the customer was registered without one',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AddressDto)
+  address?: AddressDto;
+}
+
 export class BillingDto {
   @ApiPropertyOptional({ type: [BillingLineDto], description: 'What the first invoice bills. Give this or `plan`.' })
   @IsOptional()
@@ -92,6 +123,17 @@ export class BillingDto {
   @IsString()
   @Length(1, 50)
   plan?: string;
+
+  @ApiPropertyOptional({
+    type: BillingPartyDto,
+    description:
+      'Who the invoice is made out to, part by part where it differs from the customer. An invoice must carry the ' +
+      "customer's postal address: a contract with billing is refused (400) when neither the customer nor this has one",
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BillingPartyDto)
+  party?: BillingPartyDto;
 }
 
 export class ProvisioningActionDto {

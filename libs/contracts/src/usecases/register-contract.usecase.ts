@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '@app/common';
 import {
   type BillingLine,
+  type BillingParty,
   type ContractBilling,
   type Money,
   type ProvisioningActionSpec,
@@ -21,6 +22,7 @@ import { requiredSignatureLevel } from './signature-policy';
 export interface BillingRequest {
   lines?: BillingLine[];
   plan?: string;
+  party?: BillingParty;
 }
 
 export interface RegisterContractCommand {
@@ -83,12 +85,16 @@ export class RegisterContractUseCase {
     const evidenceRequired = this.providers.get(command.provider).servesDocuments;
     let emitted: OutboxRef[] = [];
     await this.dataSource.transaction(async (em) => {
-      const customers: unknown[] = await em.query(`SELECT 1 FROM customers WHERE id = $1`, [command.customerId]);
+      const customers: { has_address: boolean }[] = await em.query(
+        `SELECT address IS NOT NULL AS has_address FROM customers WHERE id = $1`,
+        [command.customerId],
+      );
       if (customers.length === 0) {
         throw new ContractsError('CUSTOMER.NOT_FOUND', `No customer with id ${command.customerId}`, {
           field: 'customerId',
         });
       }
+      requireInvoiceAddress(billing, customers[0].has_address);
       await lockEnvelope(em, command.provider, command.envelopeId);
       const now = new Date();
       const start = createLifecycle({
@@ -169,8 +175,22 @@ export class RegisterContractUseCase {
         field: 'billing.plan',
       });
     }
-    return lines !== undefined ? { lines } : { plan: plan as string };
+    const what = lines !== undefined ? { lines } : { plan: plan as string };
+    return billing.party ? { ...what, party: billing.party } : what;
   }
+}
+
+/**
+ * An invoice carries the customer's postal address (Directive 2006/112/EC art. 226(5)), and issued invoices never
+ * change: a contract that bills must have one on file, from its customer or its `billing.party`.
+ */
+export function requireInvoiceAddress(billing: ContractBilling | null, customerHasAddress: boolean): void {
+  if (billing === null || customerHasAddress || billing.party?.address) return;
+  throw new ContractsError(
+    'CONTRACT.INVALID',
+    "The customer has no postal address, which the contract's invoice must carry: give billing.party.address",
+    { field: 'billing.party.address' },
+  );
 }
 
 const MAX_PARAMS_BYTES = 8 * 1024;

@@ -6,7 +6,11 @@ import { type Money, type SignatureLevel } from '@app/domain';
 import { SignatureProviderRegistry } from '@app/signature-providers';
 import type { DataSource } from 'typeorm';
 import { ContractsError } from '../contracts.errors';
-import { RegisterContractUseCase, type RegisterContractCommand } from './register-contract.usecase';
+import {
+  RegisterContractUseCase,
+  requireInvoiceAddress,
+  type RegisterContractCommand,
+} from './register-contract.usecase';
 import { requiredSignatureLevel } from './signature-policy';
 
 export interface SendContractCommand {
@@ -45,19 +49,21 @@ export class SendContractForSignatureUseCase {
   async execute(command: SendContractCommand): Promise<string> {
     const pdf = decodePdf(command.document.contentBase64);
     // Everything registration would refuse is refused now, before the platform sends the signers anything.
-    const { emails } = this.register.check(command);
+    const { emails, billing } = this.register.check(command);
     if (command.expiresAt && command.expiresAt.getTime() <= Date.now()) {
       throw new ContractsError('CONTRACT.INVALID', 'expiresAt must be in the future', { field: 'expiresAt' });
     }
     // Checked before the platform is called, so a typo never leaves an orphan envelope behind.
-    const customers: unknown[] = await this.dataSource.query(`SELECT 1 FROM customers WHERE id = $1`, [
-      command.customerId,
-    ]);
+    const customers: { has_address: boolean }[] = await this.dataSource.query(
+      `SELECT address IS NOT NULL AS has_address FROM customers WHERE id = $1`,
+      [command.customerId],
+    );
     if (customers.length === 0) {
       throw new ContractsError('CUSTOMER.NOT_FOUND', `No customer with id ${command.customerId}`, {
         field: 'customerId',
       });
     }
+    requireInvoiceAddress(billing, customers[0].has_address);
 
     const provider = this.providers.get(command.provider);
     // Asked of the platform, so signers are offered the level the contract will be checked against.

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { SignatureLevel } from '../signature-level';
+import type { PostalAddress } from './customer.entity';
 import { bigintCents } from './transformers';
 
 export interface BillingLine {
@@ -10,7 +11,18 @@ export interface BillingLine {
   vatRate: number;
 }
 
-export type ContractBilling = { lines: BillingLine[] } | { plan: string };
+/**
+ * Who the invoice is made out to, where it differs from the customer (another legal name or tax id, the accounts
+ * payable address); each part given replaces the customer's on the invoice.
+ */
+export interface BillingParty {
+  name?: string;
+  taxId?: string;
+  email?: string;
+  address?: PostalAddress;
+}
+
+export type ContractBilling = ({ lines: BillingLine[] } | { plan: string }) & { party?: BillingParty };
 
 export interface ProvisioningActionSpec {
   action: string;

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@app/common';
-import type { ContractBilling, PostalAddress } from '@app/domain';
+import type { BillingParty, ContractBilling, PostalAddress } from '@app/domain';
 import { causedBy, JobRegistry, writeWithEvents, type DomainEvent, type SubscriberResult } from '@app/event-bus';
 import type { EntityManager } from 'typeorm';
 import { InvoicingError } from '../../invoicing.errors';
 import type { InvoiceLineInput } from '../../money/invoice-totals';
+import type { InvoiceParty } from '../shared/invoice-row';
 import { invoiceChainLockKey, invoiceTimelineEntry, numberInvoice } from '../shared/record-invoice';
 
 interface ActivatedContract {
@@ -68,7 +69,7 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
     }
     if (contract.invoiced) return { outcome: 'skipped', emitted: [] };
     const lines = this.resolveLines(contract.billing);
-    const { buyer } = contract;
+    const buyer = billedParty(contract.buyer, contract.billing.party);
 
     const invoice = await numberInvoice(em, {
       kind: 'invoice',
@@ -77,7 +78,7 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
       customerId: contract.customer_id,
       currency: contract.currency,
       seller,
-      buyer: { name: buyer.name, taxId: buyer.tax_id, address: buyer.address, email: buyer.email },
+      buyer,
       lines,
     });
     // The invoice, its timeline entry and its event: one statement.
@@ -128,4 +129,14 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
     }
     return [{ description: plan.description, quantity: 1, unitPriceCents: plan.unitPriceCents, vatRate: plan.vatRate }];
   }
+}
+
+/** The customer as the invoice names it: each part the contract's `billing.party` gives replaces the customer's. */
+export function billedParty(customer: Buyer, party: BillingParty | undefined): InvoiceParty {
+  return {
+    name: party?.name ?? customer.name,
+    taxId: party?.taxId ?? customer.tax_id,
+    address: party?.address ?? customer.address,
+    email: party?.email ?? customer.email,
+  };
 }
