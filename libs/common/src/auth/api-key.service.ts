@@ -98,7 +98,7 @@ export class ApiKeyService {
   /** Every key, revoked ones included, oldest first. */
   list(query: { limit?: number; cursor?: string }): Promise<Page<ApiKeyRecord>> {
     const qb = this.dataSource.getRepository(ApiKeyEntity).createQueryBuilder('k');
-    return paginate(qb, { alias: 'k', column: 'created_at', time: (k) => k.createdAt }, query, toRecord);
+    return paginate(qb, { alias: 'k', column: 'created_at' }, query, toRecord);
   }
 
   async get(id: string): Promise<ApiKeyRecord> {

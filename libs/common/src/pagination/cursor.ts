@@ -6,10 +6,19 @@ import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import type { RawQueryable } from '../database/modified-rows';
 import { AppError } from '../errors/app-error';
 
-/** Opaque keyset cursor: stable under concurrent inserts, unlike offsets. */
+/**
+ * Opaque keyset cursor: stable under concurrent inserts, unlike offsets. `createdAt` is the row's time as
+ * PostgreSQL holds it, to the microsecond (ISO 8601, UTC): a JavaScript Date keeps milliseconds only, and a cursor
+ * cut to them would sort before rows of the same millisecond, serving them again (or forever, page after page).
+ */
 export interface CursorPosition {
   createdAt: string;
   id: string;
+}
+
+/** SQL: a timestamptz column as a cursor's `createdAt`, every microsecond kept. */
+export function cursorInstantSql(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
 export function encodeCursor(position: CursorPosition): string {
@@ -24,8 +33,9 @@ export function decodeCursor(cursor: string): CursorPosition {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     // Checked as strictly as the database would: a cursor must never turn into a 500.
     const at = typeof createdAt === 'string' && ISO_INSTANT.test(createdAt) ? new Date(createdAt) : undefined;
+    // The text itself goes to the database, not the Date: that would drop the microseconds.
     if (at && !Number.isNaN(at.getTime()) && typeof id === 'string' && UUID.test(id)) {
-      return { createdAt: at.toISOString(), id };
+      return { createdAt: createdAt as string, id };
     }
   } catch {
     // reported below
@@ -61,24 +71,30 @@ export interface Page<T> {
  */
 export async function paginate<E extends ObjectLiteral & { id: string }, T>(
   qb: SelectQueryBuilder<E>,
-  keyset: { alias: string; column: string; time: (row: E) => Date },
+  keyset: { alias: string; column: string },
   query: { limit?: number; cursor?: string },
   map: (row: E) => T,
 ): Promise<Page<T>> {
   const limit = query.limit ?? 50;
   const { alias, column } = keyset;
-  if (query.cursor) qb.andWhere(`(${alias}.${column}, ${alias}.id) > (:createdAt, :id)`, decodeCursor(query.cursor));
-  const rows = await qb
+  if (query.cursor) {
+    qb.andWhere(`(${alias}.${column}, ${alias}.id) > (:createdAt::timestamptz, :id::uuid)`, decodeCursor(query.cursor));
+  }
+  // One table, no joins: the raw rows come in the entities' order, one each.
+  const { entities, raw } = await qb
+    .addSelect(cursorInstantSql(`${alias}.${column}`), 'page_cursor_at')
     .orderBy(`${alias}.${column}`, 'ASC')
     .addOrderBy(`${alias}.id`, 'ASC')
-    .take(limit + 1)
-    .getMany();
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
+    .limit(limit + 1)
+    .getRawAndEntities<{ page_cursor_at: string }>();
+  const items = entities.slice(0, limit);
+  const last = items.length - 1;
   return {
     items: items.map(map),
     nextCursor:
-      rows.length > limit && last ? encodeCursor({ createdAt: keyset.time(last).toISOString(), id: last.id }) : null,
+      entities.length > limit && last >= 0
+        ? encodeCursor({ createdAt: raw[last].page_cursor_at, id: items[last].id })
+        : null,
   };
 }
 
@@ -108,18 +124,20 @@ export async function paginateRows<R extends { id: string; created_at: Date }>(
   }
   const limit = query.limit ?? 50;
   params.push(limit + 1);
+  const columns = /^\s*SELECT\s+/i.exec(select);
+  if (!columns) throw new Error(`paginateRows needs a SELECT statement, not: ${select.slice(0, 40)}`);
   const rows = (await db.query(
-    `${select} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    `SELECT ${cursorInstantSql(`${alias}.created_at`)} AS page_cursor_at, ${select.slice(columns[0].length)}
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ${alias}.created_at, ${alias}.id LIMIT $${params.length}`,
     params,
-  )) as R[];
+  )) as (R & { page_cursor_at?: string })[];
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return {
-    items,
-    nextCursor:
-      rows.length > limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) : null,
-  };
+  const nextCursor =
+    rows.length > limit && last?.page_cursor_at ? encodeCursor({ createdAt: last.page_cursor_at, id: last.id }) : null;
+  for (const row of items) delete row.page_cursor_at;
+  return { items, nextCursor };
 }
 
 /**

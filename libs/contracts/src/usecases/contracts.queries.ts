@@ -22,7 +22,7 @@ export class ContractsQueries {
   async customers(query: { status?: string; limit?: number; cursor?: string }): Promise<Page<CustomerView>> {
     const qb = this.dataSource.getRepository(CustomerEntity).createQueryBuilder('c');
     if (query.status) qb.andWhere('c.status = :status', { status: query.status });
-    return paginate(qb, { alias: 'c', column: 'created_at', time: (c) => c.createdAt }, query, toCustomerView);
+    return paginate(qb, { alias: 'c', column: 'created_at' }, query, toCustomerView);
   }
 
   async contract(id: string): Promise<ContractView> {
@@ -40,7 +40,7 @@ export class ContractsQueries {
     const qb = this.dataSource.getRepository(ContractEntity).createQueryBuilder('k');
     if (query.customerId) qb.andWhere('k.customer_id = :customerId', { customerId: query.customerId });
     if (query.status) qb.andWhere('k.status = :status', { status: query.status });
-    return paginate(qb, { alias: 'k', column: 'created_at', time: (k) => k.createdAt }, query, toContractView);
+    return paginate(qb, { alias: 'k', column: 'created_at' }, query, toContractView);
   }
 
   async timeline(contractId: string): Promise<{ items: TimelineItemView[] }> {

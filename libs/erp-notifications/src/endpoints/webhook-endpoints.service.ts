@@ -95,7 +95,8 @@ export class WebhookEndpointsService {
   async list(query: { limit?: number; cursor?: string }): Promise<Page<WebhookEndpointView>> {
     const page = await paginateRows<EndpointRow>(
       this.dataSource,
-      'SELECT * FROM webhook_endpoints e WHERE e.deleted_at IS NULL',
+      // paginateRows adds the WHERE (the cursor's condition): the deleted ones are left out beneath it.
+      'SELECT * FROM (SELECT * FROM webhook_endpoints WHERE deleted_at IS NULL) e',
       'e',
       [],
       query,

@@ -71,7 +71,7 @@ export class InboundEventsController {
     if (query.status) qb.andWhere('e.status = :status', { status: query.status });
     if (query.provider) qb.andWhere('e.provider = :provider', { provider: query.provider });
     if (query.envelopeId) qb.andWhere('e.envelope_id = :envelopeId', { envelopeId: query.envelopeId });
-    return paginate(qb, { alias: 'e', column: 'received_at', time: (e) => e.receivedAt }, query, toView);
+    return paginate(qb, { alias: 'e', column: 'received_at' }, query, toView);
   }
 
   @Get(':id')
