@@ -5,7 +5,7 @@ import { pageContent } from '../../../../test/support/pdf-content';
 import { computeInvoiceTotals, ROUNDING_RULE } from '../money/invoice-totals';
 import type { InvoiceRow } from '../usecases/shared/invoice-row';
 import { invoiceQrUrl } from '../verifactu/verifactu-qr';
-import { qrSegments, renderInvoicePdf } from './render-invoice-pdf';
+import { qrSegments, renderInvoicePdf, wrap } from './render-invoice-pdf';
 
 function invoiceRow(overrides: Partial<InvoiceRow> = {}): InvoiceRow {
   const totals = computeInvoiceTotals([
@@ -244,5 +244,81 @@ describe('the invoice PDF', () => {
         '?ód? Sp. z o.o.',
       ]),
     );
+  });
+
+  it('prints every line of a long invoice, continuing on further pages, with the totals and each page footed', async () => {
+    // As many lines as billing takes (100), each description as long as it may be (500), in words.
+    const words = (i: number) =>
+      Array.from({ length: 60 }, (_, w) => `word${i}x${w}`)
+        .join(' ')
+        .slice(0, 500);
+    const totals = computeInvoiceTotals(
+      Array.from({ length: 100 }, (_, i) => ({
+        description: words(i),
+        quantity: 1,
+        unitPriceCents: 1_000 + i,
+        vatRate: [21, 10, 4, 0][i % 4],
+      })),
+    );
+    const bytes = await renderInvoicePdf(
+      invoiceRow({
+        lines: totals.lines,
+        tax_breakdown: totals.taxBreakdown,
+        total_base_cents: totals.totalBaseCents,
+        total_vat_cents: totals.totalVatCents,
+        total_cents: totals.totalCents,
+      }),
+    );
+    const pages = (await PDFDocument.load(bytes)).getPageCount();
+    expect(pages).toBeGreaterThan(1);
+    const contents = await Promise.all(Array.from({ length: pages }, (_, i) => pageContent(bytes, i)));
+    const shown = contents.map(shownTexts);
+    const all = shown.flat().join(' ');
+    for (const line of totals.lines) expect(all).toContain(line.description);
+    expect(shown[pages - 1]).toContain(`Total: ${(totals.totalCents / 100).toFixed(2)} EUR`);
+    shown.forEach((texts, i) => {
+      expect(texts).toContain(`Record fingerprint (SHA-256): ${'AB'.repeat(32)}`);
+      expect(texts).toContain(`Invoice F2026-000007, page ${i + 1} of ${pages}`);
+      if (i > 0) expect(texts).toContain('Invoice F2026-000007 (continued)');
+    });
+    // No baseline below the footer's.
+    for (const content of contents) {
+      for (const [, y] of content.matchAll(/ (-?[\d.]+) Tm /g)) expect(Number(y)).toBeGreaterThanOrEqual(50);
+    }
+  });
+
+  it('prints long names, addresses and credit reasons whole, wrapped', async () => {
+    const name = 'Compañía Internacional de Servicios Logísticos y Distribución Mayorista del Mediterráneo S.L.';
+    const line1 = 'Polígono Industrial de la Estación de Mercancías, Nave 12, Calle de los Transportistas 345';
+    const reason = 'Cancelled within the trial period because the customer moved to another provider. '.repeat(5);
+    const texts = shownTexts(
+      await singlePageContent(
+        await renderInvoicePdf(
+          invoiceRow({
+            kind: 'credit_note',
+            corrects_number: 'F2026-000001',
+            credit_reason: reason,
+            buyer: {
+              ...invoiceRow().buyer,
+              name,
+              address: { line1, city: 'Valencia', postalCode: '46001', country: 'ES' },
+            },
+          }),
+        ),
+      ),
+    ).join(' ');
+    for (const whole of [name, line1, `Reason: ${reason.trim()}`]) expect(texts).toContain(whole);
+  });
+});
+
+describe('wrap', () => {
+  it('breaks between words, cuts a word longer than a line, and never makes a line longer', () => {
+    expect(wrap('one two three', 7)).toEqual(['one two', 'three']);
+    expect(wrap('ab abcdefghij', 4)).toEqual(['ab', 'abcd', 'efgh', 'ij']);
+    expect(wrap('  ', 10)).toEqual([]);
+    const text = 'Ñandú '.repeat(50) + 'x'.repeat(130);
+    const lines = wrap(text, 48);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(48);
+    expect(lines.join('').replace(/\s+/g, '')).toBe(text.replace(/\s+/g, ''));
   });
 });

@@ -3,23 +3,29 @@ import { formatAddress } from '@app/domain';
 import { formatCents } from '../money/invoice-totals';
 import type { InvoiceRow } from '../usecases/shared/invoice-row';
 import { invoiceQrUrl } from '../verifactu/verifactu-qr';
-import { OnePagePdf, type StandardFont } from './one-page-pdf';
+import { TextPdf, type StandardFont } from './text-pdf';
 
 const MM = 72 / 25.4;
 const QR_SIZE = 35 * MM; // art. 21 RRSIF: 30 to 40 mm square
 
 const money = (cents: number, currency: string) => `${formatCents(cents)} ${currency}`;
 
+/** The lowest baseline of the body; the footer (fingerprint, page number) lies below it. */
+const BODY_BOTTOM = 80;
+
 /**
  * The invoice as a PDF with every art. 226 content (Directive 2006/112/EC) and RD 1619/2012 art. 6: number and
  * series, issue date, both parties' names, addresses and tax ids, each line (quantity, unit price before VAT, rate,
  * base), the base and VAT amount per rate, the total; for a credit note, the invoice it rectifies and why. The
- * AEAT QR code comes first on the page, 35 mm square (art. 21 RRSIF).
+ * AEAT QR code comes first on the first page, 35 mm square (art. 21 RRSIF). Nothing is cut: long names, addresses
+ * and descriptions wrap, and lines that do not fit continue on further pages, each with the record's fingerprint
+ * and its page number.
  */
 export function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array> {
-  const page = new OnePagePdf(595.28, 841.89);
+  const pdf = new TextPdf(595.28, 841.89);
   const left = 50;
-  const top = page.height - 45;
+  const top = pdf.height - 45;
+  const title = `${invoice.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${invoice.full_number}`;
 
   const qrUrl = invoiceQrUrl({
     issuerTaxId: invoice.issuer_tax_id,
@@ -27,9 +33,9 @@ export function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array> {
     issueDate: invoice.issue_date,
     totalCents: invoice.total_cents,
   });
-  drawQrCode(page, qrUrl, left, top - QR_SIZE, QR_SIZE);
+  drawQrCode(pdf, qrUrl, left, top - QR_SIZE, QR_SIZE);
   const text = (value: string, x: number, y: number, size = 9, font: StandardFont = 'Helvetica') =>
-    page.text(value, x, y, size, font);
+    pdf.text(value, x, y, size, font);
   const bold: StandardFont = 'Helvetica-Bold';
   text('QR tributario: AEAT', left, top - QR_SIZE - 11, 7);
 
@@ -40,36 +46,65 @@ export function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array> {
   text(`Series: ${invoice.series}   Issue date: ${invoice.issue_date}`, hx, top - 50, 10);
   if (invoice.kind === 'credit_note') {
     text(`Rectifies invoice: ${invoice.corrects_number ?? invoice.corrects_invoice_id ?? ''}`, hx, top - 66, 10);
-    text(`Reason: ${invoice.credit_reason ?? ''}`.slice(0, 90), hx, top - 80, 9);
   }
 
   let y = top - QR_SIZE - 40;
-  const party = (label: string, name: string, taxId: string | null, address: string, x: number) => {
+  /** A party's block from `y` down; returns how far down it went. */
+  const party = (label: string, name: string, taxId: string | null, address: string, x: number): number => {
     text(label, x, y, 9, bold);
-    text(name, x, y - 13, 10);
-    text(`Tax ID: ${taxId ?? '-'}`, x, y - 26);
-    wrap(address, 42).forEach((lineText, i) => text(lineText, x, y - 39 - i * 11));
+    const names = wrap(name, 42);
+    names.forEach((lineText, i) => text(lineText, x, y - 13 - i * 11, 10));
+    const taxY = y - 26 - (names.length - 1) * 11;
+    text(`Tax ID: ${taxId ?? '-'}`, x, taxY);
+    const lines = wrap(address, 42);
+    lines.forEach((lineText, i) => text(lineText, x, taxY - 13 - i * 11));
+    return y - (taxY - 13 - (Math.max(lines.length, 1) - 1) * 11);
   };
-  party('Seller', invoice.seller.name, invoice.seller.taxId, invoice.seller.address, left);
-  party('Customer', invoice.buyer.name, invoice.buyer.taxId, formatAddress(invoice.buyer.address), 320);
-  y -= 95;
+  const depth = Math.max(
+    party('Seller', invoice.seller.name, invoice.seller.taxId, invoice.seller.address, left),
+    party('Customer', invoice.buyer.name, invoice.buyer.taxId, formatAddress(invoice.buyer.address), 320),
+  );
+  y -= Math.max(95, depth + 23);
+  if (invoice.kind === 'credit_note') {
+    wrap(`Reason: ${invoice.credit_reason ?? ''}`, 100).forEach((lineText) => {
+      text(lineText, left, y);
+      y -= 12;
+    });
+    y -= 10;
+  }
 
+  /** Further pages start with the document's name, so a loose sheet still says what it belongs to. */
+  const continueOnNewPage = () => {
+    pdf.addPage();
+    y = top - 10;
+    text(`${title} (continued)`, left, y, 11, bold);
+    y -= 24;
+  };
   const columns = [left, 300, 350, 430, 475];
-  const header = ['Description', 'Qty', 'Unit price', 'VAT %', 'Base'];
-  header.forEach((h, i) => text(h, columns[i], y, 9, bold));
-  rule(page, y - 4);
-  y -= 16;
+  const tableHeader = () => {
+    ['Description', 'Qty', 'Unit price', 'VAT %', 'Base'].forEach((h, i) => text(h, columns[i], y, 9, bold));
+    rule(pdf, y - 4);
+    y -= 16;
+  };
+  tableHeader();
   for (const line of invoice.lines) {
-    if (y < 170) break; // a first invoice has few lines; the totals below always fit
-    text(line.description.slice(0, 48), columns[0], y);
+    const description = wrap(line.description, 48);
+    if (description.length === 0) description.push('');
+    if (y - (description.length - 1) * 13 < BODY_BOTTOM) {
+      continueOnNewPage();
+      tableHeader();
+    }
+    description.forEach((lineText, i) => text(lineText, columns[0], y - i * 13));
     text(String(line.quantity), columns[1], y);
     text(money(line.unitPriceCents, invoice.currency), columns[2], y);
     text(`${line.vatRate} %`, columns[3], y);
     text(money(line.baseCents, invoice.currency), columns[4], y);
-    y -= 13;
+    y -= description.length * 13;
   }
-  rule(page, y + 6);
+  rule(pdf, y + 6);
   y -= 10;
+  // The breakdown and the totals stay together.
+  if (y - (13 * (invoice.tax_breakdown.length + 1) + 40) < BODY_BOTTOM) continueOnNewPage();
   text('Tax base per rate', left, y, 9, bold);
   text('VAT rate', 250, y, 9, bold);
   text('VAT amount', 400, y, 9, bold);
@@ -85,28 +120,35 @@ export function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array> {
   text(`Total VAT: ${money(invoice.total_vat_cents, invoice.currency)}`, 330, y - 14, 10);
   text(`Total: ${money(invoice.total_cents, invoice.currency)}`, 330, y - 32, 13, bold);
 
-  text(`Record fingerprint (SHA-256): ${invoice.fingerprint}`, left, 60, 6.5);
-  text(`Generated ${invoice.fingerprint_generated_at}; rounding: ${invoice.rounding_rule}`, left, 50, 6.5);
+  for (let index = 0; index < pdf.pageCount; index++) {
+    pdf.onPage(index);
+    text(`Record fingerprint (SHA-256): ${invoice.fingerprint}`, left, 60, 6.5);
+    text(`Generated ${invoice.fingerprint_generated_at}; rounding: ${invoice.rounding_rule}`, left, 50, 6.5);
+    if (pdf.pageCount > 1) text(`${title}, page ${index + 1} of ${pdf.pageCount}`, 400, 50, 6.5);
+  }
   const created = new Date(`${invoice.issue_date}T00:00:00Z`);
-  const title = `${invoice.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${invoice.full_number}`;
-  return page.bytes({ title, producer: 'SignBridge', created });
+  return pdf.bytes({ title, producer: 'SignBridge', created });
 }
 
-function rule(page: OnePagePdf, y: number): void {
-  page.line([50, y], [545, y], 0.5, 0.5);
+function rule(pdf: TextPdf, y: number): void {
+  pdf.line([50, y], [545, y], 0.5, 0.5);
 }
 
-function wrap(value: string, width: number): string[] {
+/** Words to lines of at most `width` characters; a word longer than a line is cut into pieces of a line each. */
+export function wrap(value: string, width: number): string[] {
   const lines: string[] = [];
   let current = '';
-  for (const word of value.split(/\s+/)) {
-    if ((current + ' ' + word).trim().length > width && current) {
-      lines.push(current);
-      current = word;
-    } else current = (current + ' ' + word).trim();
+  for (const word of value.split(/\s+/).filter(Boolean)) {
+    for (const piece of word.match(new RegExp(`.{1,${width}}`, 'gu')) ?? []) {
+      if (current && current.length + 1 + piece.length <= width) current += ` ${piece}`;
+      else {
+        if (current) lines.push(current);
+        current = piece;
+      }
+    }
   }
   if (current) lines.push(current);
-  return lines.slice(0, 4);
+  return lines;
 }
 
 /**
@@ -124,7 +166,7 @@ export function qrSegments(text: string): QRCode.QRCodeSegment[] {
  * decode again, and some 600 operators pushed as they are, where an SVG path of one square per module made pdf-lib
  * parse and deflate thousands (half of a render's CPU).
  */
-function drawQrCode(page: OnePagePdf, text: string, x: number, y: number, size: number): void {
+function drawQrCode(page: TextPdf, text: string, x: number, y: number, size: number): void {
   const { modules } = QRCode.create(qrSegments(text), { errorCorrectionLevel: 'M' });
   const n = modules.size;
   const unit = size / n;

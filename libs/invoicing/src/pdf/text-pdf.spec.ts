@@ -1,16 +1,16 @@
 import { PDFDocument, PDFName, PDFDict } from 'pdf-lib';
 import { pageContent } from '../../../../test/support/pdf-content';
-import { OnePagePdf, winAnsiHex } from './one-page-pdf';
+import { TextPdf, winAnsiHex } from './text-pdf';
 
 function sample(title = 'Invoice F2026-000001'): Promise<Uint8Array> {
-  const page = new OnePagePdf(595.28, 841.89);
+  const page = new TextPdf(595.28, 841.89);
   page.text('Total: 1.197,90 €', 330, 120.5, 13, 'Helvetica-Bold');
   page.line([50, 400], [545, 400], 0.5, 0.5);
   page.operators('q 0 0 0 rg 1 2 3 4 re f Q');
   return page.bytes({ title, producer: 'SignBridge', created: new Date('2026-03-09T00:00:00Z') });
 }
 
-describe('OnePagePdf', () => {
+describe('TextPdf', () => {
   it('reads back with one A4 page, the standard fonts, the drawn operators and the document information', async () => {
     const bytes = await sample('Credit note (R2026-000002) \\ test');
     const doc = await PDFDocument.load(bytes, { updateMetadata: false });
