@@ -66,8 +66,8 @@ export interface Page<T> {
 }
 
 /**
- * Keyset pagination over (time column, id), oldest first: stable while rows are being inserted. `time` reads
- * the row's value of that column. Fetches `limit + 1` rows; the extra one only says whether there is more.
+ * Keyset pagination over (time column, id), oldest first: stable while rows are being inserted. The query builder
+ * must read one table, without joins. Fetches `limit + 1` rows; the extra one only says whether there is more.
  */
 export async function paginate<E extends ObjectLiteral & { id: string }, T>(
   qb: SelectQueryBuilder<E>,
