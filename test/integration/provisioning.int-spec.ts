@@ -328,6 +328,17 @@ describe('provisioning runs', () => {
     expect(await ordersOf(party.contractId, '&kind=reverse')).toHaveLength(1);
   });
 
+  it('a provision answered without an account id is not reversed by guessing: the reversal fails, saying why', async () => {
+    const party = await registerParty(app.url, { signers: 1, provisioning: [{ action: 'access-credentials' }] });
+    accounts.script(party.contractId, [{ status: 200, body: { created: true } }]);
+    await emit(app, party.contractId, { type: 'ContractActivated', data: { customerId: party.customerId } });
+    expect(await settled(party.contractId, 'access-credentials', 'succeeded')).toMatchObject({ resultRef: null });
+    await emit(app, party.contractId, { type: 'ContractVoided', data: { at: new Date().toISOString() } });
+    const reversal = await settled(party.contractId, 'access-credentials', 'failed', 'reverse');
+    expect(reversal).toMatchObject({ failureReason: 'PROVISIONING.NOTHING_TO_REVERSE', attempts: 1 });
+    expect(accounts.callsFor(party.contractId).filter((c) => c.body.kind === 'reverse')).toEqual([]);
+  });
+
   it('after a reversal, a failed provision run of that contract is not retried (it would not be reversed)', async () => {
     const party = await registerParty(app.url, {
       signers: 1,

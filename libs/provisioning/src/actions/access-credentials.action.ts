@@ -16,9 +16,10 @@ export class AccessCredentialsAction implements ProvisioningAction {
   }
 
   reverse(context: ProvisioningContext) {
+    if (context.resultRef === null) return null;
     return {
       method: 'POST' as const,
-      path: `/accounts/${encodeURIComponent(context.resultRef ?? '')}/disable`,
+      path: `/accounts/${encodeURIComponent(context.resultRef)}/disable`,
       body: { ...baseBody(context, 'reverse'), accountId: context.resultRef },
     };
   }

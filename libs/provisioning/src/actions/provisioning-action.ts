@@ -37,8 +37,11 @@ export interface ProvisioningAction {
   provision(context: ProvisioningContext): ProvisioningRequest;
   /** Reads the reference to keep (account id, order number) from the target's 2xx answer, parsed JSON or null. */
   resultRef(answer: unknown): string | null;
-  /** The call that undoes a succeeded provision (on void, or a credit note cancelling the first invoice); absent: none. */
-  reverse?(context: ProvisioningContext): ProvisioningRequest;
+  /**
+   * The call that undoes a succeeded provision (on void, or a credit note cancelling the first invoice); absent: none.
+   * Null when it cannot be built: the provision's answer named nothing to undo (`context.resultRef` is null).
+   */
+  reverse?(context: ProvisioningContext): ProvisioningRequest | null;
 }
 
 /** The body every action starts from: who and what, so the target can act without calling back. */

@@ -40,10 +40,16 @@ describe('built-in provisioning actions', () => {
   });
 
   it('access-credentials reverses by disabling the stored account', () => {
-    const request = new AccessCredentialsAction().reverse({ ...context, resultRef: 'acc/7' });
-    expect(request.method).toBe('POST');
-    expect(request.path).toBe('/accounts/acc%2F7/disable');
-    expect(request.body).toMatchObject({ kind: 'reverse', accountId: 'acc/7', contractId: context.contractId });
+    expect(new AccessCredentialsAction().reverse({ ...context, resultRef: 'acc/7' })).toMatchObject({
+      method: 'POST',
+      path: '/accounts/acc%2F7/disable',
+      body: { kind: 'reverse', accountId: 'acc/7', contractId: context.contractId },
+    });
+  });
+
+  it('builds no reversal when the provision kept no reference: no call to /accounts//disable', () => {
+    expect(new AccessCredentialsAction().reverse({ ...context, resultRef: null })).toBeNull();
+    expect(new WarehouseOrderAction().reverse({ ...context, resultRef: null })).toBeNull();
   });
 
   it('warehouse-order: POST /orders, keeps orderNumber, reverses by cancelling it', () => {

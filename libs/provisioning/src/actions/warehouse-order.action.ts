@@ -16,9 +16,10 @@ export class WarehouseOrderAction implements ProvisioningAction {
   }
 
   reverse(context: ProvisioningContext) {
+    if (context.resultRef === null) return null;
     return {
       method: 'POST' as const,
-      path: `/orders/${encodeURIComponent(context.resultRef ?? '')}/cancel`,
+      path: `/orders/${encodeURIComponent(context.resultRef)}/cancel`,
       body: { ...baseBody(context, 'reverse'), orderNumber: context.resultRef },
     };
   }

@@ -112,6 +112,14 @@ export class ProvisioningRunner implements OnModuleInit {
       resultRef = provision.result_ref;
     }
     const request = build(this.context(run, resultRef));
+    if (!request) {
+      // A 2xx that named no account or order: nothing says what to undo, and a guess could undo someone else's.
+      return this.fail(
+        run,
+        'PROVISIONING.NOTHING_TO_REVERSE',
+        'the provision kept no reference from its answer (an account id, an order number): nothing says what to undo; undo it at the target',
+      );
+    }
     const answer = await callTarget(target.url, request, {
       runId: run.id,
       secret: target.secret,
