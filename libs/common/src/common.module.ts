@@ -26,6 +26,7 @@ export class CommonModule {
           ...buildDataSourceOptions(databaseUrl, config.database.poolSize, {
             role: config.database.appRole,
             preparedStatements: config.database.preparedStatements,
+            idleInTransactionTimeoutMs: config.database.idleInTransactionTimeoutMs,
           }),
           // Fail fast at boot: a process that cannot reach its database should say so, not hang.
           retryAttempts: 2,

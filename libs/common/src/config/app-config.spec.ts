@@ -356,6 +356,7 @@ describe('loadConfig', () => {
         invoiceSeries: 'F',
         creditNoteSeries: 'R',
         smtpUrl: undefined,
+        smtpTimeoutMs: 30_000,
         mailDir: resolve(CWD, '.data/mail'),
         mailFrom: 'SignBridge Invoices <invoices@signbridge.example>',
       });
@@ -394,6 +395,32 @@ describe('loadConfig', () => {
       expect(loadConfig({ SIGNBRIDGE_FAULT: 'crash-after-invoice-issued' }, CWD).faultInjection).toBe(
         'crash-after-invoice-issued',
       );
+    });
+  });
+
+  describe('how long a transaction may wait', () => {
+    it('ends sessions idle in a transaction after 2 minutes, and SMTP waits after 30 s, by default', () => {
+      const config = loadConfig({}, CWD);
+      expect(config.database.idleInTransactionTimeoutMs).toBe(120_000);
+      expect(config.invoicing.smtpTimeoutMs).toBe(30_000);
+      expect(loadConfig({ DB_IDLE_IN_TRANSACTION_TIMEOUT: 'off' }, CWD).database.idleInTransactionTimeoutMs).toBe(
+        undefined,
+      );
+      expect(loadConfig({ DB_IDLE_IN_TRANSACTION_TIMEOUT: '10m', SMTP_TIMEOUT: '2m' }, CWD)).toMatchObject({
+        database: { idleInTransactionTimeoutMs: 600_000 },
+        invoicing: { smtpTimeoutMs: 120_000 },
+      });
+    });
+
+    it('refuses an idle timeout that what a transaction waits on could reach', () => {
+      // Documents are downloaded, and mails sent, inside a subscriber's transaction.
+      expect(problemsOf({ DB_IDLE_IN_TRANSACTION_TIMEOUT: '30s' })[0]).toMatch(
+        /^DB_IDLE_IN_TRANSACTION_TIMEOUT: must be longer than 90000 ms/,
+      );
+      expect(problemsOf({ DB_IDLE_IN_TRANSACTION_TIMEOUT: '2m', PROVIDER_TIMEOUT_MS: '60000' })[0]).toMatch(
+        /^DB_IDLE_IN_TRANSACTION_TIMEOUT: must be longer than 120000 ms/,
+      );
+      expect(problemsOf({ SMTP_TIMEOUT: 'soon' })[0]).toMatch(/^SMTP_TIMEOUT: /);
     });
   });
 });

@@ -41,6 +41,12 @@ export interface AppConfig {
      * Migrations always run as the login user (the owner).
      */
     appRole?: string;
+    /**
+     * A session that sits inside a transaction doing nothing this long is ended by PostgreSQL, its locks released
+     * (`idle_in_transaction_session_timeout`): a worker frozen mid-transaction (a paused VM, a stopped process)
+     * would otherwise hold them, the invoice chain's lock included, until it wakes. Undefined: off.
+     */
+    idleInTransactionTimeoutMs?: number;
   };
   queue: {
     /** Unset: the in-process driver (api and worker must then share the process). */
@@ -182,6 +188,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       preparedStatements: read.bool('DB_PREPARED_STATEMENTS', true),
       runMigrations: read.bool('MIGRATIONS_RUN', true),
       appRole,
+      idleInTransactionTimeoutMs: read.durationOrOff('DB_IDLE_IN_TRANSACTION_TIMEOUT', '2m', 1000, 86_400_000),
     },
     queue: {
       redisUrl,
@@ -250,6 +257,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     faultInjection: read.optionalOneOf('SIGNBRIDGE_FAULT', FAULT_POINTS),
   };
+  // A subscriber's transaction waits on the platform's downloads (each within PROVIDER_TIMEOUT_MS) and on the SMTP
+  // server (connecting, its greeting, the message: each within SMTP_TIMEOUT): ending it for that would be wrong.
+  const idle = config.database.idleInTransactionTimeoutMs;
+  const longestWait = Math.max(2 * config.providers.sandbox.timeoutMs, 3 * config.invoicing.smtpTimeoutMs);
+  if (idle !== undefined && idle <= longestWait) {
+    problems.push(
+      `DB_IDLE_IN_TRANSACTION_TIMEOUT: must be longer than ${longestWait} ms, what a transaction may wait on the ` +
+        'platform (2 × PROVIDER_TIMEOUT_MS) or the SMTP server (3 × SMTP_TIMEOUT), or "off"',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

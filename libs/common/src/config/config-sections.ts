@@ -52,6 +52,8 @@ export interface InvoicingConfig {
   creditNoteSeries: string;
   /** Unset: each mail is written as an .eml file under `mailDir`. */
   smtpUrl?: string;
+  /** Each of connecting to the SMTP server, its greeting, and any silence after: past it, the send fails (retried). */
+  smtpTimeoutMs: number;
   mailDir: string;
   mailFrom: string;
 }
@@ -219,6 +221,8 @@ export function readInvoicingConfig(read: EnvReader, problems: string[], dataDir
     invoiceSeries,
     creditNoteSeries,
     smtpUrl: read.url('SMTP_URL', ['smtp:', 'smtps:']),
+    // nodemailer's own are 2 and 10 minutes, all that time inside the subscriber's transaction.
+    smtpTimeoutMs: read.duration('SMTP_TIMEOUT', '30s', 100, 600_000),
     mailDir: resolve(dataDir, 'mail'),
     mailFrom,
   };

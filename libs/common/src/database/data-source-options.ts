@@ -14,6 +14,8 @@ export interface ConnectionOptions {
    * only. Off for the migrations' connection, whose DDL would change what a statement prepared earlier returns.
    */
   preparedStatements?: boolean;
+  /** `idle_in_transaction_session_timeout` for the pool's sessions (AppConfig.database); undefined: the server's. */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /** One definition of the connection, shared by the apps, the migration CLI (ormconfig.ts) and the tests. */
@@ -34,7 +36,7 @@ export function buildDataSourceOptions(url: string, poolSize = 20, options: Conn
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
       application_name: 'signbridge',
-      ...(options.role ? { options: `-c role=${options.role}` } : {}),
+      ...startupOptions(options),
       ...(options.preparedStatements ? { Client: preparingClient() } : {}),
     },
   };
@@ -53,4 +55,15 @@ export async function runMigrations(url: string): Promise<string[]> {
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
   }
+}
+
+/** Settings sent in each connection's startup packet (`-c name=value`), so they hold from its first statement. */
+function startupOptions(options: ConnectionOptions): { options?: string } {
+  const settings = [
+    ...(options.role ? [`-c role=${options.role}`] : []),
+    ...(options.idleInTransactionTimeoutMs !== undefined
+      ? [`-c idle_in_transaction_session_timeout=${options.idleInTransactionTimeoutMs}`]
+      : []),
+  ];
+  return settings.length > 0 ? { options: settings.join(' ') } : {};
 }

@@ -24,8 +24,15 @@ export class InvoiceMailer implements OnModuleDestroy {
   private readonly transport: Transporter;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.transport = config.invoicing.smtpUrl
-      ? createTransport(config.invoicing.smtpUrl)
+    const { smtpUrl, smtpTimeoutMs } = config.invoicing;
+    this.transport = smtpUrl
+      ? // Options the URL's query names (…?socketTimeout=) take precedence over these.
+        createTransport({
+          url: smtpUrl,
+          connectionTimeout: smtpTimeoutMs,
+          greetingTimeout: smtpTimeoutMs,
+          socketTimeout: smtpTimeoutMs,
+        })
       : createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 
