@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { APP_CONFIG, type AppConfig } from '@app/common';
+import { APP_CONFIG, type AppConfig, type RawQueryable } from '@app/common';
 import {
   type BillingLine,
   type BillingParty,
@@ -85,16 +85,7 @@ export class RegisterContractUseCase {
     const evidenceRequired = this.providers.get(command.provider).servesDocuments;
     let emitted: OutboxRef[] = [];
     await this.dataSource.transaction(async (em) => {
-      const customers: { has_address: boolean }[] = await em.query(
-        `SELECT address IS NOT NULL AS has_address FROM customers WHERE id = $1`,
-        [command.customerId],
-      );
-      if (customers.length === 0) {
-        throw new ContractsError('CUSTOMER.NOT_FOUND', `No customer with id ${command.customerId}`, {
-          field: 'customerId',
-        });
-      }
-      requireInvoiceAddress(billing, customers[0].has_address);
+      await requireBillableCustomer(em, command.customerId, billing);
       await lockEnvelope(em, command.provider, command.envelopeId);
       const now = new Date();
       const start = createLifecycle({
@@ -181,11 +172,22 @@ export class RegisterContractUseCase {
 }
 
 /**
- * An invoice carries the customer's postal address (Directive 2006/112/EC art. 226(5)), and issued invoices never
- * change: a contract that bills must have one on file, from its customer or its `billing.party`.
+ * The customer must exist; and since an invoice carries the customer's postal address (Directive 2006/112/EC art.
+ * 226(5)) and issued invoices never change, a contract that bills must have one on file, from its customer or its
+ * `billing.party`.
  */
-export function requireInvoiceAddress(billing: ContractBilling | null, customerHasAddress: boolean): void {
-  if (billing === null || customerHasAddress || billing.party?.address) return;
+export async function requireBillableCustomer(
+  db: RawQueryable,
+  customerId: string,
+  billing: ContractBilling | null,
+): Promise<void> {
+  const customers = (await db.query(`SELECT address IS NOT NULL AS has_address FROM customers WHERE id = $1`, [
+    customerId,
+  ])) as { has_address: boolean }[];
+  if (customers.length === 0) {
+    throw new ContractsError('CUSTOMER.NOT_FOUND', `No customer with id ${customerId}`, { field: 'customerId' });
+  }
+  if (billing === null || customers[0].has_address || billing.party?.address) return;
   throw new ContractsError(
     'CONTRACT.INVALID',
     "The customer has no postal address, which the contract's invoice must carry: give billing.party.address",

@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { ContractsError } from '../contracts.errors';
 import {
   RegisterContractUseCase,
-  requireInvoiceAddress,
+  requireBillableCustomer,
   type RegisterContractCommand,
 } from './register-contract.usecase';
 import { requiredSignatureLevel } from './signature-policy';
@@ -54,16 +54,7 @@ export class SendContractForSignatureUseCase {
       throw new ContractsError('CONTRACT.INVALID', 'expiresAt must be in the future', { field: 'expiresAt' });
     }
     // Checked before the platform is called, so a typo never leaves an orphan envelope behind.
-    const customers: { has_address: boolean }[] = await this.dataSource.query(
-      `SELECT address IS NOT NULL AS has_address FROM customers WHERE id = $1`,
-      [command.customerId],
-    );
-    if (customers.length === 0) {
-      throw new ContractsError('CUSTOMER.NOT_FOUND', `No customer with id ${command.customerId}`, {
-        field: 'customerId',
-      });
-    }
-    requireInvoiceAddress(billing, customers[0].has_address);
+    await requireBillableCustomer(this.dataSource, command.customerId, billing);
 
     const provider = this.providers.get(command.provider);
     // Asked of the platform, so signers are offered the level the contract will be checked against.
