@@ -49,16 +49,17 @@ export function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array> {
   }
 
   let y = top - QR_SIZE - 40;
+  /** Lines one under the other (11 apart) from the baseline `from`; returns the last one's (`from` if none). */
+  const stacked = (lines: string[], x: number, from: number, size = 9): number => {
+    lines.forEach((lineText, i) => text(lineText, x, from - i * 11, size));
+    return from - Math.max(lines.length - 1, 0) * 11;
+  };
   /** A party's block from `y` down; returns how far down it went. */
   const party = (label: string, name: string, taxId: string | null, address: string, x: number): number => {
     text(label, x, y, 9, bold);
-    const names = wrap(name, 42);
-    names.forEach((lineText, i) => text(lineText, x, y - 13 - i * 11, 10));
-    const taxY = y - 26 - (names.length - 1) * 11;
+    const taxY = stacked(wrap(name, 42), x, y - 13, 10) - 13;
     text(`Tax ID: ${taxId ?? '-'}`, x, taxY);
-    const lines = wrap(address, 42);
-    lines.forEach((lineText, i) => text(lineText, x, taxY - 13 - i * 11));
-    return y - (taxY - 13 - (Math.max(lines.length, 1) - 1) * 11);
+    return y - stacked(wrap(address, 42), x, taxY - 13);
   };
   const depth = Math.max(
     party('Seller', invoice.seller.name, invoice.seller.taxId, invoice.seller.address, left),
@@ -89,7 +90,7 @@ export function renderInvoicePdf(invoice: InvoiceRow): Promise<Uint8Array> {
   tableHeader();
   for (const line of invoice.lines) {
     const description = wrap(line.description, 48);
-    if (description.length === 0) description.push('');
+    if (description.length === 0) description.push(''); // a description of spaces only
     if (y - (description.length - 1) * 13 < BODY_BOTTOM) {
       continueOnNewPage();
       tableHeader();
@@ -137,9 +138,10 @@ function rule(pdf: TextPdf, y: number): void {
 /** Words to lines of at most `width` characters; a word longer than a line is cut into pieces of a line each. */
 export function wrap(value: string, width: number): string[] {
   const lines: string[] = [];
+  const pieces = new RegExp(`.{1,${width}}`, 'gu');
   let current = '';
   for (const word of value.split(/\s+/).filter(Boolean)) {
-    for (const piece of word.match(new RegExp(`.{1,${width}}`, 'gu')) ?? []) {
+    for (const piece of word.match(pieces) ?? []) {
       if (current && current.length + 1 + piece.length <= width) current += ` ${piece}`;
       else {
         if (current) lines.push(current);
