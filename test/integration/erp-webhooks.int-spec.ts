@@ -554,6 +554,21 @@ describe('ERP webhooks', () => {
         code: 'WEBHOOK.ENDPOINT_NOT_FOUND',
       });
     }
+    // Disabled at once, so it receives nothing: only to be listed beside the deleted one.
+    const kept = await register('/hooks/kept', ['ContractActivated']);
+    expect((await api(app.url, 'PATCH', `/api/v1/webhook-endpoints/${kept.id}`, { enabled: false })).status).toBe(200);
+    const listed: string[] = [];
+    for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await api(
+        app.url,
+        'GET',
+        `/api/v1/webhook-endpoints?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      listed.push(...page.body.items.map((item) => item.id));
+      cursor = page.body.nextCursor;
+    }
+    expect(listed).toContain(kept.id);
+    expect(listed).not.toContain(endpoint.id);
     const secret: { secret: string }[] = await app.app
       .get(DataSource)
       .query(`SELECT secret FROM webhook_endpoints WHERE id = $1`, [endpoint.id]);

@@ -100,19 +100,24 @@ export async function paginate<E extends ObjectLiteral & { id: string }, T>(
 
 /**
  * `paginate` for raw SQL: `select` is a statement without WHERE (`SELECT … FROM invoices i`), `alias` the table whose
- * `created_at` and `id` make the keyset. Each filter is a condition with one `?` and its value; filters whose value
- * is undefined are left out.
+ * `created_at` and `id` make the keyset. Each filter is a condition with one `?` and its value, left out when the
+ * value is undefined; or a condition alone, always applied.
  */
 export async function paginateRows<R extends { id: string; created_at: Date }>(
   db: RawQueryable,
   select: string,
   alias: string,
-  filters: readonly (readonly [condition: string, value: unknown])[],
+  filters: readonly (string | readonly [condition: string, value: unknown])[],
   query: { limit?: number; cursor?: string },
 ): Promise<Page<R>> {
   const where: string[] = [];
   const params: unknown[] = [];
-  for (const [condition, value] of filters) {
+  for (const filter of filters) {
+    if (typeof filter === 'string') {
+      where.push(filter);
+      continue;
+    }
+    const [condition, value] = filter;
     if (value === undefined) continue;
     params.push(value);
     where.push(condition.replace('?', `$${params.length}`));

@@ -95,10 +95,9 @@ export class WebhookEndpointsService {
   async list(query: { limit?: number; cursor?: string }): Promise<Page<WebhookEndpointView>> {
     const page = await paginateRows<EndpointRow>(
       this.dataSource,
-      // paginateRows adds the WHERE (the cursor's condition): the deleted ones are left out beneath it.
-      'SELECT * FROM (SELECT * FROM webhook_endpoints WHERE deleted_at IS NULL) e',
+      'SELECT * FROM webhook_endpoints e',
       'e',
-      [],
+      ['e.deleted_at IS NULL'],
       query,
     );
     return { items: page.items.map(toView), nextCursor: page.nextCursor };
