@@ -257,8 +257,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'log'),
     faultInjection: read.optionalOneOf('SIGNBRIDGE_FAULT', FAULT_POINTS),
   };
-  // A subscriber's transaction waits on the platform's downloads (each within PROVIDER_TIMEOUT_MS) and on the SMTP
-  // server (connecting, its greeting, the message: each within SMTP_TIMEOUT): ending it for that would be wrong.
+  // A subscriber's transaction waits on the platform's downloads (made at once, each within PROVIDER_TIMEOUT_MS:
+  // twice that leaves as much again to spare) and on the SMTP server (connecting, its greeting, the message: each
+  // within SMTP_TIMEOUT, one after the other): ending it for that would be wrong.
   const idle = config.database.idleInTransactionTimeoutMs;
   const longestWait = Math.max(2 * config.providers.sandbox.timeoutMs, 3 * config.invoicing.smtpTimeoutMs);
   if (idle !== undefined && idle <= longestWait) {

@@ -17,7 +17,7 @@ export interface CursorPosition {
 }
 
 /** SQL: a timestamptz column as a cursor's `createdAt`, every microsecond kept. */
-export function cursorInstantSql(column: string): string {
+function cursorInstantSql(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 

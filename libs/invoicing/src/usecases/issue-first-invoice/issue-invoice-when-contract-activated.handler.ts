@@ -132,7 +132,7 @@ export class IssueInvoiceWhenContractActivatedHandler implements OnModuleInit {
 }
 
 /** The customer as the invoice names it: each part the contract's `billing.party` gives replaces the customer's. */
-export function billedParty(customer: Buyer, party: BillingParty | undefined): InvoiceParty {
+function billedParty(customer: Buyer, party: BillingParty | undefined): InvoiceParty {
   return {
     name: party?.name ?? customer.name,
     taxId: party?.taxId ?? customer.tax_id,
