@@ -20,6 +20,7 @@ import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { atRate, exitWhenSettled, runIdentity, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
 
@@ -38,6 +39,8 @@ const TARGETS = { p50Ms: 100, p99Ms: 500, rate: 100 };
 const SIGNBRIDGE_PORT = 4301;
 const SANDBOX_PORT = 4302;
 const children = [];
+// The run's BullMQ keys (BENCH_WORKERS, BENCH_QUEUE=redis) start with this; they are deleted at the end.
+const queuePrefix = `bench-${randomBytes(4).toString('hex')}`;
 const run = runIdentity({ keyLabel: 'bench', databasePrefix: 'signbridge_bench_activation', serverUrl: SERVER_URL });
 
 async function main() {
@@ -60,7 +63,6 @@ async function main() {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
     });
-    const queuePrefix = `bench-${randomBytes(4).toString('hex')}`;
     const signbridgeEnv = {
       PORT: String(SIGNBRIDGE_PORT),
       DATABASE_URL: run.databaseUrl,
@@ -140,13 +142,27 @@ async function main() {
     await stopAll();
     targets.close();
     await run.dropDatabase({ keep: process.env.BENCH_KEEP_DATABASE === '1' });
+    if (QUEUE === 'redis') await deleteQueueKeys();
+  }
+}
+
+/** Every Redis key of this run's queue, so that runs do not pile up in the machine's Redis. */
+async function deleteQueueKeys() {
+  const redis = new Redis(REDIS_URL);
+  try {
+    for await (const keys of redis.scanStream({ match: `${queuePrefix}:*`, count: 1000 })) {
+      if (keys.length > 0) await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
   }
 }
 
 /**
  * CPU time used so far (ms, user + system) by SignBridge's processes, the sandbox, PostgreSQL (every `postgres`
- * process, plus what the postmaster collected from backends that exited) and this runner with its HTTP target;
- * from /proc, so Linux only (elsewhere: null). PostgreSQL is the machine's, so other databases' work counts too.
+ * process, plus what the postmaster collected from backends that exited), this runner with its HTTP target and,
+ * with the queue in Redis, every `redis-server` process; from /proc, so Linux only (elsewhere: null). PostgreSQL and
+ * Redis are the machine's, so other databases' and other clients' work counts too.
  * `backends`: each of the run database's connections, by PID, with the `application_name` its party set
  * (`signbridge`, `signbridge-sandbox`, `bench-runner`), so PostgreSQL's CPU can be split by whom it served.
  */
@@ -169,6 +185,8 @@ async function cpuByProcess() {
     return null;
   }
   const byName = { signbridge: 0, sandbox: 0, postgres: 0, runner: stat(process.pid).self };
+  // The machine's Redis serves SignBridge's queue alone here (the sandbox does not use it).
+  if (QUEUE === 'redis') byName.redis = 0;
   for (const child of children) {
     const name = child.benchName === 'sandbox' ? 'sandbox' : 'signbridge';
     byName[name] += stat(child.pid).self;
@@ -180,6 +198,7 @@ async function cpuByProcess() {
     } catch {
       continue;
     }
+    if (comm === 'redis-server' && byName.redis !== undefined) byName.redis += stat(pid).self;
     if (comm !== 'postgres') continue;
     const { self, reaped } = stat(pid);
     byName.postgres += self + reaped;
@@ -336,6 +355,8 @@ async function measure(contracts, startedAt, signedAt, lateness, targetCalls) {
 
 function render(r) {
   const f = (n) => (typeof n === 'number' ? n.toFixed(n < 10 ? 2 : 0) : String(n));
+  // Redis's CPU per contract, read only when the queue is in Redis.
+  const redis = r.cpuMsPerContract?.redis;
   return [
     `| measure | result | target | ratio |`,
     `| --- | --- | --- | --- |`,
@@ -356,9 +377,9 @@ function render(r) {
       .join(', ')} ms | | |`,
     ...(r.cpuMsPerContract
       ? [
-          `| CPU per contract while signing | signbridge ${r.cpuMsPerContract.signbridge}, sandbox ${r.cpuMsPerContract.sandbox}, postgres ${r.cpuMsPerContract.postgres}, runner ${r.cpuMsPerContract.runner} ms | | |`,
+          `| CPU per contract while signing | signbridge ${r.cpuMsPerContract.signbridge}, sandbox ${r.cpuMsPerContract.sandbox}, postgres ${r.cpuMsPerContract.postgres}, runner ${r.cpuMsPerContract.runner}${redis === undefined ? '' : `, redis ${redis}`} ms | | |`,
           `| PostgreSQL's part, by whom it served | signbridge ${r.cpuMsPerContract.postgresFor.signbridge}, sandbox ${r.cpuMsPerContract.postgresFor.sandbox}, runner ${r.cpuMsPerContract.postgresFor.runner}, other ${r.cpuMsPerContract.postgresFor.other} ms | | |`,
-          `| SignBridge with its PostgreSQL work, per contract | ${Math.round((r.cpuMsPerContract.signbridge + r.cpuMsPerContract.postgresFor.signbridge) * 10) / 10} ms | | |`,
+          `| SignBridge with its PostgreSQL${redis === undefined ? '' : ' and Redis'} work, per contract | ${Math.round((r.cpuMsPerContract.signbridge + r.cpuMsPerContract.postgresFor.signbridge + (redis ?? 0)) * 10) / 10} ms | | |`,
         ]
       : []),
   ].join('\n');
@@ -367,8 +388,8 @@ function render(r) {
 function start(name, script, env) {
   const log = openSync(path.join(RESULTS_DIR, `activation-${run.stamp}-${name}.log`), 'a');
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results": where SignBridge spends its time (written at exit);
-  // BENCH_SANDBOX_NODE_ARGS the same for the sandbox.
-  const argsVar = { signbridge: 'BENCH_NODE_ARGS', sandbox: 'BENCH_SANDBOX_NODE_ARGS' }[name];
+  // BENCH_SANDBOX_NODE_ARGS the same for the sandbox. SignBridge's worker processes take BENCH_NODE_ARGS too.
+  const argsVar = name === 'sandbox' ? 'BENCH_SANDBOX_NODE_ARGS' : 'BENCH_NODE_ARGS';
   const nodeArgs = argsVar && process.env[argsVar] ? process.env[argsVar].split(' ') : [];
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, script)], {
     cwd: ROOT,

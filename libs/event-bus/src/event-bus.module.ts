@@ -52,6 +52,7 @@ export class WorkerRunner implements OnApplicationBootstrap, OnModuleDestroy {
           attempts: config.queue.attempts,
           backoffMs: config.queue.backoffMs,
           lockMs: config.queue.lockMs,
+          localFirst: config.queue.localFirst,
           logger: { log: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
         });
       },

@@ -112,6 +112,8 @@ describe('loadConfig', () => {
     expect(config.roles).toEqual({ api: false, worker: true });
     expect(config.logLevel).toBe('debug');
     expect(loadConfig({ DB_PREPARED_STATEMENTS: 'false' }, CWD).database.preparedStatements).toBe(false);
+    expect(config.queue.localFirst).toBe(true);
+    expect(loadConfig({ QUEUE_LOCAL_FIRST: 'false' }, CWD).queue.localFirst).toBe(false);
   });
 
   it('reports every problem at once, each naming its variable', () => {

@@ -57,6 +57,11 @@ export interface AppConfig {
     backoffMs: number;
     /** BullMQ job lock; a job held by a killed worker runs again after about twice this. */
     lockMs: number;
+    /**
+     * With Redis: a worker process runs the jobs its own work makes itself, and sends through Redis only the
+     * delayed ones and those beyond a short local backlog (QUEUE_LOCAL_FIRST, default on).
+     */
+    localFirst: boolean;
   };
   webhooks: {
     maxBodyBytes: number;
@@ -197,6 +202,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       attempts: read.int('JOB_ATTEMPTS', 8, 1, 100),
       backoffMs: read.int('JOB_BACKOFF_MS', 1000, 1, 3_600_000),
       lockMs: read.int('JOB_LOCK_MS', 30_000, 1000, 600_000),
+      localFirst: read.bool('QUEUE_LOCAL_FIRST', true),
     },
     webhooks: {
       maxBodyBytes: read.int('WEBHOOK_MAX_BODY_BYTES', 256 * 1024, 1024, 50 * 1024 * 1024),

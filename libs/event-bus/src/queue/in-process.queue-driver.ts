@@ -103,6 +103,21 @@ export class InProcessQueueDriver implements QueueDriver {
     return Promise.resolve({ up: true, driver: 'in-process' });
   }
 
+  /** Whether a job of this id is waiting, delayed or running here. */
+  holds(job: JobSpec): boolean {
+    return this.lanes.get(job.name)?.entries.has(job.id) ?? false;
+  }
+
+  /**
+   * Whether this process should take a job of this name now: workers started, the queue open, and fewer jobs of
+   * the name waiting than may run at once, so that a backlog stays short here and the rest can go where other
+   * processes take it (LocalFirstQueueDriver).
+   */
+  hasRoom(name: JobName): boolean {
+    const waiting = this.lanes.get(name)?.waiting.length ?? 0;
+    return this.handlers !== undefined && !this.closed && waiting < this.options.concurrency;
+  }
+
   /** Resolves once no job is waiting, delayed for a retry or running. Jobs enqueued before `startWorkers` count. */
   idle(): Promise<void> {
     if (this.isIdle()) {
