@@ -72,7 +72,7 @@ describe('LocalFirstQueueDriver', () => {
     expect(shared.offered).toEqual([]);
   });
 
-  it('sends delayed jobs (retries, schedules) to the shared queue, where they outlive a restart', async () => {
+  it('sends delayed jobs (a call’s next attempt, a scheduled check) to the shared queue, where they outlive a restart', async () => {
     const { shared, queue } = setUp();
     await queue.startWorkers(handlers(() => Promise.resolve('done')).all);
     await queue.enqueue([inbox('now'), inbox('later', 60_000)]);
