@@ -20,9 +20,16 @@ import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { atRate, exitWhenSettled, runIdentity, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
+import {
+  atRate,
+  deleteQueueKeys,
+  exitWhenSettled,
+  runIdentity,
+  samplePdf,
+  sendContracts,
+  sleep,
+} from '../support/harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS_DIR = path.join(ROOT, 'bench/results');
@@ -142,19 +149,7 @@ async function main() {
     await stopAll();
     targets.close();
     await run.dropDatabase({ keep: process.env.BENCH_KEEP_DATABASE === '1' });
-    if (QUEUE === 'redis') await deleteQueueKeys();
-  }
-}
-
-/** Every Redis key of this run's queue, so that runs do not pile up in the machine's Redis. */
-async function deleteQueueKeys() {
-  const redis = new Redis(REDIS_URL);
-  try {
-    for await (const keys of redis.scanStream({ match: `${queuePrefix}:*`, count: 1000 })) {
-      if (keys.length > 0) await redis.unlink(...keys);
-    }
-  } finally {
-    redis.disconnect();
+    if (QUEUE === 'redis') await deleteQueueKeys(REDIS_URL, queuePrefix);
   }
 }
 

@@ -34,7 +34,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { atRate, exitWhenSettled, runIdentity, samplePdf, sendContracts, sleep } from '../support/harness.mjs';
+import {
+  atRate,
+  deleteQueueKeys,
+  exitWhenSettled,
+  runIdentity,
+  samplePdf,
+  sendContracts,
+  sleep,
+} from '../support/harness.mjs';
 import { SMTPServer } from 'smtp-server';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -115,7 +123,18 @@ async function main() {
     target.close();
     await smtp.close();
     await run.dropDatabase({ keep: process.env.CHAOS_KEEP_DATABASE === '1' });
+    // A Redis of the run's own (CHAOS_KILL=redis) ends with the run; the machine's keeps what it is not told to drop.
+    if (QUEUE === 'redis' && !TARGETS.includes('redis')) {
+      await deleteQueueKeys(REDIS_URL, queuePrefix()).catch((error) =>
+        process.stderr.write(`could not delete the run's queue keys (${queuePrefix()}:*): ${error}\n`),
+      );
+    }
   }
+}
+
+/** The run's BullMQ key prefix. */
+function queuePrefix() {
+  return `chaos-${run.stamp}`;
 }
 
 /**
@@ -145,7 +164,7 @@ async function startParties(smtp, target) {
   const signbridgeEnv = {
     PORT: String(SIGNBRIDGE_PORT),
     DATABASE_URL: run.databaseUrl,
-    ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: `chaos-${run.stamp}` } : {}),
+    ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: queuePrefix() } : {}),
     SANDBOX_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
     SANDBOX_API_KEY: run.sandboxKey,
     SANDBOX_WEBHOOK_SECRETS: run.webhookSecret,

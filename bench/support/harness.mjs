@@ -1,8 +1,22 @@
 // What the activation benchmark and the chaos check share: the contracts they send, the pace they sign them at, and
 // small helpers. Each script keeps its own processes, ports and checks.
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
+
+/** Deletes a run's queue keys (those under its BullMQ prefix), so that runs do not pile up in the machine's Redis. */
+export async function deleteQueueKeys(redisUrl, prefix) {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) {
+      if (keys.length > 0) await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
 
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { JOB_NAMES, type JobContext, type JobHandlers, type JobOutcome, type JobSpec } from '@app/event-bus';
 import { BullMqQueueDriver, bullQueueName, type BullMqQueueDriverOptions } from '@app/event-bus';
 import { eventually } from '../support/eventually';
+import { deleteRedisKeys } from '../support/redis-keys';
 import { TEST_REDIS_URL } from '../support/test-env';
 
 const RUN_PREFIX = `sbtest-${randomUUID()}`;
@@ -72,15 +72,7 @@ async function closedPort(): Promise<number> {
 afterAll(async () => {
   await Promise.all(drivers.map((queue) => queue.close()));
   await Promise.all(observers.map((queue) => queue.close()));
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    const keys: string[] = [];
-    const stream = redis.scanStream({ match: `${RUN_PREFIX}-*`, count: 1000 });
-    for await (const batch of stream) keys.push(...(batch as string[]));
-    if (keys.length > 0) await redis.unlink(...keys);
-  } finally {
-    redis.disconnect();
-  }
+  await deleteRedisKeys(`${RUN_PREFIX}-*`);
 });
 
 describe('BullMqQueueDriver against Redis', () => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import {
   bullQueueName,
   createQueueDriver,
@@ -10,6 +9,7 @@ import {
   type QueueDriver,
 } from '@app/event-bus';
 import { eventually } from '../support/eventually';
+import { deleteRedisKeys } from '../support/redis-keys';
 import { TEST_REDIS_URL } from '../support/test-env';
 
 const PREFIX = `sbtest-local-first-${randomUUID()}`;
@@ -58,15 +58,7 @@ async function jobsInRedis(): Promise<number> {
 
 afterAll(async () => {
   await Promise.all(opened.map((queue) => queue.close()));
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    const keys: string[] = [];
-    for await (const batch of redis.scanStream({ match: `${PREFIX}:*`, count: 1000 }))
-      keys.push(...(batch as string[]));
-    if (keys.length > 0) await redis.unlink(...keys);
-  } finally {
-    redis.disconnect();
-  }
+  await deleteRedisKeys(`${PREFIX}:*`);
 });
 
 describe('the production layout’s queue (REDIS_URL set), against Redis', () => {

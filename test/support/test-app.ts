@@ -4,6 +4,7 @@ import { loadConfig, prepareRuntime, PublicAddress } from '@app/common';
 import { signStandardWebhook } from '@app/signature-providers';
 import { createApp } from '../../apps/api/src/create-app';
 import { eventually } from './eventually';
+import { deleteRedisKeys } from './redis-keys';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env';
 
 export { eventually };
@@ -52,7 +53,12 @@ export async function startTestApp(
   await app.listen(options.port ?? 0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   app.get(PublicAddress).listening(url);
-  return { app, url, queuePrefix, close: () => app.close() };
+  const close = async () => {
+    await app.close();
+    // Worker processes a test started on this prefix are stopped before the app, so nothing writes to it any more.
+    if (options.redis) await deleteRedisKeys(`${queuePrefix}:*`);
+  };
+  return { app, url, queuePrefix, close };
 }
 
 export interface WebhookDelivery {
