@@ -22,7 +22,7 @@ export class LocalFirstQueueDriver implements QueueDriver {
   ) {}
 
   async enqueue(jobs: readonly JobSpec[]): Promise<void> {
-    const there: JobSpec[] = [];
+    const forShared: JobSpec[] = [];
     for (const job of jobs) {
       const delayed = job.delayMs !== undefined && job.delayMs > 0;
       // One at a time: each job taken here lengthens the line the next one is measured against. A job this process
@@ -31,10 +31,10 @@ export class LocalFirstQueueDriver implements QueueDriver {
       if (this.local.holds(job) || (!delayed && this.local.hasRoom(job.name))) {
         await this.local.enqueue([job]);
       } else {
-        there.push(job);
+        forShared.push(job);
       }
     }
-    if (there.length > 0) await this.shared.enqueue(there);
+    if (forShared.length > 0) await this.shared.enqueue(forShared);
   }
 
   async startWorkers(handlers: JobHandlers): Promise<void> {
