@@ -49,7 +49,9 @@ describe('sending a contract for signature through the sandbox platform', () => 
   it('creates the envelope, answers with its id and a signing link per signer, and activates the customer once signed', async () => {
     const { customerId, status, contract } = await send('advanced', 2);
     expect(status).toBe(201);
-    expect(contract.status).toBe('sent');
+    // The answer shows the contract as it stands when read back: the platform's `envelope.delivered`, parked until
+    // the registration commits, may already have been applied by then (the sandbox delivers at once).
+    expect(['sent', 'delivered']).toContain(contract.status);
     expect(contract.envelopeId).toMatch(/^env_/);
     expect(contract.document?.sha256).toBe(sha256(Buffer.from(pdf, 'base64')));
     for (const signer of contract.signers) expect(signer.signingUrl).toMatch(new RegExp(`^${sandbox.url}/sign/`));
