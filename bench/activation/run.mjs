@@ -385,7 +385,7 @@ function start(name, script, env) {
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=bench/results": where SignBridge spends its time (written at exit);
   // BENCH_SANDBOX_NODE_ARGS the same for the sandbox. SignBridge's worker processes take BENCH_NODE_ARGS too.
   const argsVar = name === 'sandbox' ? 'BENCH_SANDBOX_NODE_ARGS' : 'BENCH_NODE_ARGS';
-  const nodeArgs = argsVar && process.env[argsVar] ? process.env[argsVar].split(' ') : [];
+  const nodeArgs = process.env[argsVar] ? process.env[argsVar].split(' ') : [];
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
-import { JOB_NAMES, type JobContext, type JobHandlers, type JobOutcome, type JobSpec } from '@app/event-bus';
+import { JOB_NAMES, type JobContext, type JobSpec } from '@app/event-bus';
 import { BullMqQueueDriver, bullQueueName, type BullMqQueueDriverOptions } from '@app/event-bus';
 import { eventually } from '../support/eventually';
+import { handlersCalling } from '../support/job-handlers';
 import { deleteRedisKeys } from '../support/redis-keys';
 import { TEST_REDIS_URL } from '../support/test-env';
 
@@ -45,17 +46,6 @@ function inbox(id: string): JobSpec {
   return { name: 'inbox.process', id, data: { inboundEventId: id } };
 }
 
-function handlers(run: (id: string, context: JobContext) => Promise<JobOutcome>): JobHandlers {
-  return {
-    'inbox.process': (data, context) => run(data.inboundEventId, context),
-    'inbox.process-batch': (data, context) => run(data.inboundEventIds.join(','), context),
-    'outbox.deliver': (data, context) => run(`${data.eventId}/${data.subscriber}`, context),
-    'provisioning.run': (data, context) => run(data.runId, context),
-    'erp-notifications.deliver': (data, context) => run(data.deliveryId, context),
-    'contracts.reconcile': (data, context) => run(data.contractId, context),
-  };
-}
-
 function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<true> {
   return eventually(async () => ((await condition()) ? true : undefined), { timeoutMs, intervalMs: 20 });
 }
@@ -79,7 +69,7 @@ describe('BullMqQueueDriver against Redis', () => {
   it('runs each job with its data and a context carrying the job id and attempt 1', async () => {
     const { queue } = driver();
     const seen: Array<[string, JobContext]> = [];
-    await queue.startWorkers(handlers(async (id, context) => (seen.push([id, context]), 'done')));
+    await queue.startWorkers(handlersCalling(async (id, context) => (seen.push([id, context]), 'done')));
     const eventId = randomUUID();
     await queue.enqueue([
       inbox('in-1'),
@@ -99,7 +89,7 @@ describe('BullMqQueueDriver against Redis', () => {
     const { queue, prefix } = driver();
     const observer = observe(prefix);
     const ranAt: Array<[string, number]> = [];
-    await queue.startWorkers(handlers(async (id) => (ranAt.push([id, Date.now()]), 'done')));
+    await queue.startWorkers(handlersCalling(async (id) => (ranAt.push([id, Date.now()]), 'done')));
     const enqueuedAt = Date.now();
     await queue.enqueue([{ ...inbox('later'), delayMs: 700 }, inbox('now')]);
     await queue.enqueue([{ ...inbox('later'), delayMs: 700 }]);
@@ -124,7 +114,7 @@ describe('BullMqQueueDriver against Redis', () => {
       queue.enqueue([inbox('w'), inbox('w')]),
     ]);
     await queue.startWorkers(
-      handlers(async (id) => {
+      handlersCalling(async (id) => {
         runs.push(id);
         if (id === 'r') await released;
         return 'done';
@@ -145,7 +135,7 @@ describe('BullMqQueueDriver against Redis', () => {
     const observer = observe(prefix);
     const runs: string[] = [];
     await queue.startWorkers(
-      handlers(async (id) => {
+      handlersCalling(async (id) => {
         runs.push(id);
         if (id === 'bad' && runs.filter((run) => run === 'bad').length === 1) throw new Error('first time fails');
         return 'done';
@@ -165,7 +155,7 @@ describe('BullMqQueueDriver against Redis', () => {
     const observer = observe(prefix);
     const attempts: Record<string, number[]> = { flaky: [], broken: [] };
     await queue.startWorkers(
-      handlers(async (id, { jobId, attempt }) => {
+      handlersCalling(async (id, { jobId, attempt }) => {
         expect(jobId).toBe(id);
         attempts[id].push(attempt);
         if (id === 'broken' || attempt < 3) throw new Error(`${id} failed on ${attempt}`);
@@ -184,7 +174,7 @@ describe('BullMqQueueDriver against Redis', () => {
   it('with Redis unreachable: enqueue fails fast, health is down, errors are throttled, close returns', async () => {
     const port = await closedPort();
     const { queue, logger } = driver({ redisUrl: `redis://127.0.0.1:${port}` });
-    await queue.startWorkers(handlers(async () => 'done'));
+    await queue.startWorkers(handlersCalling(async () => 'done'));
 
     const started = Date.now();
     await expect(queue.enqueue([inbox('lost')])).rejects.toThrow(/Redis/);

@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import {
-  bullQueueName,
-  createQueueDriver,
-  type JobHandlers,
-  type JobOutcome,
-  type JobSpec,
-  type QueueDriver,
-} from '@app/event-bus';
+import { bullQueueName, createQueueDriver, type JobHandlers, type JobSpec, type QueueDriver } from '@app/event-bus';
 import { eventually } from '../support/eventually';
+import { handlersCalling } from '../support/job-handlers';
 import { deleteRedisKeys } from '../support/redis-keys';
 import { TEST_REDIS_URL } from '../support/test-env';
 
@@ -33,25 +27,19 @@ function processQueue(localFirst = true): QueueDriver {
 
 /** Where each job ran: `ran[id]` names the process. */
 function recording(ran: Record<string, string>, process: string): JobHandlers {
-  const run = (id: string): Promise<JobOutcome> => ((ran[id] = process), Promise.resolve('done'));
-  return {
-    'inbox.process': (data) => run(data.inboundEventId),
-    'inbox.process-batch': (data) => run(data.inboundEventIds.join(',')),
-    'outbox.deliver': (data) => run(`${data.eventId}/${data.subscriber}`),
-    'provisioning.run': (data) => run(data.runId),
-    'erp-notifications.deliver': (data) => run(data.deliveryId),
-    'contracts.reconcile': (data) => run(data.contractId),
-  };
+  return handlersCalling((id) => ((ran[id] = process), Promise.resolve('done')));
 }
 
 function inbox(id: string, delayMs?: number): JobSpec {
   return { name: 'inbox.process', id, data: { inboundEventId: id }, ...(delayMs ? { delayMs } : {}) };
 }
 
+/** A plain BullMQ queue on the deployment's inbox keys, to count its jobs from outside the drivers. */
+const observer = new Queue(bullQueueName('inbox.process'), { connection: { url: TEST_REDIS_URL }, prefix: PREFIX });
+opened.push(observer);
+
 /** Every job Redis was given for the inbox queue, whatever became of it since. */
 async function jobsInRedis(): Promise<number> {
-  const observer = new Queue(bullQueueName('inbox.process'), { connection: { url: TEST_REDIS_URL }, prefix: PREFIX });
-  opened.push(observer);
   const counts = await observer.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
   return Object.values(counts).reduce((sum, n) => sum + n, 0);
 }

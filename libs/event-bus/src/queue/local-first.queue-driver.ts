@@ -24,15 +24,13 @@ export class LocalFirstQueueDriver implements QueueDriver {
   async enqueue(jobs: readonly JobSpec[]): Promise<void> {
     const forShared: JobSpec[] = [];
     for (const job of jobs) {
+      // A job this process already holds is not added again anywhere (the driver contract's dedupe).
+      if (this.local.holds(job)) continue;
       const delayed = job.delayMs !== undefined && job.delayMs > 0;
-      // One at a time: each job taken here lengthens the line the next one is measured against. A job this process
-      // already holds is not added again anywhere (the driver contract's dedupe). Before `startWorkers` (a process
-      // without the worker role) the local queue has no room.
-      if (this.local.holds(job) || (!delayed && this.local.hasRoom(job.name))) {
-        await this.local.enqueue([job]);
-      } else {
-        forShared.push(job);
-      }
+      // One at a time: each job taken here lengthens the line the next one is measured against. Before
+      // `startWorkers` (a process without the worker role) the local queue has no room.
+      if (!delayed && this.local.hasRoom(job.name)) await this.local.enqueue([job]);
+      else forShared.push(job);
     }
     if (forShared.length > 0) await this.shared.enqueue(forShared);
   }
