@@ -529,6 +529,65 @@ describe('ERP webhooks', () => {
     await settled(endpoint.id, busy, 'delivered');
   });
 
+  it('an endpoint limited to 5 calls per second gets them at least 200 ms apart, each once, attempts unchanged', async () => {
+    const endpoint = await register('/hooks/paced', ['ContractActivated']);
+    const paced = await api<Endpoint & { maxPerSecond: number | null }>(
+      app.url,
+      'PATCH',
+      `/api/v1/webhook-endpoints/${endpoint.id}`,
+      { maxPerSecond: 5 },
+    );
+    expect(paced.body.maxPerSecond).toBe(5);
+    // Eight events at once, with sixteen workers free to call: without the limit they arrive together.
+    const { contractId, refs } = await emit(Array.from({ length: 8 }, () => activated()));
+    const delivered = await Promise.all(refs.map((ref) => settled(endpoint.id, ref.id, 'delivered')));
+    expect(delivered.map((d) => d.attempts)).toEqual(refs.map(() => 1));
+    const arrivals = receiver
+      .callsFor('/hooks/paced', contractId)
+      .map((call) => call.at)
+      .sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(8);
+    // Started 200 ms apart; between the start and the arrival, a few milliseconds that vary from call to call.
+    const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(150);
+    expect(arrivals[5] - arrivals[0]).toBeGreaterThanOrEqual(950);
+
+    const bad = await api<{ code: string }>(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, {
+      maxPerSecond: 1001,
+    });
+    expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'REQUEST.INVALID' });
+  });
+
+  it('a changed rate gives the deliveries waiting for their time new times under it, at once', async () => {
+    const endpoint = await register('/hooks/repaced', ['ContractActivated']);
+    await api(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, { maxPerSecond: 1 });
+    const { contractId, refs } = await emit(Array.from({ length: 6 }, () => activated()));
+    const db = app.app.get(DataSource);
+    // One call now; the other five wait for times reserved a second apart, the last about 5 s away.
+    const lastReserved = await eventually(async () => {
+      const [{ waiting, last }]: { waiting: number; last: Date | null }[] = await db.query(
+        `SELECT count(*)::int AS waiting, max(rate_slot_at) AS last FROM webhook_deliveries
+          WHERE endpoint_id = $1 AND status = 'pending' AND rate_slot_at IS NOT NULL`,
+        [endpoint.id],
+      );
+      return waiting === 5 ? last : undefined;
+    });
+    expect(lastReserved!.getTime() - Date.now()).toBeGreaterThan(3_000);
+
+    const shown = await api<{ maxPerSecond: number | null }>(
+      app.url,
+      'PATCH',
+      `/api/v1/webhook-endpoints/${endpoint.id}`,
+      { maxPerSecond: null },
+    );
+    expect(shown.body.maxPerSecond).toBeNull();
+    await Promise.all(refs.map((ref) => settled(endpoint.id, ref.id, 'delivered')));
+    const calls = receiver.callsFor('/hooks/repaced', contractId);
+    expect(calls).toHaveLength(6);
+    // Called well before the times they had reserved: woken by the change.
+    expect(Math.max(...calls.map((call) => call.at))).toBeLessThan(lastReserved!.getTime() - 2_000);
+  });
+
   it('a deleted endpoint leaves lists and views, its waiting delivery ends dead, and new events skip it', async () => {
     const endpoint = await register('/hooks/deleted', ['ContractActivated']);
     // The ERP asks for a minute: the delivery waits, pending, when the endpoint is deleted.

@@ -66,6 +66,7 @@ describe('GET /metrics', () => {
       'signbridge_provisioning_orders{status="failed"}',
       'signbridge_webhook_deliveries{status="dead"}',
       'signbridge_webhook_deliveries_held',
+      'signbridge_webhook_deliveries_paced',
       'signbridge_reconcile_overdue_contracts',
     ]) {
       expect(value(text, series)).toBeGreaterThanOrEqual(0);

@@ -7,6 +7,7 @@ export const ErpNotificationsMetrics = backlogGauges(
         (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending,
         (SELECT count(*) FROM webhook_deliveries WHERE status = 'running') AS running,
         (SELECT count(*) FROM webhook_deliveries WHERE held AND status = 'pending') AS held,
+        (SELECT count(*) FROM webhook_deliveries WHERE rate_slot_at IS NOT NULL AND status = 'pending') AS paced,
         (SELECT count(*) FROM webhook_deliveries d WHERE d.status = 'dead'
             AND NOT EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.deleted_at IS NOT NULL))
           AS dead,
@@ -26,6 +27,10 @@ export const ErpNotificationsMetrics = backlogGauges(
     held: [
       'signbridge_webhook_deliveries_held',
       'Pending deliveries waiting for a free place at an endpoint with a maxInFlight limit',
+    ],
+    paced: [
+      'signbridge_webhook_deliveries_paced',
+      'Pending deliveries waiting for the call time they reserved at an endpoint with a maxPerSecond limit',
     ],
     // A deleted endpoint's dead letters cannot be replayed: not counted.
     dead: ['signbridge_webhook_deliveries', '', { status: 'dead' }],

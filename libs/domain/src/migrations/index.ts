@@ -21,6 +21,7 @@ import { SecretRotationKey1765300000003 } from './1765300000003-secret-rotation-
 import { OutboxLegacyIds1765300000004 } from './1765300000004-outbox-legacy-ids';
 import { WebhookEndpointDeletion1765300000005 } from './1765300000005-webhook-endpoint-deletion';
 import { WebhookInFlightLimit1765300000006 } from './1765300000006-webhook-in-flight-limit';
+import { WebhookRateLimit1765300000007 } from './1765300000007-webhook-rate-limit';
 
 /** In order. A migration, once shipped, is never edited: add a new one. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   OutboxLegacyIds1765300000004,
   WebhookEndpointDeletion1765300000005,
   WebhookInFlightLimit1765300000006,
+  WebhookRateLimit1765300000007,
 ];

@@ -27,6 +27,10 @@ const TYPES_DESCRIPTION =
 const MAX_IN_FLIGHT_DESCRIPTION =
   'At most this many calls to the endpoint at once, however many workers run (1 to 1000); deliveries beyond wait, ' +
   'their attempts unchanged. Unset or null: no limit';
+const MAX_PER_SECOND_DESCRIPTION =
+  'At most this many calls to the endpoint per second, however many workers run (1 to 1000): calls start at ' +
+  'least 1/maxPerSecond s apart, and deliveries beyond wait for their turn, their attempts unchanged. ' +
+  'Unset or null: no limit';
 
 export class CreateWebhookEndpointDto {
   @ApiProperty({ example: 'https://erp.example.com/hooks/signbridge', description: URL_DESCRIPTION })
@@ -59,6 +63,13 @@ export class CreateWebhookEndpointDto {
   @Min(1)
   @Max(1000)
   maxInFlight?: number;
+
+  @ApiPropertyOptional({ example: 20, minimum: 1, maximum: 1000, description: MAX_PER_SECOND_DESCRIPTION })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxPerSecond?: number;
 }
 
 export class UpdateWebhookEndpointDto {
@@ -106,6 +117,21 @@ export class UpdateWebhookEndpointDto {
   @Min(1)
   @Max(1000)
   maxInFlight?: number | null;
+
+  @ApiPropertyOptional({
+    example: 20,
+    minimum: 1,
+    maximum: 1000,
+    nullable: true,
+    type: Number,
+    description: `${MAX_PER_SECOND_DESCRIPTION}; null removes the limit`,
+  })
+  @ValidateIf((_, value) => value !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  maxPerSecond?: number | null;
 }
 
 export class RotateWebhookSecretDto {
@@ -151,6 +177,8 @@ export class WebhookEndpointView {
   @ApiProperty({ enum: ['enabled', 'disabled'] }) status!: 'enabled' | 'disabled';
   @ApiProperty({ nullable: true, type: Number, example: 4, description: MAX_IN_FLIGHT_DESCRIPTION })
   maxInFlight!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: 20, description: MAX_PER_SECOND_DESCRIPTION })
+  maxPerSecond!: number | null;
   @ApiProperty({
     nullable: true,
     type: String,

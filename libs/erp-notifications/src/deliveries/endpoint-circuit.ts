@@ -58,14 +58,15 @@ export class EndpointCircuit {
   /**
    * Held while the circuit is open: due again at a random moment of the cool-down after it (after one cool-down at
    * the most while a probe is under way), so that a closed circuit is not met by every held delivery at once. Its
-   * attempts do not change. Whatever happened since the gate (the cool-down ended, a probe closed the circuit), the
-   * delivery gets a new job: a delivery left due without one would wait for the sweeper.
+   * attempts do not change, and a call time it had reserved under the endpoint's rate is given up. Whatever happened
+   * since the gate (the cool-down ended, a probe closed the circuit), the delivery gets a new job: a delivery left due
+   * without one would wait for the sweeper.
    */
   async hold(deliveryId: string): Promise<void> {
     const rows = await modifiedRows<{ id: string; next_attempt_at: Date }>(
       this.options.db,
       `UPDATE webhook_deliveries d
-          SET status = 'pending', updated_at = now(),
+          SET status = 'pending', rate_slot_at = NULL, updated_at = now(),
               next_attempt_at = CASE
                 WHEN e.circuit_open_until IS NULL THEN now()
                 ELSE greatest(now(), least(e.circuit_open_until, now() + make_interval(secs => cooldown.ms / 1000)))

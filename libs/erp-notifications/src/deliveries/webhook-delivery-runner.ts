@@ -17,7 +17,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { DeliveryFailureReason } from '../erp-notifications.errors';
 import { EndpointCircuit } from './endpoint-circuit';
 import { callEndpoint, describeAnswer, statusOf, type Answer, type Claimed } from './endpoint-call';
-import { EndpointInFlightLimit } from './endpoint-in-flight-limit';
+import { EndpointLimits } from './endpoint-limits';
 import { retryDelayMs } from './retry-delay';
 
 /**
@@ -35,7 +35,7 @@ export class WebhookDeliveryRunner implements OnModuleInit {
   private readonly logger = new Logger('ErpWebhooks');
   private readonly attempts: ScheduledAttempts<'erp-notifications.deliver'>;
   private readonly circuit: EndpointCircuit;
-  private readonly limit: EndpointInFlightLimit;
+  private readonly limits: EndpointLimits;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -58,7 +58,7 @@ export class WebhookDeliveryRunner implements OnModuleInit {
       logger: this.logger,
       dispatch: (rows) => this.dispatchOrLeaveForSweeper(rows),
     });
-    this.limit = new EndpointInFlightLimit({
+    this.limits = new EndpointLimits({
       dataSource,
       dispatch: (rows) => this.dispatchOrLeaveForSweeper(rows),
     });
@@ -74,9 +74,9 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     return this.attempts.dispatchOrLeaveForSweeper(deliveries);
   }
 
-  /** An endpoint's limit on calls at once changed: its held deliveries try again now. */
+  /** An endpoint's limits changed: its deliveries held or waiting for their time try again now, under the new ones. */
   wakeHeld(endpointId: string): Promise<void> {
-    return this.limit.wake(endpointId, 'all');
+    return this.limits.wake(endpointId, 'all');
   }
 
   /** Deliveries past their time: a lost job (pending) or a worker killed mid-call (running, claim lapsed). */
@@ -87,13 +87,14 @@ export class WebhookDeliveryRunner implements OnModuleInit {
   /**
    * One call of one delivery: claim, call, record. While its endpoint's circuit is open the delivery is held (moved
    * past the cool-down, its attempts untouched), except for the one call that probes the endpoint once it is over.
-   * An endpoint with a limit on calls at once has its deliveries claimed under that limit, or held until a call ends.
+   * An endpoint with limits (calls at once, calls per second) has its deliveries claimed under them; the others wait,
+   * held until a call ends or until the time each reserved.
    */
   async execute(deliveryId: string): Promise<JobOutcome> {
     let claimed = await this.claim(deliveryId, false);
     if (!claimed) {
-      const limited = await this.limit.claimOrHold(deliveryId, (em) => this.claim(deliveryId, false, em));
-      if (limited.limited && limited.held) return 'skipped';
+      const limited = await this.limits.claimOrWait(deliveryId, (em) => this.claim(deliveryId, false, em));
+      if (limited.limited && limited.waits) return 'skipped';
       if (limited.limited) claimed = limited.claimed;
     }
     if (!claimed) {
@@ -109,7 +110,7 @@ export class WebhookDeliveryRunner implements OnModuleInit {
       return 'skipped';
     }
     const outcome = await this.callAndRecord(claimed);
-    if (claimed.max_in_flight !== null) await this.limit.wake(claimed.endpoint_id);
+    if (claimed.max_in_flight !== null) await this.limits.wake(claimed.endpoint_id);
     return outcome;
   }
 
@@ -140,18 +141,18 @@ export class WebhookDeliveryRunner implements OnModuleInit {
 
   /**
    * Due (pending and due, or running with its claim lapsed) and, unless it is the probe, its circuit closed. Outside
-   * the in-flight limit's transaction (`em`), only deliveries of endpoints without a limit (and probes) are taken.
+   * the limits' transaction (`em`), only deliveries of endpoints without limits (and probes) are taken.
    */
   private async claim(deliveryId: string, probe: boolean, em?: EntityManager): Promise<Claimed | undefined> {
     const rows = await modifiedRows<Claimed>(
       em ?? this.dataSource,
       `UPDATE webhook_deliveries d
-          SET status = 'running', attempts = d.attempts + 1, held = false, updated_at = now(),
+          SET status = 'running', attempts = d.attempts + 1, held = false, rate_slot_at = NULL, updated_at = now(),
               next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
          FROM webhook_endpoints e, outbox o
         WHERE d.id = $1 AND e.id = d.endpoint_id AND o.id = d.event_id
           AND (e.circuit_open_until IS NULL OR $3::boolean)
-          AND (e.max_in_flight IS NULL OR $3::boolean OR $4::boolean)
+          AND ((e.max_in_flight IS NULL AND e.max_per_second IS NULL) OR $3::boolean OR $4::boolean)
           AND ${claimableSql('d')}
         RETURNING d.id AS delivery_id, d.endpoint_id, d.attempts, e.url, e.status AS endpoint_status, e.secret,
                   CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret,

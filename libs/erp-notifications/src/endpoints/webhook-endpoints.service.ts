@@ -41,6 +41,7 @@ interface EndpointRow {
   failing_since: Date | null;
   circuit_open_until: Date | null;
   max_in_flight: number | null;
+  max_per_second: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -64,8 +65,9 @@ export class WebhookEndpointsService {
     refuseRedactedPassword(input.url);
     const requestKey = input.idempotency ? idempotencyDigest(input.idempotency) : null;
     const rows: EndpointRow[] = await this.dataSource.query(
-      `INSERT INTO webhook_endpoints (id, url, description, event_types, secret, status, request_key, max_in_flight)
-       VALUES ($1, $2, $3, $4, $5, 'enabled', $6, $7)
+      `INSERT INTO webhook_endpoints
+         (id, url, description, event_types, secret, status, request_key, max_in_flight, max_per_second)
+       VALUES ($1, $2, $3, $4, $5, 'enabled', $6, $7, $8)
        ON CONFLICT DO NOTHING RETURNING *`,
       [
         randomUUID(),
@@ -75,6 +77,7 @@ export class WebhookEndpointsService {
         newSecret(),
         requestKey,
         input.maxInFlight ?? null,
+        input.maxPerSecond ?? null,
       ],
     );
     if (rows[0]) return withSecret(rows[0]);
@@ -156,7 +159,8 @@ export class WebhookEndpointsService {
               failing_since = CASE WHEN $5 = 'enabled' THEN NULL ELSE failing_since END,
               circuit_open_until = CASE WHEN $5 = 'enabled' THEN NULL ELSE circuit_open_until END,
               circuit_cooldown_ms = CASE WHEN $5 = 'enabled' THEN NULL ELSE circuit_cooldown_ms END,
-              max_in_flight = CASE WHEN $6::boolean THEN $7::int ELSE max_in_flight END
+              max_in_flight = CASE WHEN $6::boolean THEN $7::int ELSE max_in_flight END,
+              max_per_second = CASE WHEN $8::boolean THEN $9::int ELSE max_per_second END
         WHERE id = $1 AND deleted_at IS NULL
         RETURNING *`,
       [
@@ -167,11 +171,13 @@ export class WebhookEndpointsService {
         status,
         change.maxInFlight !== undefined,
         change.maxInFlight ?? null,
+        change.maxPerSecond !== undefined,
+        change.maxPerSecond ?? null,
       ],
     );
     if (!rows[0]) throw notFound(id);
-    // A changed limit: the deliveries held for a free place try again (and are held again if there is still none).
-    if (change.maxInFlight !== undefined) await this.runner.wakeHeld(id);
+    // Changed limits: the deliveries held for a free place or waiting for their time try again under the new ones.
+    if (change.maxInFlight !== undefined || change.maxPerSecond !== undefined) await this.runner.wakeHeld(id);
     return toView(rows[0]);
   }
 
@@ -236,6 +242,7 @@ function toView(row: EndpointRow): WebhookEndpointView {
     eventTypes: row.event_types,
     status: row.status,
     maxInFlight: row.max_in_flight,
+    maxPerSecond: row.max_per_second,
     disabledReason: row.status === 'disabled' ? row.disabled_reason : null,
     previousSecretExpiresAt: rotating ? row.previous_secret_expires_at!.toISOString() : null,
     circuit: {
