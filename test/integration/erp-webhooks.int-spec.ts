@@ -251,14 +251,19 @@ describe('ERP webhooks', () => {
     expect(whileDown.reduce((sum, d) => sum + d.attempts, 0)).toBeLessThanOrEqual(13);
 
     // The ERP is back: the next probe succeeds, the circuit closes, the held deliveries go. (A delivery that happened
-    // to make the probes may have used its four calls: dead as the schedule says, at most one with 12 calls.)
+    // to make the probes may have used its four calls: dead as the schedule says, at most one with 12 calls.) Each
+    // probe that failed meanwhile doubled the cool-down (0.3, 0.6, 1.2, 2.4 s, more on a slow run): the next probe
+    // comes up to one cool-down from now, and the held deliveries within one more after it.
     receiver.script('/hooks/flaky', []);
     const ended = await Promise.all(
       refs.map((ref) =>
-        eventually(async () => {
-          const [delivery] = await deliveriesOf(ref.id, endpoint.id);
-          return delivery?.status === 'delivered' || delivery?.status === 'dead' ? delivery : undefined;
-        }),
+        eventually(
+          async () => {
+            const [delivery] = await deliveriesOf(ref.id, endpoint.id);
+            return delivery?.status === 'delivered' || delivery?.status === 'dead' ? delivery : undefined;
+          },
+          { timeoutMs: 30_000 },
+        ),
       ),
     );
     const dead = ended.filter((d) => d.status === 'dead');
