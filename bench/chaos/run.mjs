@@ -18,6 +18,8 @@
 //   CHAOS_QUEUE: in-process | redis (default in-process, where a kill loses every queued job)
 //   CHAOS_WORKERS: n worker processes beside an api-only SignBridge, on Redis (the production layout; default 0)
 //   CHAOS_TARGET_FAILURES: the share of calls the provisioning targets and the ERP answer with 503 (default 0.2)
+//   CHAOS_ERP_MAX_PER_SECOND: the ERP endpoint's maxPerSecond (default none); the check then also counts its calls
+//                 in every second
 //   CHAOS_PLATFORM_FAULTS: the sandbox's SANDBOX_FAULTS (e.g. duplicate,shuffle=300,drop-first)
 //   CHAOS_KEEP_DATABASE: 1 leaves the run's database in place, to look into a failure
 //   CHAOS_DATABASE_URL: the server the run's database is made on (and dropped from); CHAOS_REDIS_URL
@@ -57,6 +59,7 @@ const WORKERS = Number(process.env.CHAOS_WORKERS ?? 0);
 const QUEUE = TARGETS.includes('redis') || WORKERS > 0 ? 'redis' : (process.env.CHAOS_QUEUE ?? 'in-process');
 const OWN_REDIS_PORT = 4313;
 const TARGET_FAILURES = Number(process.env.CHAOS_TARGET_FAILURES ?? 0.2);
+const ERP_MAX_PER_SECOND = process.env.CHAOS_ERP_MAX_PER_SECOND ? Number(process.env.CHAOS_ERP_MAX_PER_SECOND) : null;
 /** With postgres killed, the sandbox platform keeps its data in an embedded PostgreSQL of its own, on this port. */
 const SANDBOX_PG_PORT = 4314;
 const KILLS_POSTGRES = TARGETS.includes('postgres');
@@ -76,6 +79,8 @@ async function main() {
   if (!(RATE > 0)) fail('CHAOS_RATE must be > 0');
   if (!(KILL_MIN > 0 && KILL_MAX >= KILL_MIN)) fail('CHAOS_KILL_MS must be min,max in ms');
   if (!(TARGET_FAILURES >= 0 && TARGET_FAILURES < 1)) fail('CHAOS_TARGET_FAILURES must be from 0 to below 1');
+  if (ERP_MAX_PER_SECOND !== null && !(Number.isInteger(ERP_MAX_PER_SECOND) && ERP_MAX_PER_SECOND >= 1))
+    fail('CHAOS_ERP_MAX_PER_SECOND must be a whole number >= 1');
   if (!Number.isInteger(WORKERS) || WORKERS < 0) fail('CHAOS_WORKERS must be a whole number >= 0');
   if (!TARGETS.every((t) => ['signbridge', 'worker', 'redis', 'postgres', 'sandbox'].includes(t)))
     fail('CHAOS_KILL must list some of signbridge, worker, redis, postgres and sandbox');
@@ -87,7 +92,11 @@ async function main() {
   try {
     const restart = await startParties(smtp, target);
     // The ERP subscribes to every event; its endpoint fails as often as the other targets.
-    await call(SIGNBRIDGE_PORT, 'POST', '/api/v1/webhook-endpoints', { url: `${target.url}/erp`, eventTypes: ['*'] });
+    await call(SIGNBRIDGE_PORT, 'POST', '/api/v1/webhook-endpoints', {
+      url: `${target.url}/erp`,
+      eventTypes: ['*'],
+      ...(ERP_MAX_PER_SECOND === null ? {} : { maxPerSecond: ERP_MAX_PER_SECOND }),
+    });
 
     const chaos = killAtRandom(restart);
     process.stdout.write(`sending ${CONTRACTS} contracts while killing ${TARGETS.join(', ')}...\n`);
@@ -336,6 +345,14 @@ async function verify(smtp, target) {
     `ERP webhooks ${JSON.stringify(erp)}`,
   );
   expect(target.erpEvents.size === erp.events, `the ERP was told of ${target.erpEvents.size} of ${erp.events} events`);
+  // Calls start at least 1/limit s apart; a call arrives a few milliseconds after its start, which varies by one.
+  const erpPeakPerSecond = mostWithinASecond(target.erpCallTimes);
+  if (ERP_MAX_PER_SECOND !== null) {
+    expect(
+      erpPeakPerSecond <= ERP_MAX_PER_SECOND + 1,
+      `the ERP got ${erpPeakPerSecond} calls within one second, limited to ${ERP_MAX_PER_SECOND}`,
+    );
+  }
   const reconciled = await count(`SELECT count(*) FROM contract_timeline WHERE kind = 'reconciled'`);
   return {
     ok: problems.length === 0,
@@ -347,7 +364,13 @@ async function verify(smtp, target) {
     provisioningKeys: target.keys.size,
     inboundEvents: inbound.n,
     platformWebhooks: platform,
-    erpWebhooks: { events: erp.events, toldOf: target.erpEvents.size },
+    erpWebhooks: {
+      events: erp.events,
+      toldOf: target.erpEvents.size,
+      calls: target.erpCallTimes.length,
+      mostCallsWithinASecond: erpPeakPerSecond,
+      maxPerSecond: ERP_MAX_PER_SECOND,
+    },
     timelineEntriesFromTheReconciler: reconciled,
   };
 }
@@ -380,6 +403,17 @@ async function startSmtp() {
   };
 }
 
+/** The most of these times (ms) that fall within one second of each other. */
+function mostWithinASecond(times) {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let first = 0, last = 0; last < sorted.length; last++) {
+    while (sorted[last] - sorted[first] >= 1000) first++;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}
+
 /**
  * The company's service platform, warehouse and ERP in one server: each call fails with 503 at the rate
  * CHAOS_TARGET_FAILURES (then SignBridge retries it); it counts the provisioning runs' Idempotency-Keys and the
@@ -388,11 +422,13 @@ async function startSmtp() {
 async function startTarget() {
   const keys = new Set();
   const erpEvents = new Set();
+  const erpCallTimes = [];
   let calls = 0;
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
+      if (req.url === '/erp') erpCallTimes.push(performance.now());
       if (Math.random() < TARGET_FAILURES) {
         res.writeHead(503).end();
         return;
@@ -413,6 +449,7 @@ async function startTarget() {
     url: `http://127.0.0.1:${server.address().port}`,
     keys,
     erpEvents,
+    erpCallTimes,
     get calls() {
       return calls;
     },
