@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -32,6 +33,26 @@ const MAX_PER_SECOND_DESCRIPTION =
   'least 1/maxPerSecond s apart, and deliveries beyond wait for their turn, their attempts unchanged. ' +
   'Unset or null: no limit';
 
+/** An endpoint's optional limit from 1 to 1000 (`maxInFlight`, `maxPerSecond`); on a change, null removes it. */
+function EndpointLimit(example: number, description: string, removable: boolean): PropertyDecorator {
+  const range = { example, minimum: 1, maximum: 1000 };
+  return applyDecorators(
+    removable
+      ? ApiPropertyOptional({
+          ...range,
+          nullable: true,
+          type: Number,
+          description: `${description}; null removes the limit`,
+        })
+      : ApiPropertyOptional({ ...range, description }),
+    ...(removable ? [ValidateIf((_, value) => value !== null)] : []),
+    IsOptional(),
+    IsInt(),
+    Min(1),
+    Max(1000),
+  );
+}
+
 export class CreateWebhookEndpointDto {
   @ApiProperty({ example: 'https://erp.example.com/hooks/signbridge', description: URL_DESCRIPTION })
   @IsUrl(URL_RULES)
@@ -57,18 +78,10 @@ export class CreateWebhookEndpointDto {
   @Length(1, 500)
   description?: string;
 
-  @ApiPropertyOptional({ example: 4, minimum: 1, maximum: 1000, description: MAX_IN_FLIGHT_DESCRIPTION })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @EndpointLimit(4, MAX_IN_FLIGHT_DESCRIPTION, false)
   maxInFlight?: number;
 
-  @ApiPropertyOptional({ example: 20, minimum: 1, maximum: 1000, description: MAX_PER_SECOND_DESCRIPTION })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @EndpointLimit(20, MAX_PER_SECOND_DESCRIPTION, false)
   maxPerSecond?: number;
 }
 
@@ -103,34 +116,10 @@ export class UpdateWebhookEndpointDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({
-    example: 4,
-    minimum: 1,
-    maximum: 1000,
-    nullable: true,
-    type: Number,
-    description: `${MAX_IN_FLIGHT_DESCRIPTION}; null removes the limit`,
-  })
-  @ValidateIf((_, value) => value !== null)
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @EndpointLimit(4, MAX_IN_FLIGHT_DESCRIPTION, true)
   maxInFlight?: number | null;
 
-  @ApiPropertyOptional({
-    example: 20,
-    minimum: 1,
-    maximum: 1000,
-    nullable: true,
-    type: Number,
-    description: `${MAX_PER_SECOND_DESCRIPTION}; null removes the limit`,
-  })
-  @ValidateIf((_, value) => value !== null)
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @EndpointLimit(20, MAX_PER_SECOND_DESCRIPTION, true)
   maxPerSecond?: number | null;
 }
 
