@@ -75,7 +75,7 @@ export class WebhookDeliveryRunner implements OnModuleInit {
   }
 
   /** An endpoint's limits changed: its deliveries held or waiting for their time try again now, under the new ones. */
-  wakeHeld(endpointId: string): Promise<void> {
+  limitsChanged(endpointId: string): Promise<void> {
     return this.limits.wake(endpointId, 'all');
   }
 

@@ -177,7 +177,7 @@ export class WebhookEndpointsService {
     );
     if (!rows[0]) throw notFound(id);
     // Changed limits: the deliveries held for a free place or waiting for their time try again under the new ones.
-    if (change.maxInFlight !== undefined || change.maxPerSecond !== undefined) await this.runner.wakeHeld(id);
+    if (change.maxInFlight !== undefined || change.maxPerSecond !== undefined) await this.runner.limitsChanged(id);
     return toView(rows[0]);
   }
 
