@@ -289,9 +289,9 @@ async function done(contracts) {
 async function measure(contracts, startedAt, signedAt, lateness, targetCalls) {
   const ids = [contracts.map((c) => c.id)];
   // A row's own times (`now()`) are its transaction's start. With the server's `track_commit_timestamp` on, each
-  // milestone is read as its transaction's commit instead, through a row it wrote that nothing updates later (a
-  // subscriber's receipt; the completed webhook's inbound row, last written when processed); otherwise as the
-  // transaction's start, a commit early.
+  // milestone is read as its transaction's commit instead, through a row that transaction wrote last (a subscriber's
+  // receipt; a provisioning run's row, last written when done; the completed webhook's inbound row, when processed);
+  // otherwise as the transaction's start, a commit early.
   const [{ track_commit_timestamp: tracked }] = await query('SHOW track_commit_timestamp');
   const measuredTo = tracked === 'on' ? 'commit' : 'transaction start';
   const completed = (at) =>
