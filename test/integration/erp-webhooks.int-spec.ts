@@ -593,6 +593,29 @@ describe('ERP webhooks', () => {
     expect(Math.max(...calls.map((call) => call.at))).toBeLessThan(lastReserved!.getTime() - 2_000);
   });
 
+  it('the probe of an open circuit counts as the last call: the calls after it keep the per-second spacing', async () => {
+    const endpoint = await register('/hooks/paced-circuit', ['ContractActivated']);
+    await api(app.url, 'PATCH', `/api/v1/webhook-endpoints/${endpoint.id}`, { maxPerSecond: 1 });
+    // Its circuit open for another 1.5 s, its last call long ago: the three events are held by the circuit. Once it is
+    // over, the first of them probes (past the limit) and closes the circuit; the other two come due within the next
+    // cool-down (300 ms, startTestApp), and must still wait a second from the probe.
+    await app.app.get(DataSource).query(
+      `UPDATE webhook_endpoints SET circuit_open_until = now() + interval '1.5 seconds', consecutive_failures = 5,
+                failing_since = now(), rate_last_call_at = now() - interval '1 minute' WHERE id = $1`,
+      [endpoint.id],
+    );
+    const { contractId, refs } = await emit(Array.from({ length: 3 }, () => activated()));
+    await Promise.all(refs.map((ref) => settled(endpoint.id, ref.id, 'delivered')));
+    const arrivals = receiver
+      .callsFor('/hooks/paced-circuit', contractId)
+      .map((call) => call.at)
+      .sort((a, b) => a - b);
+    expect(arrivals).toHaveLength(3);
+    // A second apart; a call arrives some milliseconds after it starts.
+    const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(900);
+  });
+
   it('a deleted endpoint leaves lists and views, its waiting delivery ends dead, and new events skip it', async () => {
     const endpoint = await register('/hooks/deleted', ['ContractActivated']);
     // The ERP asks for a minute: the delivery waits, pending, when the endpoint is deleted.

@@ -16,6 +16,8 @@ export type Claimed = OutboxRow & {
   probe: boolean;
   /** The endpoint's limit on calls at once, if it has one: the end of this call wakes a held delivery. */
   max_in_flight: number | null;
+  /** The endpoint's limit on calls per second, if it has one: a probe, which goes past it, still counts as a call. */
+  max_per_second: number | null;
 };
 
 /** What the endpoint answered; `status` 0: no answer (refused, reset, timed out). */

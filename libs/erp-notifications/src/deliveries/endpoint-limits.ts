@@ -124,6 +124,18 @@ export class EndpointLimits {
     await this.options.dispatch(rows);
   }
 
+  /**
+   * The call that probes an endpoint whose circuit is open goes past its limits (there is one per cool-down), but it
+   * is the endpoint's last call for the spacing of the next: no call is claimed meanwhile (the circuit is open), and
+   * the ones after it wait 1/max_per_second s from it.
+   */
+  async countProbe(endpointId: string): Promise<void> {
+    await this.options.dataSource.query(
+      `UPDATE webhook_endpoints SET rate_last_call_at = greatest(rate_last_call_at, clock_timestamp()) WHERE id = $1`,
+      [endpointId],
+    );
+  }
+
   /** A place under the limit on calls at once: counted in a statement of its own, it sees every earlier claim. */
   private async placeFree(em: EntityManager, endpointId: string, maxInFlight: number): Promise<boolean> {
     const [{ running }]: { running: number }[] = await em.query(

@@ -86,7 +86,8 @@ export class WebhookDeliveryRunner implements OnModuleInit {
 
   /**
    * One call of one delivery: claim, call, record. While its endpoint's circuit is open the delivery is held (moved
-   * past the cool-down, its attempts untouched), except for the one call that probes the endpoint once it is over.
+   * past the cool-down, its attempts untouched), except for the one call that probes the endpoint once it is over
+   * (past the endpoint's limits; under a rate, it counts as its last call).
    * An endpoint with limits (calls at once, calls per second) has its deliveries claimed under them; the others wait,
    * held until a call ends or until the time each reserved.
    */
@@ -99,8 +100,10 @@ export class WebhookDeliveryRunner implements OnModuleInit {
     }
     if (!claimed) {
       const gate = await this.circuit.gate(deliveryId);
-      if (gate.probe) claimed = await this.claim(deliveryId, true);
-      else if (gate.due) {
+      if (gate.probe) {
+        claimed = await this.claim(deliveryId, true);
+        if (claimed && claimed.max_per_second !== null) await this.limits.countProbe(claimed.endpoint_id);
+      } else if (gate.due) {
         await this.circuit.hold(deliveryId);
         return 'skipped';
       }
@@ -156,7 +159,7 @@ export class WebhookDeliveryRunner implements OnModuleInit {
           AND ${claimableSql('d')}
         RETURNING d.id AS delivery_id, d.endpoint_id, d.attempts, e.url, e.status AS endpoint_status, e.secret,
                   CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END AS previous_secret,
-                  $3::boolean AS probe, e.max_in_flight, ${outboxEventColumns('o')}`,
+                  $3::boolean AS probe, e.max_in_flight, e.max_per_second, ${outboxEventColumns('o')}`,
       [deliveryId, this.leaseMs(), probe, em !== undefined],
     );
     return rows[0];
