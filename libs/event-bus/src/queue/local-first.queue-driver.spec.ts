@@ -1,4 +1,5 @@
-import type { JobHandlers, JobOutcome, JobSpec } from '../jobs';
+import { handlersCalling } from '../../../../test/support/job-handlers';
+import type { JobOutcome, JobSpec } from '../jobs';
 import { InProcessQueueDriver } from './in-process.queue-driver';
 import { LocalFirstQueueDriver } from './local-first.queue-driver';
 import { QueueClosedError, type QueueDriver, type QueueHealth } from './queue-driver';
@@ -31,19 +32,10 @@ class SharedQueue implements QueueDriver {
   }
 }
 
-/** Every job name runs `run`; `ran` lists the ids it was called with. */
+/** Every job name runs `run`; `ran` lists what each job was for, as `handlersCalling` names it. */
 function handlers(run: (id: string) => Promise<JobOutcome>) {
   const ran: string[] = [];
-  const handle = (id: string) => (ran.push(id), run(id));
-  const all: JobHandlers = {
-    'inbox.process': (data) => handle(data.inboundEventId),
-    'inbox.process-batch': (data) => handle(data.inboundEventIds.join(',')),
-    'outbox.deliver': (data) => handle(`${data.eventId}/${data.subscriber}`),
-    'provisioning.run': (data) => handle(data.runId),
-    'erp-notifications.deliver': (data) => handle(data.deliveryId),
-    'contracts.reconcile': (data) => handle(data.contractId),
-  };
-  return { all, ran };
+  return { all: handlersCalling((id) => (ran.push(id), run(id))), ran };
 }
 
 function setUp(concurrency = 4) {
