@@ -70,6 +70,8 @@ const REDIS_URL = TARGETS.includes('redis')
 const SIGNBRIDGE_PORT = 4311;
 const SANDBOX_PORT = 4312;
 const run = runIdentity({ keyLabel: 'chaos', databasePrefix: 'signbridge_chaos', serverUrl: SERVER_URL });
+/** The run's BullMQ key prefix. */
+const queuePrefix = `chaos-${run.stamp}`;
 
 const children = new Map();
 let checker;
@@ -134,16 +136,11 @@ async function main() {
     await run.dropDatabase({ keep: process.env.CHAOS_KEEP_DATABASE === '1' });
     // A Redis of the run's own (CHAOS_KILL=redis) ends with the run; the machine's keeps what it is not told to drop.
     if (QUEUE === 'redis' && !TARGETS.includes('redis')) {
-      await deleteQueueKeys(REDIS_URL, queuePrefix()).catch((error) =>
-        process.stderr.write(`could not delete the run's queue keys (${queuePrefix()}:*): ${error}\n`),
+      await deleteQueueKeys(REDIS_URL, queuePrefix).catch((error) =>
+        process.stderr.write(`could not delete the run's queue keys (${queuePrefix}:*): ${error}\n`),
       );
     }
   }
-}
-
-/** The run's BullMQ key prefix. */
-function queuePrefix() {
-  return `chaos-${run.stamp}`;
 }
 
 /**
@@ -173,7 +170,7 @@ async function startParties(smtp, target) {
   const signbridgeEnv = {
     PORT: String(SIGNBRIDGE_PORT),
     DATABASE_URL: run.databaseUrl,
-    ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: queuePrefix() } : {}),
+    ...(QUEUE === 'redis' ? { REDIS_URL, QUEUE_PREFIX: queuePrefix } : {}),
     SANDBOX_URL: `http://127.0.0.1:${SANDBOX_PORT}`,
     SANDBOX_API_KEY: run.sandboxKey,
     SANDBOX_WEBHOOK_SECRETS: run.webhookSecret,
